@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using MassTransit;
+using Messaging.Api.Auth;
+using Messaging.Api.Http;
+using Messaging.Api.Services;
+using Messaging.Records;
+using Microsoft.AspNetCore.Authentication;
+
+namespace Messaging.Api;
+
+public static class ApiSetup
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<DependencyFailureHandler>();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            var options = json.SerializerOptions;
+            options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.DictionaryKeyPolicy = null; // env keys are the user's, verbatim
+            // Nobody sneaks privileged, binds or network_mode in: unknown or repeated fields are errors.
+            options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.AllowDuplicateProperties = false;
+            options.RespectNullableAnnotations = true;
+            options.NumberHandling = JsonNumberHandling.Strict;
+        });
+
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PublishOptions>().BindConfiguration(PublishOptions.Section);
+        services.AddSingleton<TokenDirectory>();
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Scopes.ServicesRead, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ServicesRead)))
+            .AddPolicy(Scopes.ServicesWrite, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ServicesWrite)))
+            .AddPolicy(Scopes.Admin, policy => policy.RequireAssertion(c => c.User.Has(Scopes.Admin)));
+
+        services.AddSingleton<IValidator<CreateServiceRequest>, CreateServiceRequestValidator>();
+        services.AddServiceRecords();
+
+        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
+        services.AddMassTransit(bus => bus.UsingRabbitMq((context, cfg) => cfg.ConfigureEndpoints(context)));
+        return builder;
+    }
+
+    public static WebApplication UseApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapServicesApi();
+        return app;
+    }
+}

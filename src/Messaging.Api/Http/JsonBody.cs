@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Api.Http;
+
+/// <summary>
+/// Reads a JSON body with the API's strict options and turns every way it can be wrong into a precise
+/// problem: wrong content type (415), too large (413), malformed or unknown fields (400).
+/// Done by hand rather than by parameter binding, whose failures carry no explanation.
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request) where T : class
+    {
+        if (!request.HasJsonContentType())
+            return (null, TypedResults.Problem(statusCode: 415, title: "Unsupported media type",
+                detail: "Send the body as application/json."));
+
+        var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options, request.HttpContext.RequestAborted);
+            return value is null
+                ? (null, TypedResults.Problem(statusCode: 400, title: "Invalid body", detail: "The body must be a JSON object."))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, TypedResults.Problem(statusCode: 400, title: "Invalid body", detail: Explain(e)));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TypedResults.Problem(statusCode: 413, title: "Body too large", detail: e.Message));
+        }
+    }
+
+    private static string Explain(JsonException e)
+    {
+        var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the body" : e.Path;
+        if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+            return $"Unknown field {path}: only the documented fields are accepted.";
+        if (e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+            return $"Duplicate field {path}.";
+        return $"Malformed JSON at {path}.";
+    }
+}

@@ -1,0 +1,10 @@
+namespace Messaging.Api.Services;
+
+/// <summary>Section <c>Publishing</c>.</summary>
+public sealed class PublishOptions
+{
+    public const string Section = "Publishing";
+
+    /// <summary>How long to wait for the broker to confirm a command before answering 503.</summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,38 @@
+namespace Messaging.Contracts;
+
+/// <summary>
+/// Asks the worker to run a container. Published by the API or directly by another system;
+/// the worker validates every field again and trusts none of them.
+/// </summary>
+public sealed record CreateService
+{
+    /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
+    public Guid CommandId { get; init; }
+
+    /// <summary>Identity of the service to create, chosen by the publisher.</summary>
+    public Guid ServiceId { get; init; }
+
+    /// <summary>Service and container name: <c>^[a-z0-9][a-z0-9-]{0,62}$</c>.</summary>
+    public string ServiceName { get; init; } = "";
+
+    /// <summary>Image reference; must be on the worker's allowlist.</summary>
+    public string Image { get; init; } = "";
+
+    /// <summary>Memory limit in Docker units (<c>b</c>, <c>k</c>, <c>m</c>, <c>g</c>), e.g. <c>128m</c>.</summary>
+    public string MemoryLimit { get; init; } = "";
+
+    /// <summary>CPU limit in cores, e.g. <c>0.5</c>.</summary>
+    public double CpuLimit { get; init; }
+
+    /// <summary>Container port to publish; the allowlist entry's default when absent.</summary>
+    public int? InternalPort { get; init; }
+
+    /// <summary>Environment variables for the container.</summary>
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+
+    /// <summary>Who asked: a token id or the name of the publishing system. Becomes the owner.</summary>
+    public string RequestedBy { get; init; } = "";
+
+    /// <summary>When the request was made.</summary>
+    public DateTimeOffset RequestedAt { get; init; }
+}

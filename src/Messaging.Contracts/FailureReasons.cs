@@ -1,0 +1,32 @@
+namespace Messaging.Contracts;
+
+/// <summary>
+/// The closed set of reason codes carried by failure events. Subscribers may switch on them;
+/// a new code is a contract change.
+/// </summary>
+public static class FailureReasons
+{
+    /// <summary>The command is malformed (bad name, memory, CPU, port, env...).</summary>
+    public const string InvalidCommand = "invalid_command";
+    /// <summary>The image is not on the allowlist.</summary>
+    public const string ImageNotAllowed = "image_not_allowed";
+    /// <summary>A memory or CPU limit is above the image's or the global cap.</summary>
+    public const string LimitExceeded = "limit_exceeded";
+    /// <summary>The owner's quota would be exceeded.</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+    /// <summary>The service name is taken.</summary>
+    public const string NameConflict = "name_conflict";
+    /// <summary>No host port is free in the configured range.</summary>
+    public const string PortsExhausted = "ports_exhausted";
+    /// <summary>The Docker engine could not be reached.</summary>
+    public const string DockerUnavailable = "docker_unavailable";
+    /// <summary>The Docker engine refused or failed the operation.</summary>
+    public const string DockerError = "docker_error";
+
+    /// <summary>Every code, for validation and documentation.</summary>
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        InvalidCommand, ImageNotAllowed, LimitExceeded, QuotaExceeded,
+        NameConflict, PortsExhausted, DockerUnavailable, DockerError,
+    };
+}

@@ -1,0 +1,30 @@
+using StackExchange.Redis;
+
+namespace Messaging.Records;
+
+/// <summary>The Redis key layout, in one place.</summary>
+public sealed class RedisKeys(string prefix)
+{
+    public string Prefix { get; } = prefix;
+
+    /// <summary>Hash: one service record.</summary>
+    public RedisKey Service(Guid serviceId) => $"{Prefix}service:{serviceId:D}";
+
+    /// <summary>Hash: service name -> service id (live names only).</summary>
+    public RedisKey Names => $"{Prefix}names";
+
+    /// <summary>Hash: host port -> service id (the reservation is the fence against double allocation).</summary>
+    public RedisKey Ports => $"{Prefix}ports";
+
+    /// <summary>Hash: service id -> host port (reverse of <see cref="Ports"/>).</summary>
+    public RedisKey ServicePorts => $"{Prefix}service-ports";
+
+    /// <summary>Sorted set: ports the engine refused (taken outside our knowledge), scored by when to try again.</summary>
+    public RedisKey BlockedPorts => $"{Prefix}ports:blocked";
+
+    /// <summary>String: the reservation lock (random token, TTL).</summary>
+    public RedisKey ReservationLock => $"{Prefix}lock:reservations";
+
+    /// <summary>Sorted set: an owner's service ids by creation time.</summary>
+    public RedisKey OwnerServices(string owner) => $"{Prefix}owner:{owner}:services";
+}

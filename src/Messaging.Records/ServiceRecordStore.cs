@@ -1,0 +1,114 @@
+using StackExchange.Redis;
+
+namespace Messaging.Records;
+
+/// <summary>How a worker's claim on a creation ended.</summary>
+public enum CreationClaim
+{
+    /// <summary>The record is ours to create (new, pending, or an interrupted attempt of the same command).</summary>
+    Claimed,
+    /// <summary>The same command already reached a terminal state: replay its event.</summary>
+    AlreadyFinished,
+    /// <summary>The service id belongs to another command: refuse without touching the record.</summary>
+    ForeignRecord,
+}
+
+/// <summary>Service records in Redis. The worker writes them; the API creates pending ones and reads.</summary>
+public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    public RedisKeys Keys => keys;
+
+    public async Task<ServiceRecord?> GetAsync(Guid serviceId) =>
+        ServiceRecord.FromHashEntries(await Db.HashGetAllAsync(keys.Service(serviceId)));
+
+    /// <summary>The id of the live service holding a name, if any.</summary>
+    public async Task<Guid?> FindIdByNameAsync(string name)
+    {
+        var value = await Db.HashGetAsync(keys.Names, name);
+        return value.HasValue && Guid.TryParse(value.ToString(), out var id) ? id : null;
+    }
+
+    /// <summary>Writes a new record unless one with that id exists. Used by the API before it publishes.</summary>
+    public async Task<bool> TryCreateAsync(ServiceRecord record)
+    {
+        var result = await Db.ScriptEvaluateAsync(Scripts.CreateIfAbsent,
+            [keys.Service(record.ServiceId), keys.OwnerServices(record.Owner)],
+            [record.ServiceId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds(), .. Flatten(record)]);
+        return (long)result == 1;
+    }
+
+    /// <summary>Removes a pending record that never reached the broker (the publish failed).</summary>
+    public async Task DeletePendingAsync(Guid serviceId, Guid commandId, string owner)
+    {
+        await Db.ScriptEvaluateAsync(Scripts.DeleteIfPending,
+            [keys.Service(serviceId), keys.OwnerServices(owner)],
+            [commandId.ToString("D"), serviceId.ToString("D")]);
+    }
+
+    /// <summary>
+    /// Marks the record <c>creating</c> for this command, or says why not. Atomic, so two workers holding
+    /// the same command agree on what the record is.
+    /// </summary>
+    public async Task<(CreationClaim Claim, ServiceRecord? Existing)> ClaimCreationAsync(ServiceRecord creating)
+    {
+        var result = (string?)await Db.ScriptEvaluateAsync(Scripts.ClaimCreation,
+            [keys.Service(creating.ServiceId), keys.OwnerServices(creating.Owner)],
+            [creating.CommandId.ToString("D"), creating.ServiceId.ToString("D"),
+             creating.CreatedAt.ToUnixTimeMilliseconds(), .. Flatten(creating)]);
+        return result switch
+        {
+            "claimed" => (CreationClaim.Claimed, null),
+            "finished" => (CreationClaim.AlreadyFinished, await GetAsync(creating.ServiceId)),
+            _ => (CreationClaim.ForeignRecord, await GetAsync(creating.ServiceId)),
+        };
+    }
+
+    /// <summary>Replaces the whole record (fields absent from <paramref name="record"/> are cleared).</summary>
+    public async Task SaveAsync(ServiceRecord record)
+    {
+        var key = keys.Service(record.ServiceId);
+        var transaction = Db.CreateTransaction();
+        _ = transaction.KeyDeleteAsync(key);
+        _ = transaction.HashSetAsync(key, record.ToHashEntries());
+        _ = transaction.SortedSetAddAsync(keys.OwnerServices(record.Owner), record.ServiceId.ToString("D"),
+            record.CreatedAt.ToUnixTimeMilliseconds());
+        await transaction.ExecuteAsync();
+    }
+
+    private static RedisValue[] Flatten(ServiceRecord record) =>
+        [.. record.ToHashEntries().SelectMany(e => new[] { (RedisValue)e.Name.ToString(), e.Value })];
+
+    private static class Scripts
+    {
+        // KEYS: record, owner index. ARGV: id, created_at, field, value, ...
+        public const string CreateIfAbsent = """
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+            redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+            return 1
+            """;
+
+        // KEYS: record, owner index. ARGV: command id, service id.
+        public const string DeleteIfPending = """
+            if redis.call('HGET', KEYS[1], 'status') == 'pending' and redis.call('HGET', KEYS[1], 'command_id') == ARGV[1] then
+              redis.call('DEL', KEYS[1])
+              redis.call('ZREM', KEYS[2], ARGV[2])
+            end
+            return 0
+            """;
+
+        // KEYS: record, owner index. ARGV: command id, service id, created_at, field, value, ...
+        public const string ClaimCreation = """
+            local existing = redis.call('HMGET', KEYS[1], 'command_id', 'status', 'created_at')
+            if existing[1] and existing[1] ~= ARGV[1] then return 'foreign' end
+            if existing[2] and existing[2] ~= 'pending' and existing[2] ~= 'creating' then return 'finished' end
+            for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+            if existing[3] then redis.call('HSET', KEYS[1], 'created_at', existing[3]) end
+            redis.call('HSET', KEYS[1], 'status', 'creating')
+            redis.call('ZADD', KEYS[2], existing[3] or ARGV[3], ARGV[2])
+            return 'claimed'
+            """;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+using FluentValidation;
+
+namespace Messaging.Validation;
+
+/// <summary>
+/// The syntax of a service request, as rule-builder extensions. The API's request validator and the
+/// worker's command validator are built from these same rules, so they accept exactly the same things.
+/// </summary>
+public static partial class ServiceRules
+{
+    public const int MaxEnvEntries = 64;
+    public const int MaxEnvValueLength = 4096;
+    public const int MaxEnvTotalBytes = 32 * 1024;
+    public const double MaxCpus = 64;
+    public const int MaxRequesterLength = 128;
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\z", RegexOptions.CultureInvariant)]
+    public static partial Regex ServiceNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]{0,127}\z", RegexOptions.CultureInvariant)]
+    public static partial Regex EnvKeyPattern();
+
+    // Requesters end up in container labels and logs: keep them plain.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}\z", RegexOptions.CultureInvariant)]
+    public static partial Regex RequesterPattern();
+
+    public static IRuleBuilderOptions<T, string?> MustBeServiceName<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().WithMessage("is required.")
+            .Must(name => name is not null && ServiceNamePattern().IsMatch(name))
+            .WithMessage("must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+
+    public static IRuleBuilderOptions<T, string?> MustBeImageReference<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().WithMessage("is required.")
+            .Must(image => ImageReference.TryParse(image, out _))
+            .WithMessage("must be a Docker image reference such as nginx:alpine.");
+
+    public static IRuleBuilderOptions<T, string?> MustBeMemoryLimit<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().WithMessage("is required.")
+            .Must(text => MemorySize.TryParseLimit(text, out _))
+            .WithMessage("must be a whole number with an optional unit b, k, m or g (e.g. 128m), between 6m and 1024g.");
+
+    public static IRuleBuilderOptions<T, double?> MustBeCpuLimit<T>(this IRuleBuilder<T, double?> rule) =>
+        rule.NotNull().WithMessage("is required.")
+            .Must(cpus => cpus is null || (double.IsFinite(cpus.Value) && cpus > 0 && cpus <= MaxCpus))
+            .WithMessage($"must be a number of cores greater than 0 and at most {MaxCpus}.")
+            .Must(cpus => cpus is null || !double.IsFinite(cpus.Value) || cpus <= 0 || cpus >= 0.001)
+            .WithMessage("must be at least 0.001 cores.");
+
+    public static IRuleBuilderOptions<T, int?> MustBePortWhenPresent<T>(this IRuleBuilder<T, int?> rule) =>
+        rule.Must(port => port is null or (>= 1 and <= 65535)).WithMessage("must be between 1 and 65535.");
+
+    public static IRuleBuilderOptions<T, IReadOnlyDictionary<string, string>?> MustBeEnvironment<T>(
+        this IRuleBuilder<T, IReadOnlyDictionary<string, string>?> rule) =>
+        rule.Must(env => env is null || env.Count <= MaxEnvEntries)
+            .WithMessage($"may have at most {MaxEnvEntries} variables.")
+            .Must(env => env is null || env.Keys.All(key => EnvKeyPattern().IsMatch(key)))
+            .WithMessage("names must match [A-Za-z_][A-Za-z0-9_]* (at most 128 characters).")
+            .Must(env => env is null || env.Values.All(value => value is not null && value.Length <= MaxEnvValueLength && !value.Contains('\0')))
+            .WithMessage($"values must be strings of at most {MaxEnvValueLength} characters without NUL.")
+            .Must(env => env is null || env.Sum(pair => pair.Key.Length + 1 + (pair.Value?.Length ?? 0)) <= MaxEnvTotalBytes)
+            .WithMessage($"may total at most {MaxEnvTotalBytes} characters.");
+}

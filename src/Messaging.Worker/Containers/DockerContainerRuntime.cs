@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Messaging.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Containers;
+
+/// <summary>The Docker Engine API, through Docker.DotNet, with engine errors turned into reason codes.</summary>
+public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<DockerOptions> options, ILogger<DockerContainerRuntime> logger)
+    : IContainerRuntime
+{
+    private readonly DockerOptions _options = options.Value;
+    private volatile bool _networkReady;
+
+    public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
+    {
+        if (_networkReady)
+            return;
+        await Call(async () =>
+        {
+            var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
+            if (!networks.Any(n => n.Name == _options.Network))
+            {
+                try
+                {
+                    await docker.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                    {
+                        Name = _options.Network,
+                        Driver = "bridge",
+                        Labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "true" },
+                        // Services must not reach one another directly.
+                        Options = new Dictionary<string, string> { ["com.docker.network.bridge.enable_icc"] = "false" },
+                    }, cancellationToken);
+                    logger.LogInformation("Created network {Network}", _options.Network);
+                }
+                catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+                {
+                    // Another worker created it first.
+                }
+            }
+            return true;
+        });
+        _networkReady = true;
+    }
+
+    public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            try
+            {
+                return (await docker.Containers.CreateContainerAsync(parameters, cancellationToken)).ID;
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+            {
+                throw new ContainerNameConflictException(parameters.Name ?? "");
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound && _options.PullMissingImages)
+            {
+                await PullAsync(parameters.Image, cancellationToken);
+                return (await docker.Containers.CreateContainerAsync(parameters, cancellationToken)).ID;
+            }
+        });
+
+    public Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            try
+            {
+                await docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+            }
+            catch (DockerApiException e) when (IsPortUnavailable(e.ResponseBody))
+            {
+                throw new HostPortUnavailableException(hostPort, e.ResponseBody ?? "");
+            }
+            return true;
+        });
+
+    public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            try
+            {
+                var found = await docker.Containers.InspectContainerAsync(name, cancellationToken);
+                // Inspect also resolves ids and id prefixes; only an exact name counts.
+                if (found.Name.TrimStart('/') != name)
+                    return null;
+                return new ExistingContainer(found.ID,
+                    (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>(),
+                    found.State?.Running ?? false);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                return (ExistingContainer?)null;
+            }
+        });
+
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            try
+            {
+                await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+            }
+            return true;
+        });
+
+    private async Task PullAsync(string image, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Pulling {Image}, which the engine does not have", image);
+        try
+        {
+            await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image }, null,
+                new Progress<JSONMessage>(message =>
+                {
+                    if (message.Error is not null)
+                        throw new ContainerRuntimeException(FailureReasons.DockerError, $"Pulling {image} failed: {message.Error.Message}");
+                }), cancellationToken);
+            await docker.Images.InspectImageAsync(image, cancellationToken);
+        }
+        catch (DockerApiException e)
+        {
+            throw new ContainerRuntimeException(FailureReasons.DockerError,
+                $"Image '{image}' is not on the engine and could not be pulled: {Summarize(e.ResponseBody)}", e);
+        }
+    }
+
+    private static bool IsPortUnavailable(string? body) =>
+        body is not null && (body.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase) ||
+                             body.Contains("address already in use", StringComparison.OrdinalIgnoreCase));
+
+    private static string Summarize(string? body) => string.IsNullOrWhiteSpace(body) ? "no details" : body.Trim();
+
+    /// <summary>Maps transport failures to docker_unavailable and engine refusals to docker_error.</summary>
+    private static async Task<T> Call<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (ContainerRuntimeException)
+        {
+            throw;
+        }
+        catch (DockerApiException e)
+        {
+            throw new ContainerRuntimeException(FailureReasons.DockerError,
+                $"The Docker engine answered {(int)e.StatusCode}: {Summarize(e.ResponseBody)}", e);
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TimeoutException
+                                      or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
+        {
+            throw new ContainerRuntimeException(FailureReasons.DockerUnavailable,
+                $"The Docker engine is unreachable: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Docker.DotNet.Models;
+
+namespace Messaging.Worker.Containers;
+
+/// <summary>A container the engine knows, as far as the worker cares.</summary>
+public sealed record ExistingContainer(string Id, IReadOnlyDictionary<string, string> Labels, bool Running);
+
+/// <summary>
+/// The engine operations the worker uses. The seam exists so consumer tests can run without an engine;
+/// failures surface as <see cref="ContainerRuntimeException"/> with a reason code.
+/// </summary>
+public interface IContainerRuntime
+{
+    /// <summary>Creates the services' network when missing.</summary>
+    Task EnsureNetworkAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates a container; throws <see cref="ContainerNameConflictException"/> when the name is taken.</summary>
+    Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken);
+
+    /// <summary>Starts a container; throws <see cref="HostPortUnavailableException"/> when its port cannot be bound.</summary>
+    Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken);
+
+    /// <summary>The container with that name, or null.</summary>
+    Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Removes a container, running or not; a container already gone is fine.</summary>
+    Task RemoveAsync(string containerId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,62 @@
+using FluentValidation;
+using Messaging.Contracts;
+using Messaging.Validation;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Policy;
+
+/// <summary>A command that passed every rule, with everything the worker needs to run it.</summary>
+public sealed record ApprovedService(
+    CreateService Command, AllowedImage Entry, string Image, long MemoryBytes, int InternalPort);
+
+/// <summary>Why a command was refused: a reason code from <see cref="FailureReasons"/> and a message.</summary>
+public sealed record Refusal(string Reason, string Message);
+
+/// <summary>
+/// The worker's own judgement of a <see cref="CreateService"/>: the same syntax rules as the API, then
+/// the allowlist and the caps. Commands may come straight from the broker, so nothing is assumed.
+/// </summary>
+public sealed class CreateServicePolicy(IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator)
+{
+    private readonly ImagePolicyOptions _policy = options.Value;
+    private readonly (ImageReference Reference, AllowedImage Entry)[] _allowed = options.Value.AllowedImages
+        .Select(e => ImageReference.TryParse(e.Image, out var r) ? (r, e) : default)
+        .Where(pair => pair.r is not null)
+        .Select(pair => (pair.r!, pair.e))
+        .ToArray();
+
+    public (ApprovedService? Approved, Refusal? Refusal) Evaluate(CreateService command)
+    {
+        var result = validator.Validate(command);
+        if (!result.IsValid)
+        {
+            var message = string.Join(" ", result.Errors.Select(e => $"{e.PropertyName} {e.ErrorMessage}"));
+            return (null, new Refusal(FailureReasons.InvalidCommand, message));
+        }
+
+        ImageReference.TryParse(command.Image, out var requested);
+        var match = _allowed.FirstOrDefault(a =>
+            a.Reference.CanonicalWithoutDigest == requested!.CanonicalWithoutDigest &&
+            (a.Reference.Digest is null || requested.Digest is null || a.Reference.Digest == requested.Digest));
+        if (match.Entry is null)
+            return (null, new Refusal(FailureReasons.ImageNotAllowed, $"Image '{command.Image}' is not on the allowlist."));
+
+        MemorySize.TryParseLimit(command.MemoryLimit, out var memoryBytes);
+        MemorySize.TryParseLimit(_policy.MaxMemory, out var globalMemoryCap);
+        var memoryCap = match.Entry.MaxMemory is not null && MemorySize.TryParseLimit(match.Entry.MaxMemory, out var imageCap)
+            ? Math.Min(imageCap, globalMemoryCap)
+            : globalMemoryCap;
+        if (memoryBytes > memoryCap)
+            return (null, new Refusal(FailureReasons.LimitExceeded,
+                $"Memory limit {command.MemoryLimit} is above the cap of {MemorySize.Format(memoryCap)} for {command.Image}."));
+
+        var cpuCap = Math.Min(match.Entry.MaxCpus ?? _policy.MaxCpus, _policy.MaxCpus);
+        if (command.CpuLimit > cpuCap)
+            return (null, new Refusal(FailureReasons.LimitExceeded,
+                $"CPU limit {command.CpuLimit} is above the cap of {cpuCap} for {command.Image}."));
+
+        // A pinned digest wins over whatever the requester wrote: the operator decided which bytes run.
+        var image = match.Reference.Digest is not null ? match.Reference.Canonical : match.Entry.Image;
+        return (new ApprovedService(command, match.Entry, image, memoryBytes, command.InternalPort ?? match.Entry.InternalPort), null);
+    }
+}

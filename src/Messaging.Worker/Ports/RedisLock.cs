@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Ports;
+
+/// <summary>
+/// A short Redis lock: SET NX PX with a random token, released by compare-and-delete so a holder whose
+/// TTL ran out can never release someone else's lock. Whoever writes under it must also check the
+/// token in the same atomic step (see <see cref="Token"/>): a paused holder may wake after expiry.
+/// </summary>
+public sealed class RedisLock : IAsyncDisposable
+{
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    private readonly IDatabase _db;
+
+    private RedisLock(IDatabase db, RedisKey key, RedisValue token)
+    {
+        _db = db;
+        Key = key;
+        Token = token;
+    }
+
+    public RedisKey Key { get; }
+
+    /// <summary>The random value that proves ownership.</summary>
+    public RedisValue Token { get; }
+
+    /// <summary>Waits up to <paramref name="wait"/> for the lock; throws <see cref="TimeoutException"/> after.</summary>
+    public static async Task<RedisLock> AcquireAsync(IDatabase db, RedisKey key, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var token = (RedisValue)Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            if (await db.StringSetAsync(key, token, ttl, When.NotExists))
+                return new RedisLock(db, key, token);
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Could not take the Redis lock {key} within {wait}.");
+            // Holders keep it for well under a millisecond; a short jittered wait avoids a thundering herd.
+            await Task.Delay(Random.Shared.Next(1, 4), cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync() =>
+        await _db.ScriptEvaluateAsync(ReleaseScript, [Key], [Token]);
+}

@@ -1,0 +1,241 @@
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Records;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Policy;
+using Messaging.Worker.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Provisioning;
+
+/// <summary>
+/// Turns a <see cref="CreateService"/> into a running container, or into a failure event with nothing
+/// left behind. Every step can be repeated: a redelivered command finds its reservation (same port)
+/// and its container (by name and service-id label) and ends with the same event.
+/// </summary>
+public sealed class CreateServiceConsumer(
+    CreateServicePolicy policy,
+    ServiceRecordStore records,
+    PortReservations reservations,
+    IContainerRuntime containers,
+    ContainerSpecBuilder specs,
+    IOptions<DockerOptions> docker,
+    IOptions<PortRangeOptions> ports,
+    TimeProvider clock,
+    ILogger<CreateServiceConsumer> logger) : IConsumer<CreateService>
+{
+    public async Task Consume(ConsumeContext<CreateService> context)
+    {
+        var command = context.Message;
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["ServiceId"] = command.ServiceId,
+            ["CommandId"] = command.CommandId,
+        });
+
+        var (approved, refusal) = policy.Evaluate(command);
+        if (refusal is { Reason: FailureReasons.InvalidCommand })
+        {
+            // A malformed command gets no record of its own: its fields (owner included) are not trustworthy.
+            await PublishFailure(context, refusal.Reason, refusal.Message);
+            return;
+        }
+
+        var (claim, existing) = await records.ClaimCreationAsync(NewRecord(command, approved));
+        switch (claim)
+        {
+            case CreationClaim.ForeignRecord:
+                await PublishFailure(context, FailureReasons.InvalidCommand,
+                    $"Service id {command.ServiceId} already belongs to another command.");
+                return;
+            case CreationClaim.AlreadyFinished:
+                await ReplayOutcome(context, existing!);
+                return;
+        }
+
+        if (refusal is not null)
+        {
+            await Fail(context, refusal.Reason, refusal.Message);
+            return;
+        }
+        await Provision(context, approved!);
+    }
+
+    private async Task Provision(ConsumeContext<CreateService> context, ApprovedService service)
+    {
+        var command = service.Command;
+        var cancellationToken = context.CancellationToken;
+        int? refusedPort = null;
+        for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
+        {
+            var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, refusedPort, cancellationToken);
+            if (reservation.Outcome == ReservationOutcome.NameTaken)
+            {
+                await Fail(context, FailureReasons.NameConflict, $"The name '{command.ServiceName}' is taken by another service.", release: false);
+                return;
+            }
+            if (reservation.Outcome == ReservationOutcome.Exhausted)
+            {
+                await Fail(context, FailureReasons.PortsExhausted, $"No free host port in {ports.Value.Min}-{ports.Value.Max}.");
+                return;
+            }
+
+            string? containerId = null;
+            try
+            {
+                await containers.EnsureNetworkAsync(cancellationToken);
+                containerId = await CreateOrAdopt(service, reservation.Port, cancellationToken);
+                await containers.StartAsync(containerId, reservation.Port, cancellationToken);
+                await Succeed(context, service, containerId, reservation.Port);
+                return;
+            }
+            catch (HostPortUnavailableException e)
+            {
+                logger.LogWarning("Port {Port} refused by the engine, trying another: {Detail}", reservation.Port, e.Message);
+                await RemoveQuietly(containerId);
+                refusedPort = reservation.Port;
+            }
+            catch (ContainerRuntimeException e)
+            {
+                await RemoveQuietly(containerId);
+                await Fail(context, e.Reason, e.Message);
+                return;
+            }
+        }
+        await Fail(context, FailureReasons.DockerError, $"The engine refused {ports.Value.MaxAttempts} host ports in a row.");
+    }
+
+    /// <summary>Creates the container, or adopts the one an earlier delivery of this command made.</summary>
+    private async Task<string> CreateOrAdopt(ApprovedService service, int hostPort, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await containers.CreateAsync(specs.Build(service, hostPort), cancellationToken);
+        }
+        catch (ContainerNameConflictException)
+        {
+            var existing = await containers.FindByNameAsync(service.Command.ServiceName, cancellationToken);
+            if (existing is not null &&
+                existing.Labels.TryGetValue(ContainerLabels.ServiceId, out var id) && id == service.Command.ServiceId.ToString("D") &&
+                existing.Labels.TryGetValue(ContainerLabels.Instance, out var instance) && instance == docker.Value.Instance)
+            {
+                logger.LogInformation("Adopting container {ContainerId} made by an earlier delivery", existing.Id);
+                return existing.Id;
+            }
+            throw;
+        }
+    }
+
+    private async Task Succeed(ConsumeContext<CreateService> context, ApprovedService service, string containerId, int hostPort)
+    {
+        var command = service.Command;
+        var now = clock.GetUtcNow();
+        var record = NewRecord(command, service) with
+        {
+            Status = ServiceStatus.Running,
+            ContainerId = containerId,
+            HostPort = hostPort,
+            Host = docker.Value.PublishAddress,
+            UpdatedAt = now,
+        };
+        await records.SaveAsync(record with { CreatedAt = (await records.GetAsync(command.ServiceId))?.CreatedAt ?? now });
+        logger.LogInformation("Service {ServiceName} runs in {ContainerId} on port {HostPort}", command.ServiceName, containerId, hostPort);
+        await context.Publish(CreatedEvent(record, now));
+    }
+
+    private async Task Fail(ConsumeContext<CreateService> context, string reason, string message, bool release = true)
+    {
+        var command = context.Message;
+        if (release)
+            await reservations.ReleaseAsync(command.ServiceId, command.ServiceName);
+        var current = await records.GetAsync(command.ServiceId);
+        if (current is not null && current.CommandId == command.CommandId)
+        {
+            await records.SaveAsync(current with
+            {
+                Status = ServiceStatus.Failed,
+                FailureCode = reason,
+                FailureMessage = message,
+                HostPort = null,
+                Host = null,
+                ContainerId = null,
+                UpdatedAt = clock.GetUtcNow(),
+            });
+        }
+        await PublishFailure(context, reason, message);
+    }
+
+    private async Task PublishFailure(ConsumeContext<CreateService> context, string reason, string message)
+    {
+        logger.LogWarning("Creation of {ServiceName} failed: {Reason}: {Message}", context.Message.ServiceName, reason, message);
+        await context.Publish(new ServiceCreationFailed
+        {
+            CommandId = context.Message.CommandId,
+            ServiceId = context.Message.ServiceId,
+            ServiceName = context.Message.ServiceName,
+            Reason = reason,
+            Message = message,
+            FailedAt = clock.GetUtcNow(),
+        });
+    }
+
+    /// <summary>The command was handled before: publish the same terminal event again, change nothing.</summary>
+    private async Task ReplayOutcome(ConsumeContext<CreateService> context, ServiceRecord record)
+    {
+        if (record.Status == ServiceStatus.Failed)
+            await PublishFailure(context, record.FailureCode ?? FailureReasons.DockerError, record.FailureMessage ?? "");
+        else if (record.ContainerId is not null && record.HostPort is not null)
+            await context.Publish(CreatedEvent(record, record.UpdatedAt));
+    }
+
+    private static ServiceCreated CreatedEvent(ServiceRecord record, DateTimeOffset at) => new()
+    {
+        CommandId = record.CommandId,
+        ServiceId = record.ServiceId,
+        ServiceName = record.Name,
+        Image = record.Image,
+        Owner = record.Owner,
+        ContainerId = record.ContainerId ?? "",
+        Host = record.Host ?? "",
+        HostPort = record.HostPort ?? 0,
+        InternalPort = record.InternalPort ?? 0,
+        MemoryBytes = record.MemoryBytes,
+        CpuLimit = record.CpuLimit,
+        CreatedAt = at,
+    };
+
+    private ServiceRecord NewRecord(CreateService command, ApprovedService? approved)
+    {
+        var now = clock.GetUtcNow();
+        return new ServiceRecord
+        {
+            ServiceId = command.ServiceId,
+            CommandId = command.CommandId,
+            Name = command.ServiceName,
+            Image = command.Image,
+            Owner = command.RequestedBy,
+            Status = ServiceStatus.Creating,
+            MemoryLimit = command.MemoryLimit,
+            MemoryBytes = approved?.MemoryBytes ?? 0,
+            CpuLimit = command.CpuLimit,
+            InternalPort = approved?.InternalPort ?? command.InternalPort,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    private async Task RemoveQuietly(string? containerId)
+    {
+        if (containerId is null)
+            return;
+        try
+        {
+            await containers.RemoveAsync(containerId, CancellationToken.None);
+        }
+        catch (ContainerRuntimeException e)
+        {
+            // The reconciler removes what is left once the engine answers again.
+            logger.LogError(e, "Could not remove container {ContainerId} after a failed creation", containerId);
+        }
+    }
+}

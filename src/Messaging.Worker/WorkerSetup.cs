@@ -1,0 +1,59 @@
+using Docker.DotNet;
+using FluentValidation;
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Records;
+using Messaging.Validation;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Policy;
+using Messaging.Worker.Ports;
+using Messaging.Worker.Provisioning;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker;
+
+public static class WorkerSetup
+{
+    /// <summary>Everything the worker runs: options (validated at start), Redis, the engine client, the bus.</summary>
+    public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddServiceRecords();
+
+        services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PortRangeOptions>().BindConfiguration(PortRangeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ImagePolicyOptions>().BindConfiguration(ImagePolicyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ImagePolicyOptions>, ImagePolicyOptionsValidator>();
+
+        services.AddSingleton<IValidator<CreateService>, CreateServiceCommandValidator>();
+        services.AddSingleton<CreateServicePolicy>();
+        services.AddSingleton<PortReservations>();
+        services.AddSingleton<ContainerSpecBuilder>();
+        services.AddSingleton<IDockerClient>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DockerOptions>>().Value;
+            return new DockerClientBuilder()
+                .WithEndpoint(new Uri(options.Endpoint))
+                .WithApiVersion(Version.Parse(options.ApiVersion))
+                .WithTimeout(options.RequestTimeout)
+                .Build();
+        });
+        services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+
+        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.AddConsumer<CreateServiceConsumer, CreateServiceConsumerDefinition>();
+            // The bus-level quorum setting does not reach endpoints made by ConfigureEndpoints; this does.
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    rabbit.SetQuorumQueue();
+            });
+            bus.UsingRabbitMq((context, cfg) => cfg.ConfigureEndpoints(context));
+        });
+        return builder;
+    }
+}
