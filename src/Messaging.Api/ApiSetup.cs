@@ -5,6 +5,7 @@ using MassTransit;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
 using Messaging.Api.Services;
+using Messaging.Contracts;
 using Messaging.Records;
 using Microsoft.AspNetCore.Authentication;
 
@@ -48,7 +49,14 @@ public static class ApiSetup
         services.AddServiceRecords();
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
-        services.AddMassTransit(bus => bus.UsingRabbitMq((context, cfg) => cfg.ConfigureEndpoints(context)));
+        services.AddMassTransit(bus => bus.UsingRabbitMq((context, cfg) =>
+        {
+            // Declare the worker's queue with the first publish: without a bound queue RabbitMQ would
+            // confirm and then drop a command published before any worker started.
+            cfg.Publish<CreateService>(topology =>
+                topology.BindQueue(CommandQueues.CreateService, CommandQueues.CreateService, queue => queue.SetQuorumQueue()));
+            cfg.ConfigureEndpoints(context);
+        }));
         return builder;
     }
 

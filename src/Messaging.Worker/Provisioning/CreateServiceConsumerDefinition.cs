@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.Contracts;
 using StackExchange.Redis;
 
 namespace Messaging.Worker.Provisioning;
@@ -8,6 +9,7 @@ public sealed class CreateServiceConsumerDefinition : ConsumerDefinition<CreateS
 {
     public CreateServiceConsumerDefinition()
     {
+        EndpointName = CommandQueues.CreateService;
         // The engine sustains about 8 creations in flight; more only queues inside dockerd.
         ConcurrentMessageLimit = 8;
     }

@@ -1,0 +1,12 @@
+namespace Messaging.Contracts;
+
+/// <summary>
+/// Durable quorum queues the worker consumes commands from. Each is bound (through an exchange of the
+/// same name) to the exchange of its message type, e.g. <c>Messaging.Contracts:CreateService</c>.
+/// Publishers declare them too, so a command published before any worker ever started is kept, not dropped.
+/// </summary>
+public static class CommandQueues
+{
+    /// <summary>Queue of <see cref="CreateService"/>.</summary>
+    public const string CreateService = "create-service";
+}

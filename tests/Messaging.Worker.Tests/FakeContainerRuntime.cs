@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using Docker.DotNet.Models;
+using Messaging.Contracts;
+using Messaging.Worker.Containers;
+
+namespace Messaging.Worker.Tests;
+
+/// <summary>An engine in memory, with switches for the failures a real one produces.</summary>
+public sealed class FakeContainerRuntime : IContainerRuntime
+{
+    private int _next;
+
+    public ConcurrentDictionary<string, FakeContainer> Containers { get; } = new();
+    public ConcurrentBag<CreateContainerParameters> Created { get; } = [];
+    public ConcurrentBag<string> Removed { get; } = [];
+
+    /// <summary>Host ports the engine says are "already allocated" (held outside our reservations).</summary>
+    public HashSet<int> PortsHeldElsewhere { get; } = [];
+
+    /// <summary>How many of the next starts fail with "port is already allocated".</summary>
+    public int RefuseNextStarts { get; set; }
+    public ConcurrentBag<int> RefusedPorts { get; } = [];
+
+    public ContainerRuntimeException? FailCreate { get; set; }
+    public ContainerRuntimeException? FailStart { get; set; }
+
+    public Task EnsureNetworkAsync(CancellationToken cancellationToken) =>
+        FailCreate?.Reason == FailureReasons.DockerUnavailable ? Task.FromException(FailCreate) : Task.CompletedTask;
+
+    public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
+    {
+        if (FailCreate is not null)
+            throw FailCreate;
+        var id = $"fake{Interlocked.Increment(ref _next):D4}";
+        if (!Containers.TryAdd(parameters.Name!, new FakeContainer(id, parameters, false)))
+            throw new ContainerNameConflictException(parameters.Name!);
+        Created.Add(parameters);
+        return Task.FromResult(id);
+    }
+
+    public Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken)
+    {
+        if (FailStart is not null)
+            throw FailStart;
+        if (RefuseNextStarts > 0)
+        {
+            RefuseNextStarts--;
+            RefusedPorts.Add(hostPort);
+            throw new HostPortUnavailableException(hostPort, "Bind for 127.0.0.1 failed: port is already allocated");
+        }
+        if (PortsHeldElsewhere.Contains(hostPort))
+            throw new HostPortUnavailableException(hostPort, "Bind for 127.0.0.1 failed: port is already allocated");
+        var entry = Containers.Single(c => c.Value.Id == containerId);
+        Containers[entry.Key] = entry.Value with { Running = true };
+        return Task.CompletedTask;
+    }
+
+    public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(Containers.TryGetValue(name, out var c)
+            ? new ExistingContainer(c.Id, (IReadOnlyDictionary<string, string>)c.Parameters.Labels, c.Running)
+            : null);
+
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        foreach (var entry in Containers.Where(c => c.Value.Id == containerId).ToList())
+            Containers.TryRemove(entry.Key, out _);
+        Removed.Add(containerId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Puts a container there as if someone else (or an earlier delivery) had made it.</summary>
+    public void Add(string name, IDictionary<string, string> labels, bool running = true) =>
+        Containers[name] = new FakeContainer($"pre{Interlocked.Increment(ref _next):D4}",
+            new CreateContainerParameters { Name = name, Labels = labels }, running);
+}
+
+public sealed record FakeContainer(string Id, CreateContainerParameters Parameters, bool Running);

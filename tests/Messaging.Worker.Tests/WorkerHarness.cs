@@ -1,0 +1,108 @@
+using MassTransit;
+using MassTransit.Testing;
+using Messaging.Contracts;
+using Messaging.Records;
+using Messaging.Worker.Containers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Tests;
+
+/// <summary>
+/// The worker's real registrations on MassTransit's in-memory harness, real Redis under a key prefix of
+/// its own, and a fake engine. Consumer logic is tested here; the real engine in the integration tests.
+/// </summary>
+public sealed class WorkerHarness : IAsyncDisposable
+{
+    public const string RedisConfiguration = "localhost:6379";
+    private readonly IHost _host;
+
+    private WorkerHarness(IHost host, string prefix)
+    {
+        _host = host;
+        KeyPrefix = prefix;
+    }
+
+    public string KeyPrefix { get; }
+    public IServiceProvider Services => _host.Services;
+    public ITestHarness Harness => _host.Services.GetRequiredService<ITestHarness>();
+    public FakeContainerRuntime Engine => (FakeContainerRuntime)_host.Services.GetRequiredService<IContainerRuntime>();
+    public ServiceRecordStore Records => _host.Services.GetRequiredService<ServiceRecordStore>();
+    public IDatabase Redis => _host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+    public RedisKeys Keys => _host.Services.GetRequiredService<RedisKeys>();
+
+    public static async Task<WorkerHarness> StartAsync(int portMin = 11000, int portMax = 20000)
+    {
+        var prefix = $"test:{Guid.NewGuid():N}:";
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = RedisConfiguration,
+            ["Redis:KeyPrefix"] = prefix,
+            ["Ports:Min"] = portMin.ToString(),
+            ["Ports:Max"] = portMax.ToString(),
+            ["Docker:Instance"] = "unit",
+            ["Policy:MaxMemory"] = "1g",
+            ["Policy:MaxCpus"] = "2",
+            ["Policy:AllowedImages:0:Image"] = "nginx:alpine",
+            ["Policy:AllowedImages:0:MaxMemory"] = "512m",
+            ["Policy:AllowedImages:0:MaxCpus"] = "1",
+            ["Policy:AllowedImages:0:Capabilities:0"] = "NET_BIND_SERVICE",
+        });
+        builder.AddWorker();
+        builder.Services.AddSingleton<IContainerRuntime, FakeContainerRuntime>();
+        builder.Services.AddMassTransitTestHarness();
+        var host = builder.Build();
+        await host.Services.GetRequiredService<ITestHarness>().Start();
+        return new WorkerHarness(host, prefix);
+    }
+
+    public static CreateService Command(string name = "my-nginx", string image = "nginx:alpine", string memory = "128m",
+        double cpus = 0.5, string owner = "alice") => new()
+    {
+        CommandId = NewId.NextGuid(),
+        ServiceId = Guid.NewGuid(),
+        ServiceName = name,
+        Image = image,
+        MemoryLimit = memory,
+        CpuLimit = cpus,
+        RequestedBy = owner,
+        RequestedAt = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>Publishes a command and waits for its next terminal event (created or failed).</summary>
+    public async Task Handle(CreateService command)
+    {
+        var before = TerminalEvents(command.CommandId);
+        await Harness.Bus.Publish(command);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (TerminalEvents(command.CommandId) == before)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The worker published no terminal event for the command.");
+            await Task.Delay(10);
+        }
+    }
+
+    private int TerminalEvents(Guid commandId) =>
+        Published<ServiceCreated>(e => e.CommandId == commandId).Count +
+        Published<ServiceCreationFailed>(e => e.CommandId == commandId).Count;
+
+    public IReadOnlyList<T> Published<T>(Func<T, bool> match) where T : class =>
+        Harness.Published.Select<T>().Select(m => m.Context.Message).Where(match).ToList();
+
+    public async Task<int?> ReservedPort(Guid serviceId) =>
+        (await Redis.HashGetAsync(Keys.ServicePorts, serviceId.ToString("D"))) is { HasValue: true } v ? (int)v : null;
+
+    public async Task<Guid?> NameHolder(string name) => await Records.FindIdByNameAsync(name);
+
+    public async ValueTask DisposeAsync()
+    {
+        var server = _host.Services.GetRequiredService<IConnectionMultiplexer>().GetServers()[0];
+        await foreach (var key in server.KeysAsync(pattern: KeyPrefix + "*"))
+            await Redis.KeyDeleteAsync(key);
+        await Harness.Stop();
+        _host.Dispose();
+    }
+}
