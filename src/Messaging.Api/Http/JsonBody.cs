@@ -17,10 +17,23 @@ public static class JsonBody
             return (null, TypedResults.Problem(statusCode: 415, title: "Unsupported media type",
                 detail: "Send the body as application/json."));
 
+        if (request.ContentLength > ApiSetup.MaxBodyBytes)
+            return (null, TooLarge());
+
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options, request.HttpContext.RequestAborted);
+            // Buffer at most the limit (+1 byte to notice more): chunked bodies have no Content-Length.
+            using var buffer = new MemoryStream();
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > ApiSetup.MaxBodyBytes)
+                    return (null, TooLarge());
+                buffer.Write(chunk, 0, read);
+            }
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
             return value is null
                 ? (null, TypedResults.Problem(statusCode: 400, title: "Invalid body", detail: "The body must be a JSON object."))
                 : (value, null);
@@ -31,9 +44,12 @@ public static class JsonBody
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TypedResults.Problem(statusCode: 413, title: "Body too large", detail: e.Message));
+            return (null, TooLarge());
         }
     }
+
+    private static ProblemHttpResult TooLarge() => TypedResults.Problem(statusCode: 413, title: "Body too large",
+        detail: $"The body may be at most {ApiSetup.MaxBodyBytes / 1024} KiB.");
 
     private static string Explain(JsonException e)
     {

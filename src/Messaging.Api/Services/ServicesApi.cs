@@ -7,7 +7,6 @@ using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.Records;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Services;
@@ -102,13 +101,13 @@ public static class ServicesApi
             new ServiceAccepted(command.ServiceId, command.ServiceName, ServiceStatus.Pending));
     }
 
-    public static async Task<Results<Ok<ServiceView>, NotFound<ProblemDetails>>> GetService(
+    public static async Task<Results<Ok<ServiceView>, ProblemHttpResult>> GetService(
         Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records)
     {
         var record = await records.GetAsync(serviceId);
         // Another owner's service is indistinguishable from a missing one.
         if (record is null || (record.Owner != user.Id() && !user.Has(Scopes.Admin)))
-            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"No service {serviceId}." });
+            return TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"No service {serviceId}.");
         return TypedResults.Ok(ServiceView.From(record));
     }
 }

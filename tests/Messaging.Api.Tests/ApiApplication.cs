@@ -1,0 +1,74 @@
+using System.Net.Http.Headers;
+using MassTransit;
+using MassTransit.Testing;
+using Messaging.Api.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Messaging.Api.Tests;
+
+/// <summary>
+/// The real API on MassTransit's in-memory harness (no broker) and real Redis under its own key prefix.
+/// </summary>
+public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminToken = "admin-token-for-tests-0123456789abcdef";
+    public const string AliceToken = "alice-token-0123456789abcdef0123456789";
+    public const string BobToken = "bob-token-0123456789abcdef0123456789ab";
+    public const string ReaderToken = "reader-token-0123456789abcdef012345678";
+
+    public string KeyPrefix { get; } = $"test:{Guid.NewGuid():N}:";
+
+    protected virtual bool UseHarness => true;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Redis:Configuration", "localhost:6379");
+        builder.UseSetting("Redis:KeyPrefix", KeyPrefix);
+        builder.UseSetting("Auth:BootstrapToken", AdminToken);
+        AddToken(builder, 0, "alice", AliceToken, Scopes.ServicesRead, Scopes.ServicesWrite);
+        AddToken(builder, 1, "bob", BobToken, Scopes.ServicesRead, Scopes.ServicesWrite);
+        AddToken(builder, 2, "reader", ReaderToken, Scopes.ServicesRead);
+        Configure(builder);
+        if (UseHarness)
+            builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+    }
+
+    protected virtual void Configure(IWebHostBuilder builder)
+    {
+    }
+
+    private static void AddToken(IWebHostBuilder builder, int index, string id, string token, params string[] scopes)
+    {
+        builder.UseSetting($"Auth:Tokens:{index}:Id", id);
+        builder.UseSetting($"Auth:Tokens:{index}:Sha256", Convert.ToHexString(TokenDirectory.Hash(token)));
+        for (var i = 0; i < scopes.Length; i++)
+            builder.UseSetting($"Auth:Tokens:{index}:Scopes:{i}", scopes[i]);
+    }
+
+    public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+    public IDatabase Redis => Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+
+    public HttpClient ClientWith(string? token)
+    {
+        var client = CreateClient();
+        if (token is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public int PublishedCreateCommands => Harness.Published.Select<Messaging.Contracts.CreateService>().Count();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        var server = Services.GetRequiredService<IConnectionMultiplexer>().GetServers()[0];
+        await foreach (var key in server.KeysAsync(pattern: KeyPrefix + "*"))
+            await Redis.KeyDeleteAsync(key);
+        await DisposeAsync();
+    }
+}
