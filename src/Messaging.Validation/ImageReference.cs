@@ -46,6 +46,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
                 repository = name[(slash + 1)..];
             }
         }
+        registry = registry.ToLowerInvariant(); // host names are case-insensitive; repositories are not
         if (registry is "index.docker.io" or "registry-1.docker.io")
             registry = DefaultRegistry;
         if (registry == DefaultRegistry && !repository.Contains('/'))
@@ -55,7 +56,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         if (!RepositoryPattern().IsMatch(repository))
             return false;
 
-        reference = new ImageReference(registry.ToLowerInvariant(), repository, tag, digest);
+        reference = new ImageReference(registry, repository, tag, digest);
         return true;
     }
 

@@ -13,9 +13,11 @@ public static partial class ServiceRules
     public const int MaxEnvValueLength = 4096;
     public const int MaxEnvTotalBytes = 32 * 1024;
     public const double MaxCpus = 64;
+    public const double MinCpus = 0.01;
     public const int MaxRequesterLength = 128;
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\z", RegexOptions.CultureInvariant)]
+    // 2-63 characters: the name is also the container name, and Docker refuses one-character names.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{1,62}\z", RegexOptions.CultureInvariant)]
     public static partial Regex ServiceNamePattern();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]{0,127}\z", RegexOptions.CultureInvariant)]
@@ -28,7 +30,7 @@ public static partial class ServiceRules
     public static IRuleBuilderOptions<T, string?> MustBeServiceName<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().WithMessage("is required.")
             .Must(name => name is not null && ServiceNamePattern().IsMatch(name))
-            .WithMessage("must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+            .WithMessage("must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
 
     public static IRuleBuilderOptions<T, string?> MustBeImageReference<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().WithMessage("is required.")
@@ -44,8 +46,8 @@ public static partial class ServiceRules
         rule.NotNull().WithMessage("is required.")
             .Must(cpus => cpus is null || (double.IsFinite(cpus.Value) && cpus > 0 && cpus <= MaxCpus))
             .WithMessage($"must be a number of cores greater than 0 and at most {MaxCpus}.")
-            .Must(cpus => cpus is null || !double.IsFinite(cpus.Value) || cpus <= 0 || cpus >= 0.001)
-            .WithMessage("must be at least 0.001 cores.");
+            .Must(cpus => cpus is null || !double.IsFinite(cpus.Value) || cpus <= 0 || cpus >= MinCpus)
+            .WithMessage($"must be at least {MinCpus} cores (the kernel's smallest CPU quota).");
 
     public static IRuleBuilderOptions<T, int?> MustBePortWhenPresent<T>(this IRuleBuilder<T, int?> rule) =>
         rule.Must(port => port is null or (>= 1 and <= 65535)).WithMessage("must be between 1 and 65535.");

@@ -46,7 +46,7 @@ public sealed class ImagePolicyOptions
                 yield return $"Policy:AllowedImages '{entry.Image}': InternalPort must be 1-65535.";
             foreach (var capability in entry.Capabilities)
             {
-                if (!System.Text.RegularExpressions.Regex.IsMatch(capability, "^[A-Z_]{2,32}$"))
+                if (!System.Text.RegularExpressions.Regex.IsMatch(capability, @"^[A-Z_]{2,32}\z"))
                     yield return $"Policy:AllowedImages '{entry.Image}': '{capability}' is not a capability name.";
                 else if (ForbiddenCapabilities.Contains(capability.StartsWith("CAP_", StringComparison.Ordinal) ? capability[4..] : capability))
                     yield return $"Policy:AllowedImages '{entry.Image}': capability {capability} is never granted.";

@@ -1,0 +1,121 @@
+using System.Net.Http.Headers;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Messaging.Worker;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace Messaging.IntegrationTests;
+
+/// <summary>
+/// The whole system on the real services: the API (in-process, real RabbitMQ transport), the worker
+/// (in-process host, real engine), and a subscriber. Everything it makes carries the instance label
+/// <see cref="Instance"/> and a Redis key prefix of its own, and is removed before and after.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    public const string Instance = "it-tests";
+    public const string Token = "integration-admin-token-0123456789abcdef";
+    public const int PortMin = 19000;
+    public const int PortMax = 19999;
+
+    private readonly string _keyPrefix = $"it:{Guid.NewGuid():N}:";
+    private IHost _worker = null!;
+    private ApiFactory _api = null!;
+
+    public EventListener Events { get; private set; } = null!;
+    public IDockerClient Docker { get; } = new DockerClientBuilder().WithApiVersion(new System.Version(1, 41)).Build();
+    public IDatabase Redis => _worker.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+
+    public HttpClient Api()
+    {
+        var client = _api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
+    public async Task InitializeAsync()
+    {
+        await RemoveOurContainers();
+        Events = await EventListener.StartAsync();
+
+        // The worker's own appsettings.json (default allowlist and caps), as it runs in production.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = Path.Combine(SolutionDirectory(), "src", "Messaging.Worker"),
+        });
+        builder.Configuration.AddInMemoryCollection(Settings());
+        builder.AddWorker();
+        _worker = builder.Build();
+        await _worker.StartAsync();
+
+        _api = new ApiFactory(Settings());
+        _ = _api.Server; // start it now, not in the first test
+    }
+
+    private static string SolutionDirectory()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Messaging.sln not found above the test binaries.");
+    }
+
+    private Dictionary<string, string?> Settings() => new()
+    {
+        ["Redis:KeyPrefix"] = _keyPrefix,
+        ["Docker:Instance"] = Instance,
+        ["Ports:Min"] = PortMin.ToString(),
+        ["Ports:Max"] = PortMax.ToString(),
+        ["Auth:BootstrapToken"] = Token,
+    };
+
+    public async Task<IList<ContainerListResponse>> OurContainers(string? name = null)
+    {
+        var filters = new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["label"] = new Dictionary<string, bool> { [$"messaging.instance={Instance}"] = true },
+        };
+        if (name is not null)
+            filters["name"] = new Dictionary<string, bool> { [$"^/{name}$"] = true };
+        return await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filters });
+    }
+
+    private async Task RemoveOurContainers()
+    {
+        foreach (var container in await OurContainers())
+            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await RemoveOurContainers();
+        var multiplexer = _worker.Services.GetRequiredService<IConnectionMultiplexer>();
+        await foreach (var key in multiplexer.GetServers()[0].KeysAsync(pattern: _keyPrefix + "*"))
+            await multiplexer.GetDatabase().KeyDeleteAsync(key);
+        await Events.DisposeAsync();
+        await _api.DisposeAsync();
+        await _worker.StopAsync();
+        _worker.Dispose();
+        Docker.Dispose();
+    }
+
+    private sealed class ApiFactory(Dictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+                builder.UseSetting(key, value);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "system";
+}
