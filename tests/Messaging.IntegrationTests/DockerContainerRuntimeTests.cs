@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Messaging.Contracts;
+using Messaging.Worker.Containers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.IntegrationTests;
+
+/// <summary>How the real engine's errors reach the worker: as the exceptions and reason codes it acts on.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class DockerContainerRuntimeTests(SystemFixture system)
+{
+    private static readonly DockerOptions Options = new() { Instance = SystemFixture.Instance, PullMissingImages = false };
+
+    private static DockerContainerRuntime Runtime(IDockerClient docker) =>
+        new(docker, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<DockerContainerRuntime>.Instance);
+
+    private static CreateContainerParameters Spec(string name, int hostPort, string image = "nginx:alpine") => new()
+    {
+        Name = name,
+        Image = image,
+        Labels = new Dictionary<string, string> { [ContainerLabels.Instance] = SystemFixture.Instance },
+        ExposedPorts = new Dictionary<string, EmptyStruct> { ["80/tcp"] = default },
+        HostConfig = new HostConfig
+        {
+            PortBindings = new Dictionary<string, IList<PortBinding>>
+            {
+                ["80/tcp"] = [new PortBinding { HostIP = "127.0.0.1", HostPort = hostPort.ToString() }],
+            },
+        },
+    };
+
+    [Fact]
+    public async Task A_host_port_held_by_another_process_is_reported_as_unavailable()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var runtime = Runtime(system.Docker);
+        var id = await runtime.CreateAsync(Spec($"it-held-{Guid.NewGuid():N}"[..20], port), default);
+        try
+        {
+            var refused = await Assert.ThrowsAsync<HostPortUnavailableException>(() => runtime.StartAsync(id, port, default));
+            Assert.Contains(port.ToString(), refused.Message);
+        }
+        finally
+        {
+            await runtime.RemoveAsync(id, default);
+        }
+    }
+
+    [Fact]
+    public async Task A_taken_container_name_is_a_name_conflict()
+    {
+        var name = $"it-dup-{Guid.NewGuid():N}"[..20];
+        var runtime = Runtime(system.Docker);
+        var id = await runtime.CreateAsync(Spec(name, 0), default);
+        try
+        {
+            await Assert.ThrowsAsync<ContainerNameConflictException>(() => runtime.CreateAsync(Spec(name, 0), default));
+            var found = await runtime.FindByNameAsync(name, default);
+            Assert.Equal(id, found!.Id);
+            Assert.Null(await runtime.FindByNameAsync(name[..^1], default));
+        }
+        finally
+        {
+            await runtime.RemoveAsync(id, default);
+        }
+        Assert.Null(await runtime.FindByNameAsync(name, default));
+        await runtime.RemoveAsync(id, default); // removing what is gone is fine
+    }
+
+    [Fact]
+    public async Task An_image_the_engine_lacks_is_a_docker_error_when_pulling_is_off()
+    {
+        var runtime = Runtime(system.Docker);
+        var error = await Assert.ThrowsAsync<ContainerRuntimeException>(() =>
+            runtime.CreateAsync(Spec($"it-noimg-{Guid.NewGuid():N}"[..20], 0, image: "messaging-test/absent:never"), default));
+        Assert.Equal(FailureReasons.DockerError, error.Reason);
+    }
+
+    [Fact]
+    public async Task An_unreachable_engine_is_docker_unavailable()
+    {
+        using var nowhere = new DockerClientBuilder()
+            .WithEndpoint(new Uri("unix:///tmp/messaging-no-such-docker.sock"))
+            .WithApiVersion(new System.Version(1, 41))
+            .Build();
+        var error = await Assert.ThrowsAsync<ContainerRuntimeException>(() =>
+            Runtime(nowhere).CreateAsync(Spec("it-nowhere", 0), default));
+        Assert.Equal(FailureReasons.DockerUnavailable, error.Reason);
+    }
+}
