@@ -46,19 +46,31 @@ public static class ApiSetup
             .AddPolicy(Scopes.Admin, policy => policy.RequireAssertion(c => c.User.Has(Scopes.Admin)));
 
         services.AddSingleton<IValidator<CreateServiceRequest>, CreateServiceRequestValidator>();
+        services.AddScoped<CommandPublisher>();
+        services.AddSingleton<IdempotencyKeys>();
         services.AddServiceRecords();
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
-        services.AddMassTransit(bus => bus.UsingRabbitMq((context, cfg) =>
+        services.AddMassTransit(bus =>
         {
-            // Declare the worker's queue with the first publish: without a bound queue RabbitMQ would
-            // confirm and then drop a command published before any worker started.
-            cfg.Publish<CreateService>(topology =>
-                topology.BindQueue(CommandQueues.CreateService, CommandQueues.CreateService, queue => queue.SetQuorumQueue()));
-            cfg.ConfigureEndpoints(context);
-        }));
+            bus.AddRequestClient<GetServiceLogs>(RequestTimeout.After(s: 10));
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                // Declare the worker's queues with the first publish: without a bound queue RabbitMQ would
+                // confirm and then drop a command published before any worker started.
+                BindCommandQueue<CreateService>(cfg, CommandQueues.CreateService);
+                BindCommandQueue<StopService>(cfg, CommandQueues.ServiceLifecycle);
+                BindCommandQueue<StartService>(cfg, CommandQueues.ServiceLifecycle);
+                BindCommandQueue<RestartService>(cfg, CommandQueues.ServiceLifecycle);
+                BindCommandQueue<RemoveService>(cfg, CommandQueues.ServiceLifecycle);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
         return builder;
     }
+
+    private static void BindCommandQueue<T>(IRabbitMqBusFactoryConfigurator cfg, string queue) where T : class =>
+        cfg.Publish<T>(topology => topology.BindQueue(queue, queue, binding => binding.SetQuorumQueue()));
 
     public static WebApplication UseApi(this WebApplication app)
     {

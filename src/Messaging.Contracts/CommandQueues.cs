@@ -9,4 +9,10 @@ public static class CommandQueues
 {
     /// <summary>Queue of <see cref="CreateService"/>.</summary>
     public const string CreateService = "create-service";
+
+    /// <summary>Queue of <see cref="StopService"/>, <see cref="StartService"/>, <see cref="RestartService"/> and <see cref="RemoveService"/>.</summary>
+    public const string ServiceLifecycle = "service-lifecycle";
+
+    /// <summary>Queue of <see cref="GetServiceLogs"/> requests.</summary>
+    public const string ServiceLogs = "service-logs";
 }

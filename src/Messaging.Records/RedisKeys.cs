@@ -25,6 +25,18 @@ public sealed class RedisKeys(string prefix)
     /// <summary>String: the reservation lock (random token, TTL).</summary>
     public RedisKey ReservationLock => $"{Prefix}lock:reservations";
 
+    /// <summary>Sorted set: every service id by creation time (the admin's listing).</summary>
+    public RedisKey AllServices => $"{Prefix}services";
+
+    /// <summary>String: lock serialising the commands of one service (held across engine calls, renewed).</summary>
+    public RedisKey ServiceLock(Guid serviceId) => $"{Prefix}lock:service:{serviceId:D}";
+
+    /// <summary>String (JSON, expiring): the terminal event a command ended with, replayed on redelivery.</summary>
+    public RedisKey CommandOutcome(Guid commandId) => $"{Prefix}command:{commandId:D}";
+
+    /// <summary>String (expiring): an owner's Idempotency-Key -> service id.</summary>
+    public RedisKey IdempotencyKey(string owner, string key) => $"{Prefix}idempotency:{owner}:{key}";
+
     /// <summary>Sorted set: an owner's service ids by creation time.</summary>
     public RedisKey OwnerServices(string owner) => $"{Prefix}owner:{owner}:services";
 }

@@ -54,7 +54,7 @@ public sealed record ServiceRecord
         if (entries.Length == 0)
             return null;
         var map = entries.ToDictionary(e => e.Name.ToString(), e => e.Value);
-        string? Text(string key) => map.TryGetValue(key, out var v) && v.HasValue ? v.ToString() : null;
+        string? Text(string key) => map.TryGetValue(key, out var v) && !v.IsNullOrEmpty ? v.ToString() : null;
         int? Int(string key) => int.TryParse(Text(key), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
         long Long(string key) => long.TryParse(Text(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? l : 0;
 

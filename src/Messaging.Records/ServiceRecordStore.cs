@@ -1,3 +1,4 @@
+using Messaging.Contracts;
 using StackExchange.Redis;
 
 namespace Messaging.Records;
@@ -34,7 +35,7 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
     public async Task<bool> TryCreateAsync(ServiceRecord record)
     {
         var result = await Db.ScriptEvaluateAsync(Scripts.CreateIfAbsent,
-            [keys.Service(record.ServiceId), keys.OwnerServices(record.Owner)],
+            [keys.Service(record.ServiceId), keys.OwnerServices(record.Owner), keys.AllServices],
             [record.ServiceId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds(), .. Flatten(record)]);
         return (long)result == 1;
     }
@@ -43,7 +44,7 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
     public async Task DeletePendingAsync(Guid serviceId, Guid commandId, string owner)
     {
         await Db.ScriptEvaluateAsync(Scripts.DeleteIfPending,
-            [keys.Service(serviceId), keys.OwnerServices(owner)],
+            [keys.Service(serviceId), keys.OwnerServices(owner), keys.AllServices],
             [commandId.ToString("D"), serviceId.ToString("D")]);
     }
 
@@ -54,7 +55,7 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
     public async Task<(CreationClaim Claim, ServiceRecord? Existing)> ClaimCreationAsync(ServiceRecord creating)
     {
         var result = (string?)await Db.ScriptEvaluateAsync(Scripts.ClaimCreation,
-            [keys.Service(creating.ServiceId), keys.OwnerServices(creating.Owner)],
+            [keys.Service(creating.ServiceId), keys.OwnerServices(creating.Owner), keys.AllServices],
             [creating.CommandId.ToString("D"), creating.ServiceId.ToString("D"),
              creating.CreatedAt.ToUnixTimeMilliseconds(), .. Flatten(creating)]);
         return result switch
@@ -74,7 +75,56 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         _ = transaction.HashSetAsync(key, record.ToHashEntries());
         _ = transaction.SortedSetAddAsync(keys.OwnerServices(record.Owner), record.ServiceId.ToString("D"),
             record.CreatedAt.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetAddAsync(keys.AllServices, record.ServiceId.ToString("D"),
+            record.CreatedAt.ToUnixTimeMilliseconds());
         await transaction.ExecuteAsync();
+    }
+
+    /// <summary>
+    /// Moves a record to <paramref name="to"/> if its current status may lead there (see
+    /// <see cref="ServiceTransitions"/>) and is one of <paramref name="from"/>; sets the extra fields in the
+    /// same atomic step. Returns whether it moved and the status it had.
+    /// </summary>
+    public async Task<(bool Moved, string? Previous)> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to,
+        DateTimeOffset at, params (string Field, RedisValue Value)[] fields)
+    {
+        var allowed = from.Where(status => ServiceTransitions.IsAllowed(status, to)).ToArray();
+        RedisValue[] args = [to, at.ToUnixTimeMilliseconds(), allowed.Length, .. allowed.Select(a => (RedisValue)a),
+            .. fields.SelectMany(f => new[] { (RedisValue)f.Field, f.Value })];
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Scripts.Transition, [keys.Service(serviceId)], args))!;
+        var previous = (string?)result[1];
+        return ((string?)result[0] == "moved", string.IsNullOrEmpty(previous) ? null : previous);
+    }
+
+    /// <summary>
+    /// A page of services, oldest first: an owner's, or everyone's when <paramref name="owner"/> is null.
+    /// <paramref name="position"/> is where the previous page stopped in the creation-time index; new
+    /// services only ever append to it, so positions stay valid.
+    /// </summary>
+    public async Task<(IReadOnlyList<ServiceRecord> Records, long? Next)> ListAsync(string? owner, string? status, long position, int limit)
+    {
+        var index = owner is null ? keys.AllServices : keys.OwnerServices(owner);
+        var page = new List<ServiceRecord>(limit);
+        const int batch = 200;
+        while (page.Count < limit)
+        {
+            var ids = await Db.SortedSetRangeByRankAsync(index, position, position + batch - 1);
+            if (ids.Length == 0)
+                return (page, null);
+            var records = await Task.WhenAll(ids.Select(id => GetAsync(Guid.Parse(id.ToString()))));
+            for (var i = 0; i < records.Length; i++)
+            {
+                position++;
+                var record = records[i];
+                if (record is null || (status is null ? record.Status == ServiceStatus.Removed : record.Status != status))
+                    continue;
+                page.Add(record);
+                if (page.Count == limit)
+                    break;
+            }
+        }
+        var more = await Db.SortedSetLengthAsync(index) > position;
+        return (page, more ? position : null);
     }
 
     private static RedisValue[] Flatten(ServiceRecord record) =>
@@ -82,24 +132,41 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
 
     private static class Scripts
     {
-        // KEYS: record, owner index. ARGV: id, created_at, field, value, ...
+        // KEYS: record. ARGV: to, now ms, n, from_1..from_n, field, value, ...
+        public const string Transition = """
+            local current = redis.call('HGET', KEYS[1], 'status')
+            if not current then return {'missing', ''} end
+            local n = tonumber(ARGV[3])
+            for i = 4, 3 + n do
+              if ARGV[i] == current then
+                redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[2])
+                for j = 4 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[j], ARGV[j + 1]) end
+                return {'moved', current}
+              end
+            end
+            return {'refused', current}
+            """;
+
+        // KEYS: record, owner index, all index. ARGV: id, created_at, field, value, ...
         public const string CreateIfAbsent = """
             if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
             for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+            redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
             return 1
             """;
 
-        // KEYS: record, owner index. ARGV: command id, service id.
+        // KEYS: record, owner index, all index. ARGV: command id, service id.
         public const string DeleteIfPending = """
             if redis.call('HGET', KEYS[1], 'status') == 'pending' and redis.call('HGET', KEYS[1], 'command_id') == ARGV[1] then
               redis.call('DEL', KEYS[1])
               redis.call('ZREM', KEYS[2], ARGV[2])
+              redis.call('ZREM', KEYS[3], ARGV[2])
             end
             return 0
             """;
 
-        // KEYS: record, owner index. ARGV: command id, service id, created_at, field, value, ...
+        // KEYS: record, owner index, all index. ARGV: command id, service id, created_at, field, value, ...
         public const string ClaimCreation = """
             local existing = redis.call('HMGET', KEYS[1], 'command_id', 'status', 'created_at')
             if existing[1] and existing[1] ~= ARGV[1] then return 'foreign' end
@@ -108,6 +175,7 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
             if existing[3] then redis.call('HSET', KEYS[1], 'created_at', existing[3]) end
             redis.call('HSET', KEYS[1], 'status', 'creating')
             redis.call('ZADD', KEYS[2], existing[3] or ARGV[3], ARGV[2])
+            redis.call('ZADD', KEYS[3], existing[3] or ARGV[3], ARGV[2])
             return 'claimed'
             """;
     }

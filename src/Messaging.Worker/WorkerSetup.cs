@@ -5,6 +5,7 @@ using Messaging.Contracts;
 using Messaging.Records;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
+using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;
 using Messaging.Worker.Provisioning;
@@ -29,6 +30,8 @@ public static class WorkerSetup
         services.AddSingleton<IValidator<CreateService>, CreateServiceCommandValidator>();
         services.AddSingleton<CreateServicePolicy>();
         services.AddSingleton<PortReservations>();
+        services.AddSingleton<ServiceLocks>();
+        services.AddSingleton<CommandOutcomes>();
         services.AddSingleton<ContainerSpecBuilder>();
         services.AddSingleton<IDockerClient>(sp =>
         {
@@ -46,6 +49,8 @@ public static class WorkerSetup
         {
             bus.SetKebabCaseEndpointNameFormatter();
             bus.AddConsumer<CreateServiceConsumer, CreateServiceConsumerDefinition>();
+            bus.AddConsumer<ServiceLifecycleConsumer, ServiceLifecycleConsumerDefinition>();
+            bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
             // The bus-level quorum setting does not reach endpoints made by ConfigureEndpoints; this does.
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {

@@ -62,11 +62,35 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
+        if (FailLifecycle is not null)
+            throw FailLifecycle;
         foreach (var entry in Containers.Where(c => c.Value.Id == containerId).ToList())
             Containers.TryRemove(entry.Key, out _);
         Removed.Add(containerId);
         return Task.CompletedTask;
     }
+
+    public Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken) =>
+        Task.FromResult(Containers.Values.Any(c => c.Id == containerId));
+
+    /// <summary>Set to make the next stop, restart or remove fail.</summary>
+    public ContainerRuntimeException? FailLifecycle { get; set; }
+
+    public Task StopAsync(string containerId, CancellationToken cancellationToken) => SetRunning(containerId, false);
+
+    public Task RestartAsync(string containerId, CancellationToken cancellationToken) => SetRunning(containerId, true);
+
+    private Task SetRunning(string containerId, bool running)
+    {
+        if (FailLifecycle is not null)
+            throw FailLifecycle;
+        var entry = Containers.Single(c => c.Value.Id == containerId);
+        Containers[entry.Key] = entry.Value with { Running = running };
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([.. Enumerable.Range(1, 5).Select(i => $"line {i} of {containerId}").TakeLast(tail)]);
 
     /// <summary>Puts a container there as if someone else (or an earlier delivery) had made it.</summary>
     public void Add(string name, IDictionary<string, string> labels, bool running = true) =>

@@ -1,13 +1,4 @@
-using System.Security.Claims;
-using System.Text.Json;
-using FluentValidation;
-using MassTransit;
 using Messaging.Api.Auth;
-using Messaging.Api.Http;
-using Messaging.Contracts;
-using Messaging.Records;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Services;
 
@@ -17,97 +8,32 @@ public static class ServicesApi
     {
         var group = app.MapGroup("/api/v1/services").WithTags("Services");
 
-        group.MapPost("/", CreateService)
+        group.MapPost("/", CreateServiceEndpoint.Handle)
             .RequireAuthorization(Scopes.ServicesWrite)
             .Accepts<CreateServiceRequest>("application/json")
             .WithName("CreateService")
             .WithSummary("Ask for a container; answered once the broker has the command.");
-        group.MapGet("/{serviceId:guid}", GetService)
+        group.MapGet("/", ReadEndpoints.List)
+            .RequireAuthorization(Scopes.ServicesRead)
+            .WithName("ListServices")
+            .WithSummary("The caller's services (everyone's for admin), oldest first, paged.");
+        group.MapGet("/{serviceId:guid}", ReadEndpoints.Get)
             .RequireAuthorization(Scopes.ServicesRead)
             .WithName("GetService")
             .WithSummary("One service record.");
+        group.MapGet("/{serviceId:guid}/logs", LogsEndpoint.Handle)
+            .RequireAuthorization(Scopes.ServicesRead)
+            .WithName("GetServiceLogs")
+            .WithSummary("The last lines the container wrote, fetched from the worker over the bus.");
+
+        group.MapPost("/{serviceId:guid}/stop", LifecycleEndpoints.Stop)
+            .RequireAuthorization(Scopes.ServicesWrite).WithName("StopService").WithSummary("Stop a running service.");
+        group.MapPost("/{serviceId:guid}/start", LifecycleEndpoints.Start)
+            .RequireAuthorization(Scopes.ServicesWrite).WithName("StartService").WithSummary("Start a stopped service.");
+        group.MapPost("/{serviceId:guid}/restart", LifecycleEndpoints.Restart)
+            .RequireAuthorization(Scopes.ServicesWrite).WithName("RestartService").WithSummary("Restart a service.");
+        group.MapDelete("/{serviceId:guid}", LifecycleEndpoints.Remove)
+            .RequireAuthorization(Scopes.ServicesWrite).WithName("RemoveService").WithSummary("Remove a service; its port and name are freed once the container is gone.");
         return group;
-    }
-
-    public static async Task<Results<Accepted<ServiceAccepted>, ValidationProblem, ProblemHttpResult>> CreateService(
-        HttpRequest request,
-        ClaimsPrincipal user,
-        IValidator<CreateServiceRequest> validator,
-        ServiceRecordStore records,
-        IPublishEndpoint publisher,
-        IOptions<PublishOptions> publishing,
-        TimeProvider clock,
-        ILogger<CreateServiceRequest> logger)
-    {
-        var (body, problem) = await JsonBody.ReadAsync<CreateServiceRequest>(request);
-        if (problem is not null)
-            return problem;
-
-        var validation = await validator.ValidateAsync(body!);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors
-                .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName))
-                .ToDictionary(g => g.Key, g => g.Select(e => $"{g.Key} {e.ErrorMessage}").ToArray()));
-        }
-
-        if (await records.FindIdByNameAsync(body!.ServiceName!) is not null)
-            return TypedResults.Problem(statusCode: 409, title: "Name taken", detail: $"A service named '{body.ServiceName}' exists.");
-
-        var now = clock.GetUtcNow();
-        var command = new CreateService
-        {
-            CommandId = NewId.NextGuid(),
-            ServiceId = Guid.NewGuid(),
-            ServiceName = body.ServiceName!,
-            Image = body.Image!,
-            MemoryLimit = body.MemoryLimit!,
-            CpuLimit = body.CpuLimit!.Value,
-            InternalPort = body.InternalPort,
-            Env = body.Env,
-            RequestedBy = user.Id(),
-            RequestedAt = now,
-        };
-        await records.TryCreateAsync(new ServiceRecord
-        {
-            ServiceId = command.ServiceId,
-            CommandId = command.CommandId,
-            Name = command.ServiceName,
-            Image = command.Image,
-            Owner = command.RequestedBy,
-            Status = ServiceStatus.Pending,
-            MemoryLimit = command.MemoryLimit,
-            CpuLimit = command.CpuLimit,
-            InternalPort = command.InternalPort,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
-
-        try
-        {
-            // MassTransit returns only once RabbitMQ confirmed the publish: a 202 means the broker has it.
-            using var timeout = new CancellationTokenSource(publishing.Value.ConfirmTimeout);
-            await publisher.Publish(command, timeout.Token);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            logger.LogError("Publishing CreateService {CommandId} failed: {Message}", command.CommandId, e.Message);
-            await records.DeletePendingAsync(command.ServiceId, command.CommandId, command.RequestedBy);
-            return TypedResults.Problem(statusCode: 503, title: "Broker unavailable",
-                detail: "The command could not be handed to the message broker; nothing was created. Try again.");
-        }
-
-        return TypedResults.Accepted($"/api/v1/services/{command.ServiceId}",
-            new ServiceAccepted(command.ServiceId, command.ServiceName, ServiceStatus.Pending));
-    }
-
-    public static async Task<Results<Ok<ServiceView>, ProblemHttpResult>> GetService(
-        Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records)
-    {
-        var record = await records.GetAsync(serviceId);
-        // Another owner's service is indistinguishable from a missing one.
-        if (record is null || (record.Owner != user.Id() && !user.Has(Scopes.Admin)))
-            return TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"No service {serviceId}.");
-        return TypedResults.Ok(ServiceView.From(record));
     }
 }

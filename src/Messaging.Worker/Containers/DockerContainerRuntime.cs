@@ -109,6 +109,65 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             return true;
         });
 
+    public Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            try
+            {
+                await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
+                return true;
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                return false;
+            }
+        });
+
+    public Task StopAsync(string containerId, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            // Returns false (HTTP 304) when it was already stopped: fine.
+            await docker.Containers.StopContainerAsync(containerId,
+                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
+            return true;
+        });
+
+    public Task RestartAsync(string containerId, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            await docker.Containers.RestartContainerAsync(containerId,
+                new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
+            return true;
+        });
+
+    public Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            using var stream = await docker.Containers.GetContainerLogsAsync(containerId, new ContainerLogsParameters
+            {
+                ShowStdout = true,
+                ShowStderr = true,
+                Tail = tail.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }, cancellationToken);
+            // Containers run without a TTY, so the stream is multiplexed; keep the lines in the order written.
+            var lines = new List<string>();
+            var buffer = new byte[16 * 1024];
+            var pending = new System.Text.StringBuilder();
+            var decoder = System.Text.Encoding.UTF8.GetDecoder(); // a character may straddle two frames
+            var chars = new char[buffer.Length];
+            while (true)
+            {
+                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
+                if (read.EOF)
+                    break;
+                pending.Append(chars, 0, decoder.GetChars(buffer, 0, read.Count, chars, 0));
+            }
+            lines.AddRange(pending.ToString().Split('\n').Select(line => line.TrimEnd('\r')));
+            if (lines.Count > 0 && lines[^1].Length == 0)
+                lines.RemoveAt(lines.Count - 1);
+            return (IReadOnlyList<string>)lines;
+        });
+
     private async Task PullAsync(string image, CancellationToken cancellationToken)
     {
         logger.LogInformation("Pulling {Image}, which the engine does not have", image);

@@ -40,6 +40,9 @@ public sealed class DockerOptions
     [Range(1, 100)]
     public int LogMaxFiles { get; set; } = 3;
 
+    /// <summary>How long a container gets to exit on stop or restart before it is killed.</summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Time allowed for one engine call (pulls excepted).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -25,4 +25,16 @@ public interface IContainerRuntime
 
     /// <summary>Removes a container, running or not; a container already gone is fine.</summary>
     Task RemoveAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Whether the engine still has the container (confirms a removal).</summary>
+    Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Stops a container (SIGTERM, then SIGKILL after the grace period); a stopped one is fine.</summary>
+    Task StopAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Restarts a container, running or stopped.</summary>
+    Task RestartAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>The last <paramref name="tail"/> lines of the container's stdout and stderr.</summary>
+    Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken);
 }

@@ -15,13 +15,56 @@ public sealed class RedisLock : IAsyncDisposable
         return 0
         """;
 
+    private const string RenewScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+        return 0
+        """;
+
     private readonly IDatabase _db;
+    private CancellationTokenSource? _renewal;
 
     private RedisLock(IDatabase db, RedisKey key, RedisValue token)
     {
         _db = db;
         Key = key;
         Token = token;
+    }
+
+    /// <summary>Takes the lock if it is free; null when someone holds it.</summary>
+    public static async Task<RedisLock?> TryAcquireAsync(IDatabase db, RedisKey key, TimeSpan ttl)
+    {
+        var token = (RedisValue)Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        return await db.StringSetAsync(key, token, ttl, When.NotExists) ? new RedisLock(db, key, token) : null;
+    }
+
+    /// <summary>
+    /// Keeps extending the TTL while the holder works (long engine calls). If the process dies, renewal
+    /// stops with it and the lock expires after one TTL, so a redelivery can proceed.
+    /// </summary>
+    public RedisLock KeepAlive(TimeSpan ttl)
+    {
+        _renewal = new CancellationTokenSource();
+        var cancel = _renewal.Token;
+        _ = Task.Run(async () =>
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(ttl / 3, cancel);
+                    await _db.ScriptEvaluateAsync(RenewScript, [Key], [Token, (long)ttl.TotalMilliseconds]);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (RedisException)
+                {
+                    // Redis is away; try again next round. The TTL bounds the damage.
+                }
+            }
+        }, CancellationToken.None);
+        return this;
     }
 
     public RedisKey Key { get; }
@@ -45,6 +88,13 @@ public sealed class RedisLock : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() =>
+    public async ValueTask DisposeAsync()
+    {
+        if (_renewal is not null)
+        {
+            await _renewal.CancelAsync();
+            _renewal.Dispose();
+        }
         await _db.ScriptEvaluateAsync(ReleaseScript, [Key], [Token]);
+    }
 }

@@ -16,6 +16,7 @@ namespace Messaging.Worker.Provisioning;
 public sealed class CreateServiceConsumer(
     CreateServicePolicy policy,
     ServiceRecordStore records,
+    ServiceLocks locks,
     PortReservations reservations,
     IContainerRuntime containers,
     ContainerSpecBuilder specs,
@@ -41,6 +42,8 @@ public sealed class CreateServiceConsumer(
             return;
         }
 
+        // A duplicate delivery waits here until the first is done, then finds the record finished.
+        await using var held = await locks.AcquireAsync(command.ServiceId);
         var (claim, existing) = await records.ClaimCreationAsync(NewRecord(command, approved));
         switch (claim)
         {

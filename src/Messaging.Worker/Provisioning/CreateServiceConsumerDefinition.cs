@@ -1,6 +1,5 @@
 using MassTransit;
 using Messaging.Contracts;
-using StackExchange.Redis;
 
 namespace Messaging.Worker.Provisioning;
 
@@ -18,14 +17,7 @@ public sealed class CreateServiceConsumerDefinition : ConsumerDefinition<CreateS
         IConsumerConfigurator<CreateServiceConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = 16;
-        // Only a Redis outage is worth retrying; every refusal is already a failure event, never an exception.
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Handle<RedisConnectionException>();
-            retry.Handle<RedisTimeoutException>();
-            retry.Handle<TimeoutException>();
-            retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        });
+        endpointConfigurator.UseMessageRetry(TransientFailures.Retry);
         // Events leave only once the consumer has finished without an exception.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

@@ -1,0 +1,39 @@
+using Messaging.Contracts;
+
+namespace Messaging.Records;
+
+/// <summary>
+/// The service state machine: which status may follow which. Every status write in the worker goes
+/// through <see cref="ServiceRecordStore.TransitionAsync"/>, which refuses anything not listed here.
+/// </summary>
+public static class ServiceTransitions
+{
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        [ServiceStatus.Pending] = [ServiceStatus.Creating, ServiceStatus.Failed],
+        [ServiceStatus.Creating] = [ServiceStatus.Running, ServiceStatus.Failed],
+        [ServiceStatus.Running] = [ServiceStatus.Stopped, ServiceStatus.Running, ServiceStatus.Removing],
+        [ServiceStatus.Stopped] = [ServiceStatus.Running, ServiceStatus.Removing],
+        [ServiceStatus.Failed] = [ServiceStatus.Removing],
+        // A removal the engine refused goes back to where it was.
+        [ServiceStatus.Removing] = [ServiceStatus.Removed, ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed],
+        [ServiceStatus.Removed] = [],
+    };
+
+    public static bool IsAllowed(string from, string to) => Allowed.TryGetValue(from, out var next) && next.Contains(to);
+
+    /// <summary>The statuses from which a status may be entered.</summary>
+    public static string[] From(string to) => [.. Allowed.Where(pair => pair.Value.Contains(to)).Select(pair => pair.Key)];
+
+    /// <summary>Statuses in which each lifecycle command applies.</summary>
+    public static IReadOnlyList<string> AcceptedBy(string command) => command switch
+    {
+        nameof(StopService) => [ServiceStatus.Running],
+        nameof(StartService) => [ServiceStatus.Stopped],
+        nameof(RestartService) => [ServiceStatus.Running, ServiceStatus.Stopped],
+        nameof(RemoveService) => [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed],
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a lifecycle command."),
+    };
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(Allowed.Keys);
+}

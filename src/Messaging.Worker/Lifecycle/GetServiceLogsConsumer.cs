@@ -1,0 +1,49 @@
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Records;
+using Messaging.Worker.Containers;
+
+namespace Messaging.Worker.Lifecycle;
+
+/// <summary>Answers log requests from the API, which has no socket of its own.</summary>
+public sealed class GetServiceLogsConsumer(ServiceRecordStore records, IContainerRuntime containers) : IConsumer<GetServiceLogs>
+{
+    public const int MaxTail = 1000;
+
+    public async Task Consume(ConsumeContext<GetServiceLogs> context)
+    {
+        var request = context.Message;
+        var record = await records.GetAsync(request.ServiceId);
+        if (record is null || string.IsNullOrEmpty(record.ContainerId))
+        {
+            await context.RespondAsync(new ServiceLogsUnavailable
+            {
+                ServiceId = request.ServiceId, Reason = RejectionReasons.NotFound, Message = "The service has no container.",
+            });
+            return;
+        }
+        try
+        {
+            var lines = await containers.GetLogsAsync(record.ContainerId, Math.Clamp(request.Tail, 1, MaxTail), context.CancellationToken);
+            await context.RespondAsync(new ServiceLogs { ServiceId = request.ServiceId, Lines = lines });
+        }
+        catch (ContainerRuntimeException e)
+        {
+            await context.RespondAsync(new ServiceLogsUnavailable
+            {
+                ServiceId = request.ServiceId,
+                Reason = e.Reason == FailureReasons.DockerUnavailable ? RejectionReasons.DockerUnavailable : RejectionReasons.DockerError,
+                Message = e.Message,
+            });
+        }
+    }
+}
+
+public sealed class GetServiceLogsConsumerDefinition : ConsumerDefinition<GetServiceLogsConsumer>
+{
+    public GetServiceLogsConsumerDefinition()
+    {
+        EndpointName = CommandQueues.ServiceLogs;
+        ConcurrentMessageLimit = 4;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Records;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Provisioning;
+
+/// <summary>
+/// The terminal event each lifecycle command ended with, kept for a while so a redelivered or duplicated
+/// command publishes the same event again instead of acting twice.
+/// </summary>
+public sealed class CommandOutcomes(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    private static readonly Dictionary<string, Type> EventTypes = new[]
+    {
+        typeof(ServiceStopped), typeof(ServiceStarted), typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
+    }.ToDictionary(t => t.Name);
+
+    public async Task SaveAsync(Guid commandId, object outcome)
+    {
+        var json = JsonSerializer.Serialize(new StoredOutcome(outcome.GetType().Name, JsonSerializer.SerializeToElement(outcome, outcome.GetType())));
+        await redis.GetDatabase().StringSetAsync(keys.CommandOutcome(commandId), json, Retention);
+    }
+
+    /// <summary>Publishes the stored outcome again; false when the command was not handled before.</summary>
+    public async Task<bool> TryReplayAsync(Guid commandId, IPublishEndpoint publisher)
+    {
+        var json = await redis.GetDatabase().StringGetAsync(keys.CommandOutcome(commandId));
+        if (json.IsNullOrEmpty)
+            return false;
+        var stored = JsonSerializer.Deserialize<StoredOutcome>(json.ToString())!;
+        var outcome = stored.Event.Deserialize(EventTypes[stored.Type])!;
+        await publisher.Publish(outcome, EventTypes[stored.Type]);
+        return true;
+    }
+
+    private sealed record StoredOutcome(string Type, JsonElement Event);
+}

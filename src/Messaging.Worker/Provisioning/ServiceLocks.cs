@@ -1,0 +1,26 @@
+using Messaging.Records;
+using Messaging.Worker.Ports;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Provisioning;
+
+/// <summary>The service is being worked on by another delivery; the message is retried shortly.</summary>
+public sealed class ServiceBusyException(Guid serviceId)
+    : Exception($"Service {serviceId} is being changed by another command; retrying.");
+
+/// <summary>
+/// One command at a time per service: a duplicate delivery waits until the first is done and then
+/// replays its outcome; a stop cannot interleave with a removal. This lock spans engine calls, so it is
+/// per service (never global) and renewed while held; a crashed holder's lock expires after one TTL.
+/// </summary>
+public sealed class ServiceLocks(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
+
+    /// <summary>Takes the service's lock or throws <see cref="ServiceBusyException"/> (retried by the consumer definition).</summary>
+    public async Task<RedisLock> AcquireAsync(Guid serviceId)
+    {
+        var held = await RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.ServiceLock(serviceId), Ttl);
+        return held?.KeepAlive(Ttl) ?? throw new ServiceBusyException(serviceId);
+    }
+}
