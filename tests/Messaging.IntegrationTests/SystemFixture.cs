@@ -20,6 +20,9 @@ public sealed class SystemFixture : IAsyncLifetime
 {
     public const string Instance = "it-tests";
     public const string Token = "integration-admin-token-0123456789abcdef";
+    public const string AliceToken = "integration-alice-token-0123456789abcdef";
+    public const string BobToken = "integration-bob-token-0123456789abcdef00";
+    public const string ReaderToken = "integration-reader-token-0123456789abcdef";
     public const int PortMin = 19000;
     public const int PortMax = 19999;
 
@@ -31,10 +34,15 @@ public sealed class SystemFixture : IAsyncLifetime
     public IDockerClient Docker { get; } = new DockerClientBuilder().WithApiVersion(new System.Version(1, 41)).Build();
     public IDatabase Redis => _worker.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
-    public HttpClient Api()
+    /// <summary>Where the API listens (a free loopback port).</summary>
+    public Uri ApiAddress { get; private set; } = null!;
+
+    /// <summary>A client of the API with the given bearer token (the admin token by default).</summary>
+    public HttpClient Api(string? token = Token)
     {
-        var client = _api.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var client = new HttpClient { BaseAddress = ApiAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
@@ -53,8 +61,11 @@ public sealed class SystemFixture : IAsyncLifetime
         _worker = builder.Build();
         await _worker.StartAsync();
 
+        // On a real socket, so that the CLI and curl-like clients can talk to it too.
         _api = new ApiFactory(Settings());
-        _ = _api.Server; // start it now, not in the first test
+        _api.UseKestrel(0);
+        _api.StartServer();
+        ApiAddress = _api.ClientOptions.BaseAddress;
     }
 
     private static string SolutionDirectory()
@@ -72,7 +83,21 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Ports:Min"] = PortMin.ToString(),
         ["Ports:Max"] = PortMax.ToString(),
         ["Auth:BootstrapToken"] = Token,
+        ["Auth:Tokens:0:Id"] = "alice",
+        ["Auth:Tokens:0:Sha256"] = Sha256(AliceToken),
+        ["Auth:Tokens:0:Scopes:0"] = "services:read",
+        ["Auth:Tokens:0:Scopes:1"] = "services:write",
+        ["Auth:Tokens:1:Id"] = "bob",
+        ["Auth:Tokens:1:Sha256"] = Sha256(BobToken),
+        ["Auth:Tokens:1:Scopes:0"] = "services:read",
+        ["Auth:Tokens:1:Scopes:1"] = "services:write",
+        ["Auth:Tokens:2:Id"] = "reader",
+        ["Auth:Tokens:2:Sha256"] = Sha256(ReaderToken),
+        ["Auth:Tokens:2:Scopes:0"] = "services:read",
     };
+
+    private static string Sha256(string token) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
 
     public async Task<IList<ContainerListResponse>> OurContainers(string? name = null)
     {
