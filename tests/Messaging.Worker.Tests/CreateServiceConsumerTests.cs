@@ -166,6 +166,23 @@ public sealed class CreateServiceConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_same_command_twice_at_once_yields_one_container_and_two_identical_events()
+    {
+        var command = WorkerHarness.Command();
+        await Task.WhenAll(_worker.Harness.Bus.Publish(command), _worker.Harness.Bus.Publish(command));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_worker.TerminalEvents(command.CommandId) < 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+
+        var events = _worker.Published<ServiceCreated>(e => e.ServiceId == command.ServiceId);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(events[0].ContainerId, events[1].ContainerId);
+        Assert.Equal(events[0].HostPort, events[1].HostPort);
+        Assert.Single(_worker.Engine.Created);
+        Assert.Equal(1, await _worker.Redis.HashLengthAsync(_worker.Keys.Ports));
+    }
+
+    [Fact]
     public async Task A_redelivered_command_adopts_the_container_an_earlier_delivery_made()
     {
         var command = WorkerHarness.Command();

@@ -76,7 +76,14 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     /// <summary>Set to make the next stop, restart or remove fail.</summary>
     public ContainerRuntimeException? FailLifecycle { get; set; }
 
-    public Task StopAsync(string containerId, CancellationToken cancellationToken) => SetRunning(containerId, false);
+    public int Stops => _stops;
+    private int _stops;
+
+    public Task StopAsync(string containerId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _stops);
+        return SetRunning(containerId, false);
+    }
 
     public Task RestartAsync(string containerId, CancellationToken cancellationToken) => SetRunning(containerId, true);
 

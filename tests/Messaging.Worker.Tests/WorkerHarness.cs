@@ -72,22 +72,30 @@ public sealed class WorkerHarness : IAsyncDisposable
         RequestedAt = DateTimeOffset.UtcNow,
     };
 
-    /// <summary>Publishes a command and waits for its next terminal event (created or failed).</summary>
-    public async Task Handle(CreateService command)
+    /// <summary>Publishes a command and waits for its next terminal event.</summary>
+    public Task Handle(CreateService command) => Handle(command, command.CommandId);
+
+    /// <summary>Publishes a lifecycle command (stop, start, restart, remove) and waits for its next terminal event.</summary>
+    public async Task Handle<T>(T command, Guid commandId) where T : class
     {
-        var before = TerminalEvents(command.CommandId);
+        var before = TerminalEvents(commandId);
         await Harness.Bus.Publish(command);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (TerminalEvents(command.CommandId) == before)
+        while (TerminalEvents(commandId) == before)
         {
             Assert.True(DateTime.UtcNow < deadline, "The worker published no terminal event for the command.");
             await Task.Delay(10);
         }
     }
 
-    private int TerminalEvents(Guid commandId) =>
+    public int TerminalEvents(Guid commandId) =>
         Published<ServiceCreated>(e => e.CommandId == commandId).Count +
-        Published<ServiceCreationFailed>(e => e.CommandId == commandId).Count;
+        Published<ServiceCreationFailed>(e => e.CommandId == commandId).Count +
+        Published<ServiceStopped>(e => e.CommandId == commandId).Count +
+        Published<ServiceStarted>(e => e.CommandId == commandId).Count +
+        Published<ServiceRestarted>(e => e.CommandId == commandId).Count +
+        Published<ServiceRemoved>(e => e.CommandId == commandId).Count +
+        Published<ServiceCommandRejected>(e => e.CommandId == commandId).Count;
 
     public IReadOnlyList<T> Published<T>(Func<T, bool> match) where T : class =>
         Harness.Published.Select<T>().Select(m => m.Context.Message).Where(match).ToList();

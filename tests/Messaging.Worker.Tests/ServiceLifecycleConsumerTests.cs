@@ -1,0 +1,160 @@
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Worker.Containers;
+
+namespace Messaging.Worker.Tests;
+
+public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
+{
+    private WorkerHarness _worker = null!;
+    private CreateService _created = null!;
+    private ServiceCreated _service = null!;
+
+    public async Task InitializeAsync()
+    {
+        _worker = await WorkerHarness.StartAsync();
+        _created = WorkerHarness.Command();
+        await _worker.Handle(_created);
+        _service = Assert.Single(_worker.Published<ServiceCreated>(e => e.ServiceId == _created.ServiceId));
+    }
+
+    public async Task DisposeAsync() => await _worker.DisposeAsync();
+
+    private T Command<T>(Func<Guid, Guid, T> make) => make(NewId.NextGuid(), _created.ServiceId);
+
+    private static StopService Stop(Guid commandId, Guid serviceId) => new() { CommandId = commandId, ServiceId = serviceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
+    private static StartService Start(Guid commandId, Guid serviceId) => new() { CommandId = commandId, ServiceId = serviceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
+    private static RestartService Restart(Guid commandId, Guid serviceId) => new() { CommandId = commandId, ServiceId = serviceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
+    private static RemoveService Remove(Guid commandId, Guid serviceId) => new() { CommandId = commandId, ServiceId = serviceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
+
+    private bool ContainerRunning => _worker.Engine.Containers[_created.ServiceName].Running;
+
+    [Fact]
+    public async Task Stop_then_start_then_restart_follow_the_state_machine()
+    {
+        var stop = Command(Stop);
+        await _worker.Handle(stop, stop.CommandId);
+        Assert.Single(_worker.Published<ServiceStopped>(e => e.CommandId == stop.CommandId));
+        Assert.False(ContainerRunning);
+        Assert.Equal(ServiceStatus.Stopped, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+
+        var start = Command(Start);
+        await _worker.Handle(start, start.CommandId);
+        Assert.Single(_worker.Published<ServiceStarted>(e => e.CommandId == start.CommandId));
+        Assert.True(ContainerRunning);
+
+        var restart = Command(Restart);
+        await _worker.Handle(restart, restart.CommandId);
+        Assert.Single(_worker.Published<ServiceRestarted>(e => e.CommandId == restart.CommandId));
+        Assert.Equal(ServiceStatus.Running, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+    }
+
+    [Fact]
+    public async Task A_command_the_status_does_not_allow_is_rejected_with_wrong_state()
+    {
+        var start = Command(Start);
+        await _worker.Handle(start, start.CommandId);
+
+        var rejected = Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == start.CommandId));
+        Assert.Equal(RejectionReasons.WrongState, rejected.Reason);
+        Assert.Equal(nameof(StartService), rejected.Command);
+        Assert.Equal(ServiceStatus.Running, rejected.Status);
+        Assert.Equal(ServiceStatus.Running, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+    }
+
+    [Fact]
+    public async Task A_command_for_an_unknown_service_is_rejected_with_not_found()
+    {
+        var stop = Stop(NewId.NextGuid(), Guid.NewGuid());
+        await _worker.Handle(stop, stop.CommandId);
+        Assert.Equal(RejectionReasons.NotFound,
+            Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == stop.CommandId)).Reason);
+    }
+
+    [Fact]
+    public async Task A_malformed_command_is_rejected_with_invalid_command()
+    {
+        var stop = Command(Stop) with { RequestedBy = "not a name" };
+        await _worker.Handle(stop, stop.CommandId);
+        Assert.Equal(RejectionReasons.InvalidCommand,
+            Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == stop.CommandId)).Reason);
+        Assert.True(ContainerRunning);
+    }
+
+    [Fact]
+    public async Task Remove_deletes_the_container_then_frees_port_and_name()
+    {
+        var remove = Command(Remove);
+        await _worker.Handle(remove, remove.CommandId);
+
+        var removed = Assert.Single(_worker.Published<ServiceRemoved>(e => e.CommandId == remove.CommandId));
+        Assert.Equal(_service.HostPort, removed.HostPort);
+        Assert.Empty(_worker.Engine.Containers);
+        Assert.Null(await _worker.ReservedPort(_created.ServiceId));
+        Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.Ports, _service.HostPort));
+        Assert.Null(await _worker.NameHolder(_created.ServiceName));
+        var record = await _worker.Records.GetAsync(_created.ServiceId);
+        Assert.Equal(ServiceStatus.Removed, record!.Status);
+        Assert.Null(record.HostPort);
+        Assert.Null(record.ContainerId);
+
+        // The name can be used again.
+        var again = WorkerHarness.Command(name: _created.ServiceName);
+        await _worker.Handle(again);
+        Assert.Single(_worker.Published<ServiceCreated>(e => e.ServiceId == again.ServiceId));
+    }
+
+    [Fact]
+    public async Task A_removal_the_engine_refuses_keeps_port_name_and_status()
+    {
+        _worker.Engine.FailLifecycle = new ContainerRuntimeException(FailureReasons.DockerUnavailable, "engine gone");
+        var remove = Command(Remove);
+        await _worker.Handle(remove, remove.CommandId);
+
+        Assert.Equal(RejectionReasons.DockerUnavailable,
+            Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == remove.CommandId)).Reason);
+        Assert.Equal(ServiceStatus.Running, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+        Assert.Equal(_service.HostPort, await _worker.ReservedPort(_created.ServiceId));
+        Assert.Equal(_created.ServiceId, await _worker.NameHolder(_created.ServiceName));
+    }
+
+    [Fact]
+    public async Task The_same_stop_twice_stops_once_and_publishes_the_same_event_again()
+    {
+        var stop = Command(Stop);
+        await _worker.Handle(stop, stop.CommandId);
+        await _worker.Handle(stop, stop.CommandId);
+
+        var events = _worker.Published<ServiceStopped>(e => e.CommandId == stop.CommandId);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(events[0], events[1]);
+        Assert.Equal(1, _worker.Engine.Stops);
+        Assert.Empty(_worker.Published<ServiceCommandRejected>(e => e.CommandId == stop.CommandId));
+    }
+
+    [Fact]
+    public async Task The_same_stop_twice_at_once_stops_once()
+    {
+        var stop = Command(Stop);
+        await Task.WhenAll(_worker.Harness.Bus.Publish(stop), _worker.Harness.Bus.Publish(stop));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_worker.TerminalEvents(stop.CommandId) < 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+
+        Assert.Equal(2, _worker.Published<ServiceStopped>(e => e.CommandId == stop.CommandId).Count);
+        Assert.Equal(1, _worker.Engine.Stops);
+    }
+
+    [Fact]
+    public async Task Logs_are_answered_from_the_container()
+    {
+        var client = _worker.Harness.GetRequestClient<GetServiceLogs>();
+        var response = await client.GetResponse<ServiceLogs, ServiceLogsUnavailable>(new GetServiceLogs { ServiceId = _created.ServiceId, Tail = 2 });
+        Assert.True(response.Is(out Response<ServiceLogs>? logs));
+        Assert.Equal(2, logs!.Message.Lines.Count);
+
+        var missing = await client.GetResponse<ServiceLogs, ServiceLogsUnavailable>(new GetServiceLogs { ServiceId = Guid.NewGuid(), Tail = 2 });
+        Assert.True(missing.Is(out Response<ServiceLogsUnavailable>? unavailable));
+        Assert.Equal(RejectionReasons.NotFound, unavailable!.Message.Reason);
+    }
+}
