@@ -53,7 +53,8 @@ public static class ApiSetup
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
         services.AddMassTransit(bus =>
         {
-            bus.AddRequestClient<GetServiceLogs>(RequestTimeout.After(s: 10));
+            var logsTimeout = builder.Configuration.GetValue<TimeSpan?>($"{PublishOptions.Section}:{nameof(PublishOptions.LogsTimeout)}");
+            bus.AddRequestClient<GetServiceLogs>(RequestTimeout.After(ms: (int)(logsTimeout ?? new PublishOptions().LogsTimeout).TotalMilliseconds));
             bus.UsingRabbitMq((context, cfg) =>
             {
                 // Declare the worker's queues with the first publish: without a bound queue RabbitMQ would

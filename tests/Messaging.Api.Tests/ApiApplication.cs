@@ -32,6 +32,7 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
         AddToken(builder, 0, "alice", AliceToken, Scopes.ServicesRead, Scopes.ServicesWrite);
         AddToken(builder, 1, "bob", BobToken, Scopes.ServicesRead, Scopes.ServicesWrite);
         AddToken(builder, 2, "reader", ReaderToken, Scopes.ServicesRead);
+        builder.UseSetting("Publishing:LogsTimeout", "00:00:01");
         Configure(builder);
         if (UseHarness)
             builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
@@ -58,6 +59,20 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
         if (token is not null)
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
+    }
+
+    /// <summary>Writes a record as the worker would have, owned by <paramref name="owner"/>.</summary>
+    public async Task<Guid> SeedService(string owner, string status, string? name = null)
+    {
+        var id = Guid.NewGuid();
+        var store = Services.GetRequiredService<Messaging.Records.ServiceRecordStore>();
+        await store.SaveAsync(new Messaging.Records.ServiceRecord
+        {
+            ServiceId = id, CommandId = Guid.NewGuid(), Name = name ?? $"seed-{id:N}"[..20], Image = "nginx:alpine", Owner = owner,
+            Status = status, MemoryLimit = "128m", MemoryBytes = 128 << 20, CpuLimit = 0.5, ContainerId = "c0ffee",
+            CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        });
+        return id;
     }
 
     public int PublishedCreateCommands => Harness.Published.Select<Messaging.Contracts.CreateService>().Count();

@@ -7,4 +7,7 @@ public sealed class PublishOptions
 
     /// <summary>How long to wait for the broker to confirm a command before answering 503.</summary>
     public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait for a worker to answer a log request before answering 504.</summary>
+    public TimeSpan LogsTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
