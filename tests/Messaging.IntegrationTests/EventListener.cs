@@ -25,6 +25,11 @@ public sealed class EventListener : IAsyncDisposable
             {
                 endpoint.Handler<ServiceCreated>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCreationFailed>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceStopped>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceStarted>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceRestarted>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceRemoved>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceCommandRejected>(context => listener!.Record(context.Message));
             });
         });
         listener = new EventListener(bus);
@@ -53,6 +58,9 @@ public sealed class EventListener : IAsyncDisposable
         }
         throw new TimeoutException($"No {typeof(T).Name} arrived in time. Seen: {string.Join(", ", _events.Select(e => e.GetType().Name))}");
     }
+
+    /// <summary>Every event seen so far of type <typeparamref name="T"/> that matches.</summary>
+    public IReadOnlyList<T> All<T>(Func<T, bool> match) => _events.OfType<T>().Where(match).ToList();
 
     /// <summary>Waits for the terminal event of a service: created or failed.</summary>
     public async Task<object> WaitForOutcome(Guid serviceId)

@@ -27,6 +27,9 @@ public sealed class SystemFixture : IAsyncLifetime
     public const int PortMax = 19999;
 
     private readonly string _keyPrefix = $"it:{Guid.NewGuid():N}:";
+
+    /// <summary>The Redis key prefix of this run.</summary>
+    public string KeyPrefix => _keyPrefix;
     private IHost _worker = null!;
     private ApiFactory _api = null!;
 
