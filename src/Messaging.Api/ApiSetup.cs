@@ -8,6 +8,7 @@ using Messaging.Api.Services;
 using Messaging.Contracts;
 using Messaging.Records;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Messaging.Api;
 
@@ -80,6 +81,9 @@ public static class ApiSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapServicesApi();
+        // Liveness: the process answers. Readiness: the broker connection and Redis (503 while either is down).
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         return app;
     }
 }

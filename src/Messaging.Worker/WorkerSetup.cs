@@ -5,6 +5,8 @@ using Messaging.Contracts;
 using Messaging.Records;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
+using Messaging.Worker.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;
@@ -43,6 +45,16 @@ public static class WorkerSetup
                 .Build();
         });
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+
+        services.AddOptions<HealthFileOptions>().BindConfiguration(HealthFileOptions.Section);
+        services.AddHealthChecks().AddCheck<DockerEngineHealthCheck>("docker", tags: [HealthTags.Ready]);
+        services.AddSingleton<IHealthCheckPublisher, HealthFilePublisher>();
+        services.Configure<HealthCheckPublisherOptions>(publisher =>
+        {
+            publisher.Delay = TimeSpan.FromSeconds(2);
+            publisher.Period = TimeSpan.FromSeconds(15);
+            publisher.Predicate = check => check.Tags.Contains(HealthTags.Ready);
+        });
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
         services.AddMassTransit(bus =>

@@ -36,3 +36,21 @@ public sealed class BrokerDownTests(UnreachableBrokerApplication app) : IClassFi
         Assert.Empty(keys);
     }
 }
+
+public sealed class BrokerDownHealthTests(UnreachableBrokerApplication app) : IClassFixture<UnreachableBrokerApplication>
+{
+    [Fact]
+    public async Task Readiness_is_503_while_the_broker_is_unreachable_and_liveness_stays_200()
+    {
+        var client = app.CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        HttpResponseMessage ready;
+        do
+        {
+            ready = await client.GetAsync("/health/ready");
+        } while (ready.StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+    }
+}

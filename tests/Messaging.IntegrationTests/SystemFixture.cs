@@ -28,6 +28,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     private readonly string _keyPrefix = $"it:{Guid.NewGuid():N}:";
 
+    /// <summary>Where the worker reports its readiness.</summary>
+    public string HealthFile { get; } = Path.Combine(Path.GetTempPath(), $"messaging-it-{Guid.NewGuid():N}.health");
+
     /// <summary>The Redis key prefix of this run.</summary>
     public string KeyPrefix => _keyPrefix;
     private IHost _worker = null!;
@@ -86,6 +89,7 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Ports:Min"] = PortMin.ToString(),
         ["Ports:Max"] = PortMax.ToString(),
         ["Auth:BootstrapToken"] = Token,
+        ["Health:File"] = HealthFile,
         ["Auth:Tokens:0:Id"] = "alice",
         ["Auth:Tokens:0:Sha256"] = Sha256(AliceToken),
         ["Auth:Tokens:0:Scopes:0"] = "services:read",
