@@ -5,6 +5,7 @@ using MassTransit;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
 using Messaging.Api.Services;
+using Messaging.Api.Tokens;
 using Messaging.Contracts;
 using Messaging.Records;
 using Microsoft.AspNetCore.Authentication;
@@ -38,7 +39,8 @@ public static class ApiSetup
 
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PublishOptions>().BindConfiguration(PublishOptions.Section);
-        services.AddSingleton<TokenDirectory>();
+        services.AddSingleton<TokenAuthenticator>();
+        services.AddApiRateLimits();
         services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -47,6 +49,7 @@ public static class ApiSetup
             .AddPolicy(Scopes.Admin, policy => policy.RequireAssertion(c => c.User.Has(Scopes.Admin)));
 
         services.AddSingleton<IValidator<CreateServiceRequest>, CreateServiceRequestValidator>();
+        services.AddSingleton<IValidator<CreateTokenRequest>, CreateTokenRequestValidator>();
         services.AddScoped<CommandPublisher>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddServiceRecords();
@@ -78,9 +81,12 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseFailedAuthenticationThrottle();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapServicesApi();
+        app.UseRateLimiter();
+        app.MapServicesApi().RequireRateLimiting(RateLimiting.PerToken);
+        app.MapTokensApi().RequireRateLimiting(RateLimiting.PerToken);
         // Liveness: the process answers. Readiness: the broker connection and Redis (503 while either is down).
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });

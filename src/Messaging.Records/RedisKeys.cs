@@ -37,6 +37,21 @@ public sealed class RedisKeys(string prefix)
     /// <summary>String (expiring): an owner's Idempotency-Key -> service id.</summary>
     public RedisKey IdempotencyKey(string owner, string key) => $"{Prefix}idempotency:{owner}:{key}";
 
+    /// <summary>Hash: one API token (hash of the secret, scopes, quotas, expiry, revocation).</summary>
+    public RedisKey Token(string id) => $"{Prefix}token:{id}";
+
+    /// <summary>Hash: SHA-256 of a token -> token id.</summary>
+    public RedisKey TokensByHash => $"{Prefix}tokens:by-hash";
+
+    /// <summary>Sorted set: token ids by creation time.</summary>
+    public RedisKey Tokens => $"{Prefix}tokens";
+
+    /// <summary>Hash: an owner's current usage (services, memory_bytes, millicpus), changed only with reservations.</summary>
+    public RedisKey Usage(string owner) => $"{Prefix}usage:{owner}";
+
+    /// <summary>Hash: service id -> "owner memory_bytes millicpus" counted in its owner's usage.</summary>
+    public RedisKey ServiceUsage => $"{Prefix}service-usage";
+
     /// <summary>Sorted set: an owner's service ids by creation time.</summary>
     public RedisKey OwnerServices(string owner) => $"{Prefix}owner:{owner}:services";
 }

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Messaging.Records.Tokens;
 using StackExchange.Redis;
 
 namespace Messaging.Api.Tests;
@@ -29,9 +31,9 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Redis:Configuration", "localhost:6379");
         builder.UseSetting("Redis:KeyPrefix", KeyPrefix);
         builder.UseSetting("Auth:BootstrapToken", AdminToken);
-        AddToken(builder, 0, "alice", AliceToken, Scopes.ServicesRead, Scopes.ServicesWrite);
-        AddToken(builder, 1, "bob", BobToken, Scopes.ServicesRead, Scopes.ServicesWrite);
-        AddToken(builder, 2, "reader", ReaderToken, Scopes.ServicesRead);
+        builder.UseSetting("RateLimits:RequestsPerSecond", "100000");
+        builder.UseSetting("RateLimits:Burst", "100000");
+        builder.UseSetting("RateLimits:FailedAuthenticationsPerMinute", "100000");
         builder.UseSetting("Publishing:LogsTimeout", "00:00:01");
         Configure(builder);
         if (UseHarness)
@@ -42,13 +44,23 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
-    private static void AddToken(IWebHostBuilder builder, int index, string id, string token, params string[] scopes)
+    protected override IHost CreateHost(IHostBuilder builder)
     {
-        builder.UseSetting($"Auth:Tokens:{index}:Id", id);
-        builder.UseSetting($"Auth:Tokens:{index}:Sha256", Convert.ToHexString(TokenDirectory.Hash(token)));
-        for (var i = 0; i < scopes.Length; i++)
-            builder.UseSetting($"Auth:Tokens:{index}:Scopes:{i}", scopes[i]);
+        var host = base.CreateHost(builder);
+        var tokens = host.Services.GetRequiredService<TokenStore>();
+        Task.WaitAll(
+            SeedToken(tokens, "alice", AliceToken, Scopes.ServicesRead, Scopes.ServicesWrite),
+            SeedToken(tokens, "bob", BobToken, Scopes.ServicesRead, Scopes.ServicesWrite),
+            SeedToken(tokens, "reader", ReaderToken, Scopes.ServicesRead));
+        return host;
     }
+
+    /// <summary>A token with a known secret, as the admin API would have made it.</summary>
+    public static Task SeedToken(TokenStore tokens, string id, string token, params string[] scopes) =>
+        tokens.SaveAsync(new TokenRecord
+        {
+            Id = id, Name = id, Scopes = scopes, Sha256 = Convert.ToHexString(TokenStore.Hash(token)), CreatedAt = DateTimeOffset.UtcNow,
+        });
 
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
     public IDatabase Redis => Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();

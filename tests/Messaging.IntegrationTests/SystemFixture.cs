@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Messaging.Records.Tokens;
 using StackExchange.Redis;
 
 namespace Messaging.IntegrationTests;
@@ -66,6 +67,7 @@ public sealed class SystemFixture : IAsyncLifetime
         builder.AddWorker();
         _worker = builder.Build();
         await _worker.StartAsync();
+        await SeedTokens();
 
         // On a real socket, so that the CLI and curl-like clients can talk to it too.
         _api = new ApiFactory(Settings());
@@ -90,21 +92,24 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Ports:Max"] = PortMax.ToString(),
         ["Auth:BootstrapToken"] = Token,
         ["Health:File"] = HealthFile,
-        ["Auth:Tokens:0:Id"] = "alice",
-        ["Auth:Tokens:0:Sha256"] = Sha256(AliceToken),
-        ["Auth:Tokens:0:Scopes:0"] = "services:read",
-        ["Auth:Tokens:0:Scopes:1"] = "services:write",
-        ["Auth:Tokens:1:Id"] = "bob",
-        ["Auth:Tokens:1:Sha256"] = Sha256(BobToken),
-        ["Auth:Tokens:1:Scopes:0"] = "services:read",
-        ["Auth:Tokens:1:Scopes:1"] = "services:write",
-        ["Auth:Tokens:2:Id"] = "reader",
-        ["Auth:Tokens:2:Sha256"] = Sha256(ReaderToken),
-        ["Auth:Tokens:2:Scopes:0"] = "services:read",
     };
 
-    private static string Sha256(string token) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+    private async Task SeedTokens()
+    {
+        var tokens = _worker.Services.GetRequiredService<TokenStore>();
+        foreach (var (id, token, scopes) in new[]
+        {
+            ("alice", AliceToken, new[] { "services:read", "services:write" }),
+            ("bob", BobToken, new[] { "services:read", "services:write" }),
+            ("reader", ReaderToken, new[] { "services:read" }),
+        })
+        {
+            await tokens.SaveAsync(new TokenRecord
+            {
+                Id = id, Name = id, Scopes = scopes, Sha256 = Convert.ToHexString(TokenStore.Hash(token)), CreatedAt = DateTimeOffset.UtcNow,
+            });
+        }
+    }
 
     public async Task<IList<ContainerListResponse>> OurContainers(string? name = null)
     {

@@ -10,33 +10,40 @@ public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    TokenDirectory tokens,
+    TokenAuthenticator tokens,
+    FailedAuthenticationThrottle throttle,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
     private const int MaxTokenLength = 512;
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header))
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return Task.FromResult(AuthenticateResult.Fail("The Authorization header is not a bearer token."));
+            return Failed("The Authorization header is not a bearer token.");
 
         var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > MaxTokenLength)
-            return Task.FromResult(AuthenticateResult.Fail("Malformed bearer token."));
+            return Failed("Malformed bearer token.");
 
-        var identity = tokens.Find(token);
+        var identity = await tokens.FindAsync(token);
         if (identity is null)
-            return Task.FromResult(AuthenticateResult.Fail("Unknown bearer token."));
+            return Failed("Unknown, revoked or expired bearer token.");
 
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, identity.Id), new(ClaimTypes.Name, identity.Id) };
         claims.AddRange(identity.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    private AuthenticateResult Failed(string reason)
+    {
+        throttle.RecordFailure(Context);
+        return AuthenticateResult.Fail(reason);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Messaging.Api.Auth;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Api.Http;
+
+/// <summary>Per-token request limits and the throttle on wrong tokens, both answered 429 with Retry-After.</summary>
+public static class RateLimiting
+{
+    public const string PerToken = "per-token";
+
+    public static IServiceCollection AddApiRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddSingleton<FailedAuthenticationThrottle>();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(PerToken, context =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                var caller = context.User.Identity?.IsAuthenticated == true ? "token:" + context.User.Id() : "address:" + FailedAuthenticationThrottle.AddressOf(context);
+                return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.Burst,
+                    TokensPerPeriod = options.RequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                await WriteTooManyRequests(rejected.HttpContext, retryAfter, "Too many requests for this token; slow down.");
+            };
+        });
+        return services;
+    }
+
+    /// <summary>Before authentication: an address that presented too many wrong tokens waits.</summary>
+    public static IApplicationBuilder UseFailedAuthenticationThrottle(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var throttle = context.RequestServices.GetRequiredService<FailedAuthenticationThrottle>();
+            if (context.Request.Headers.Authorization.Count > 0 && throttle.IsBlocked(context))
+            {
+                await WriteTooManyRequests(context, FailedAuthenticationThrottle.Window, "Too many failed authentications from this address.");
+                return;
+            }
+            await next(context);
+        });
+
+    private static async Task WriteTooManyRequests(HttpContext context, TimeSpan retryAfter, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = 429, Title = "Too many requests", Detail = detail },
+        });
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Messaging.Records.Tokens;
+
+/// <summary>
+/// An API token as stored: never the token itself, only its SHA-256. The id is the owner of every
+/// service the token creates; the quotas are enforced by the worker.
+/// </summary>
+public sealed record TokenRecord
+{
+    public string Id { get; init; } = "";
+    public string Name { get; init; } = "";
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+    public string Sha256 { get; init; } = "";
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public DateTimeOffset? RevokedAt { get; init; }
+    public DateTimeOffset? LastUsedAt { get; init; }
+    public int? MaxServices { get; init; }
+    public long? MaxMemoryBytes { get; init; }
+    public double? MaxCpus { get; init; }
+
+    public bool IsUsableAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
+
+    public Quota Quota => new(MaxServices, MaxMemoryBytes, MaxCpus);
+
+    internal HashEntry[] ToHashEntries()
+    {
+        var entries = new List<HashEntry>
+        {
+            new("id", Id), new("name", Name), new("scopes", string.Join(' ', Scopes)), new("sha256", Sha256),
+            new("created_at", CreatedAt.ToUnixTimeMilliseconds()),
+        };
+        if (ExpiresAt is { } expires) entries.Add(new("expires_at", expires.ToUnixTimeMilliseconds()));
+        if (RevokedAt is { } revoked) entries.Add(new("revoked_at", revoked.ToUnixTimeMilliseconds()));
+        if (LastUsedAt is { } used) entries.Add(new("last_used_at", used.ToUnixTimeMilliseconds()));
+        if (MaxServices is { } services) entries.Add(new("max_services", services));
+        if (MaxMemoryBytes is { } memory) entries.Add(new("max_memory_bytes", memory));
+        if (MaxCpus is { } cpus) entries.Add(new("max_cpus", cpus.ToString("R", CultureInfo.InvariantCulture)));
+        return [.. entries];
+    }
+
+    internal static TokenRecord? FromHashEntries(HashEntry[] entries)
+    {
+        if (entries.Length == 0)
+            return null;
+        var map = entries.ToDictionary(e => e.Name.ToString(), e => e.Value);
+        string? Text(string key) => map.TryGetValue(key, out var v) && !v.IsNullOrEmpty ? v.ToString() : null;
+        long? Long(string key) => long.TryParse(Text(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? l : null;
+        DateTimeOffset? Time(string key) => Long(key) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        return new TokenRecord
+        {
+            Id = Text("id") ?? "",
+            Name = Text("name") ?? "",
+            Scopes = (Text("scopes") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            Sha256 = Text("sha256") ?? "",
+            CreatedAt = Time("created_at") ?? DateTimeOffset.UnixEpoch,
+            ExpiresAt = Time("expires_at"),
+            RevokedAt = Time("revoked_at"),
+            LastUsedAt = Time("last_used_at"),
+            MaxServices = Long("max_services") is { } s ? (int)s : null,
+            MaxMemoryBytes = Long("max_memory_bytes"),
+            MaxCpus = double.TryParse(Text("max_cpus"), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) ? c : null,
+        };
+    }
+}
+
+/// <summary>What an owner may hold at once; null means unlimited.</summary>
+public sealed record Quota(int? MaxServices, long? MaxMemoryBytes, double? MaxCpus)
+{
+    public static Quota Unlimited { get; } = new(null, null, null);
+}
