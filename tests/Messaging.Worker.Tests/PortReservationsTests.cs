@@ -1,4 +1,5 @@
 using Messaging.Records;
+using Messaging.Records.Tokens;
 using Messaging.Worker.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -22,7 +23,7 @@ public sealed class PortReservationsTests : IAsyncLifetime
             var mine = new List<int>();
             for (var i = 0; i < 20; i++)
             {
-                var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{worker}-{i}", null, default);
+                var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{worker}-{i}", Allocation.Uncounted(), null, default);
                 Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
                 mine.Add(r.Port);
             }
@@ -41,20 +42,20 @@ public sealed class PortReservationsTests : IAsyncLifetime
         var ports = new HashSet<int>();
         for (var i = 0; i < 200; i++)
         {
-            var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{i}", null, default);
+            var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{i}", Allocation.Uncounted(), null, default);
             Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
             ports.Add(r.Port);
         }
         Assert.Equal(200, ports.Count);
-        Assert.Equal(ReservationOutcome.Exhausted, (await Reservations.ReserveAsync(Guid.NewGuid(), "one-more", null, default)).Outcome);
+        Assert.Equal(ReservationOutcome.Exhausted, (await Reservations.ReserveAsync(Guid.NewGuid(), "one-more", Allocation.Uncounted(), null, default)).Outcome);
     }
 
     [Fact]
     public async Task Reserving_again_for_the_same_service_returns_the_same_port()
     {
         var id = Guid.NewGuid();
-        var first = await Reservations.ReserveAsync(id, "svc", null, default);
-        var again = await Reservations.ReserveAsync(id, "svc", null, default);
+        var first = await Reservations.ReserveAsync(id, "svc", Allocation.Uncounted(), null, default);
+        var again = await Reservations.ReserveAsync(id, "svc", Allocation.Uncounted(), null, default);
         Assert.Equal(first.Port, again.Port);
         Assert.Equal(1, await _worker.Redis.HashLengthAsync(_worker.Keys.Ports));
     }
@@ -63,18 +64,18 @@ public sealed class PortReservationsTests : IAsyncLifetime
     public async Task A_name_is_held_by_one_service_until_released()
     {
         var holder = Guid.NewGuid();
-        await Reservations.ReserveAsync(holder, "svc", null, default);
-        Assert.Equal(ReservationOutcome.NameTaken, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", null, default)).Outcome);
+        await Reservations.ReserveAsync(holder, "svc", Allocation.Uncounted(), null, default);
+        Assert.Equal(ReservationOutcome.NameTaken, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", Allocation.Uncounted(), null, default)).Outcome);
 
         await Reservations.ReleaseAsync(holder, "svc");
-        Assert.Equal(ReservationOutcome.Reserved, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", null, default)).Outcome);
+        Assert.Equal(ReservationOutcome.Reserved, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", Allocation.Uncounted(), null, default)).Outcome);
     }
 
     [Fact]
     public async Task Release_by_another_service_frees_nothing()
     {
         var holder = Guid.NewGuid();
-        var r = await Reservations.ReserveAsync(holder, "svc", null, default);
+        var r = await Reservations.ReserveAsync(holder, "svc", Allocation.Uncounted(), null, default);
         await Reservations.ReleaseAsync(Guid.NewGuid(), "svc");
         Assert.Equal(holder, await _worker.NameHolder("svc"));
         Assert.Equal(r.Port, await _worker.ReservedPort(holder));
@@ -84,14 +85,14 @@ public sealed class PortReservationsTests : IAsyncLifetime
     public async Task A_refused_port_is_given_up_and_skipped()
     {
         var id = Guid.NewGuid();
-        var first = await Reservations.ReserveAsync(id, "svc", null, default);
-        var second = await Reservations.ReserveAsync(id, "svc", first.Port, default);
+        var first = await Reservations.ReserveAsync(id, "svc", Allocation.Uncounted(), null, default);
+        var second = await Reservations.ReserveAsync(id, "svc", Allocation.Uncounted(), first.Port, default);
 
         Assert.NotEqual(first.Port, second.Port);
         Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.Ports, first.Port));
         Assert.NotNull(await _worker.Redis.SortedSetScoreAsync(_worker.Keys.BlockedPorts, first.Port));
         for (var i = 0; i < 198; i++)
-            Assert.NotEqual(first.Port, (await Reservations.ReserveAsync(Guid.NewGuid(), $"x{i}", null, default)).Port);
+            Assert.NotEqual(first.Port, (await Reservations.ReserveAsync(Guid.NewGuid(), $"x{i}", Allocation.Uncounted(), null, default)).Port);
     }
 
     [Fact]

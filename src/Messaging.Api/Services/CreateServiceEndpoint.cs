@@ -6,6 +6,8 @@ using Messaging.Api.Auth;
 using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.Records;
+using Messaging.Records.Tokens;
+using Messaging.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +22,7 @@ public static class CreateServiceEndpoint
         ClaimsPrincipal user,
         IValidator<CreateServiceRequest> validator,
         ServiceRecordStore records,
+        TokenStore tokens,
         IdempotencyKeys idempotency,
         CommandPublisher publisher,
         IOptions<PublishOptions> publishing,
@@ -56,7 +59,7 @@ public static class CreateServiceEndpoint
             return Accepted(accepted.ServiceId, accepted.ServiceName);
         }
 
-        var outcome = await CreateAsync(body, claim.ServiceId, owner, records, publisher, clock);
+        var outcome = await CreateAsync(body, claim.ServiceId, owner, records, tokens, publisher, clock);
         if (key is not null)
         {
             if (outcome.Result is Accepted<ServiceAccepted>)
@@ -68,10 +71,18 @@ public static class CreateServiceEndpoint
     }
 
     private static async Task<Results<Accepted<ServiceAccepted>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateServiceRequest body, Guid serviceId, string owner, ServiceRecordStore records, CommandPublisher publisher, TimeProvider clock)
+        CreateServiceRequest body, Guid serviceId, string owner, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
     {
         if (await records.FindIdByNameAsync(body.ServiceName!) is not null)
             return TypedResults.Problem(statusCode: 409, title: "Name taken", detail: $"A service named '{body.ServiceName}' exists.");
+
+        // The worker enforces quotas atomically; this only answers early what is already certain.
+        var quota = await tokens.QuotaOfAsync(owner);
+        if (quota != Quota.Unlimited && MemorySize.TryParseLimit(body.MemoryLimit, out var memoryBytes) &&
+            quota.Exceeded(await tokens.UsageOfAsync(owner), memoryBytes, body.CpuLimit!.Value) is { } exceeded)
+        {
+            return TypedResults.Problem(statusCode: 429, title: "Quota exceeded", detail: $"This token's {exceeded} quota would be exceeded.");
+        }
 
         var now = clock.GetUtcNow();
         var command = new CreateService

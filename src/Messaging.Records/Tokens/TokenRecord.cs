@@ -70,4 +70,14 @@ public sealed record TokenRecord
 public sealed record Quota(int? MaxServices, long? MaxMemoryBytes, double? MaxCpus)
 {
     public static Quota Unlimited { get; } = new(null, null, null);
+
+    /// <summary>Which limit one more service of that size would break, or null when it fits.</summary>
+    public string? Exceeded(Usage usage, long memoryBytes, double cpus) =>
+        MaxServices is { } services && usage.Services + 1 > services ? "services"
+        : MaxMemoryBytes is { } memory && usage.MemoryBytes + memoryBytes > memory ? "memory"
+        : MaxCpus is { } maxCpus && usage.MilliCpus + (long)Math.Ceiling(cpus * 1000) > (long)Math.Floor(maxCpus * 1000) ? "cpus"
+        : null;
 }
+
+/// <summary>What an owner holds: live services and the memory and CPU they were given.</summary>
+public sealed record Usage(int Services, long MemoryBytes, long MilliCpus);

@@ -86,5 +86,13 @@ public sealed class TokenStore(IConnectionMultiplexer redis, RedisKeys keys, Tim
     /// <summary>The quota of an owner: the token's, or unlimited for owners that are not tokens (other systems).</summary>
     public async Task<Quota> QuotaOfAsync(string owner) => (await GetAsync(owner))?.Quota ?? Quota.Unlimited;
 
+    /// <summary>What an owner holds now, as counted by the worker's reservations.</summary>
+    public async Task<Usage> UsageOfAsync(string owner)
+    {
+        var values = await Db.HashGetAsync(keys.Usage(owner), ["services", "memory_bytes", "millicpus"]);
+        long Value(int i) => values[i].TryParse(out long v) ? v : 0;
+        return new Usage((int)Value(0), Value(1), Value(2));
+    }
+
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,12 +1,22 @@
 using Messaging.Records;
+using Messaging.Records.Tokens;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Messaging.Worker.Ports;
 
-public enum ReservationOutcome { Reserved, NameTaken, Exhausted }
+public enum ReservationOutcome { Reserved, NameTaken, Exhausted, QuotaExceeded }
 
-public sealed record PortReservation(ReservationOutcome Outcome, int Port = 0);
+public sealed record PortReservation(ReservationOutcome Outcome, int Port = 0, string? Detail = null);
+
+/// <summary>What a new service takes from its owner's quota.</summary>
+public sealed record Allocation(string Owner, long MemoryBytes, double Cpus, Quota Quota)
+{
+    public long MilliCpus => (long)Math.Ceiling(Cpus * 1000);
+
+    /// <summary>For callers that do not count usage (tests of the port logic alone).</summary>
+    public static Allocation Uncounted(string owner = "test") => new(owner, 0, 0, Quota.Unlimited);
+}
 
 /// <summary>
 /// Reserves a service's name and host port together. The work happens under a short lock and in one
@@ -20,11 +30,12 @@ public sealed class PortReservations(
     private readonly PortRangeOptions _range = options.Value;
 
     /// <summary>
-    /// Reserves (or returns the existing reservation of) a port and the name for a service.
+    /// Reserves (or returns the existing reservation of) a port and the name for a service, and counts
+    /// it in its owner's usage, all in one atomic step, so concurrent creations cannot overshoot a quota.
     /// With <paramref name="refusedPort"/>, that port is given up and skipped for a while first:
     /// the engine said something else holds it.
     /// </summary>
-    public async Task<PortReservation> ReserveAsync(Guid serviceId, string name, int? refusedPort, CancellationToken cancellationToken)
+    public async Task<PortReservation> ReserveAsync(Guid serviceId, string name, Allocation allocation, int? refusedPort, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
         while (true)
@@ -32,15 +43,20 @@ public sealed class PortReservations(
             await using var reservationLock = await RedisLock.AcquireAsync(db, keys.ReservationLock, _range.LockTtl, _range.LockWait, cancellationToken);
             var start = Random.Shared.Next(_range.Min, _range.Max + 1);
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(ReserveScript,
-                [reservationLock.Key, keys.Names, keys.Ports, keys.ServicePorts, keys.BlockedPorts],
+                [reservationLock.Key, keys.Names, keys.Ports, keys.ServicePorts, keys.BlockedPorts,
+                 keys.Usage(allocation.Owner), keys.ServiceUsage],
                 [reservationLock.Token, serviceId.ToString("D"), name, _range.Min, _range.Max, start,
                  clock.GetUtcNow().ToUnixTimeMilliseconds(), refusedPort?.ToString() ?? "",
-                 (long)_range.BlockRefusedPortFor.TotalMilliseconds]))!;
+                 (long)_range.BlockRefusedPortFor.TotalMilliseconds,
+                 allocation.Owner, allocation.MemoryBytes, allocation.MilliCpus,
+                 allocation.Quota.MaxServices ?? -1, allocation.Quota.MaxMemoryBytes ?? -1,
+                 allocation.Quota.MaxCpus is { } maxCpus ? (long)Math.Floor(maxCpus * 1000) : -1]))!;
             switch ((string?)result[0])
             {
                 case "reserved": return new PortReservation(ReservationOutcome.Reserved, (int)result[1]);
                 case "name_taken": return new PortReservation(ReservationOutcome.NameTaken);
                 case "exhausted": return new PortReservation(ReservationOutcome.Exhausted);
+                case "quota": return new PortReservation(ReservationOutcome.QuotaExceeded, Detail: (string?)result[1]);
                 case "lock_lost": continue; // we stalled past the TTL; nothing was written, take it again
                 default: throw new InvalidOperationException($"Unexpected reservation result {result[0]}.");
             }
@@ -51,7 +67,7 @@ public sealed class PortReservations(
     public async Task ReleaseAsync(Guid serviceId, string name)
     {
         await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript,
-            [keys.Names, keys.Ports, keys.ServicePorts], [serviceId.ToString("D"), name]);
+            [keys.Names, keys.Ports, keys.ServicePorts, keys.ServiceUsage], [serviceId.ToString("D"), name, keys.Prefix]);
     }
 
     /// <summary>The port reserved for a service, if any.</summary>
@@ -61,8 +77,9 @@ public sealed class PortReservations(
         return value.HasValue ? (int)value : null;
     }
 
-    // KEYS: lock, names, ports, service-ports, blocked.
-    // ARGV: token, service id, name, min, max, start, now ms, refused port or "", block ms.
+    // KEYS: lock, names, ports, service-ports, blocked, owner usage, service usage.
+    // ARGV: token, service id, name, min, max, start, now ms, refused port or "", block ms,
+    //       owner, memory bytes, millicpus, max services, max memory bytes, max millicpus (-1: unlimited).
     private const string ReserveScript = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lock_lost'} end
         local id, name = ARGV[2], ARGV[3]
@@ -81,6 +98,16 @@ public sealed class PortReservations(
           redis.call('HSET', KEYS[2], name, id)
           return {'reserved', current}
         end
+        local counted = redis.call('HEXISTS', KEYS[7], id) == 1
+        local memory, millicpus = tonumber(ARGV[11]), tonumber(ARGV[12])
+        if not counted then
+          local usage = redis.call('HMGET', KEYS[6], 'services', 'memory_bytes', 'millicpus')
+          local services, used_memory, used_cpus = tonumber(usage[1] or '0'), tonumber(usage[2] or '0'), tonumber(usage[3] or '0')
+          local max_services, max_memory, max_cpus = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])
+          if max_services >= 0 and services + 1 > max_services then return {'quota', 'services'} end
+          if max_memory >= 0 and used_memory + memory > max_memory then return {'quota', 'memory'} end
+          if max_cpus >= 0 and used_cpus + millicpus > max_cpus then return {'quota', 'cpus'} end
+        end
         local min, max, start = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
         local span = max - min + 1
         for i = 0, span - 1 do
@@ -89,14 +116,31 @@ public sealed class PortReservations(
             redis.call('HSET', KEYS[3], port, id)
             redis.call('HSET', KEYS[4], id, port)
             redis.call('HSET', KEYS[2], name, id)
+            if not counted then
+              redis.call('HINCRBY', KEYS[6], 'services', 1)
+              redis.call('HINCRBY', KEYS[6], 'memory_bytes', memory)
+              redis.call('HINCRBY', KEYS[6], 'millicpus', millicpus)
+              redis.call('HSET', KEYS[7], id, ARGV[10] .. ' ' .. memory .. ' ' .. millicpus)
+            end
             return {'reserved', tostring(port)}
           end
         end
         return {'exhausted'}
         """;
 
-    // KEYS: names, ports, service-ports. ARGV: service id, name.
+    // KEYS: names, ports, service-ports, service usage. ARGV: service id, name, key prefix.
+    // The owner's usage key is derived from the stored allocation, so it is built inside the script.
     private const string ReleaseScript = """
+        local counted = redis.call('HGET', KEYS[4], ARGV[1])
+        if counted then
+          local owner, memory, millicpus = string.match(counted, '^(.*) (%d+) (%d+)$')
+          -- 0 - n, not -n: Lua prints -0 as "-0", which HINCRBY refuses.
+          local usage = ARGV[3] .. 'usage:' .. owner
+          redis.call('HINCRBY', usage, 'services', -1)
+          redis.call('HINCRBY', usage, 'memory_bytes', 0 - tonumber(memory))
+          redis.call('HINCRBY', usage, 'millicpus', 0 - tonumber(millicpus))
+          redis.call('HDEL', KEYS[4], ARGV[1])
+        end
         local port = redis.call('HGET', KEYS[3], ARGV[1])
         if port then
           if redis.call('HGET', KEYS[2], port) == ARGV[1] then redis.call('HDEL', KEYS[2], port) end

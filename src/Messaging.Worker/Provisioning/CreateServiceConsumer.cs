@@ -1,6 +1,7 @@
 using MassTransit;
 using Messaging.Contracts;
 using Messaging.Records;
+using Messaging.Records.Tokens;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;
@@ -18,6 +19,7 @@ public sealed class CreateServiceConsumer(
     ServiceRecordStore records,
     ServiceLocks locks,
     PortReservations reservations,
+    TokenStore tokens,
     IContainerRuntime containers,
     ContainerSpecBuilder specs,
     IOptions<DockerOptions> docker,
@@ -68,13 +70,20 @@ public sealed class CreateServiceConsumer(
     {
         var command = service.Command;
         var cancellationToken = context.CancellationToken;
+        var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, command.CpuLimit, await tokens.QuotaOfAsync(command.RequestedBy));
         int? refusedPort = null;
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
         {
-            var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, refusedPort, cancellationToken);
+            var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, allocation, refusedPort, cancellationToken);
             if (reservation.Outcome == ReservationOutcome.NameTaken)
             {
                 await Fail(context, FailureReasons.NameConflict, $"The name '{command.ServiceName}' is taken by another service.", release: false);
+                return;
+            }
+            if (reservation.Outcome == ReservationOutcome.QuotaExceeded)
+            {
+                await Fail(context, FailureReasons.QuotaExceeded,
+                    $"The {reservation.Detail} quota of '{command.RequestedBy}' would be exceeded.", release: false);
                 return;
             }
             if (reservation.Outcome == ReservationOutcome.Exhausted)

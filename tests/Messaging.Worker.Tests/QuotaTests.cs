@@ -1,0 +1,123 @@
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Records.Tokens;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Ports;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Messaging.Worker.Tests;
+
+public sealed class QuotaTests : IAsyncLifetime
+{
+    private WorkerHarness _worker = null!;
+
+    public async Task InitializeAsync() => _worker = await WorkerHarness.StartAsync();
+    public async Task DisposeAsync() => await _worker.DisposeAsync();
+
+    private Task GiveQuota(string owner, int? services = null, string? memory = null, double? cpus = null) =>
+        _worker.Services.GetRequiredService<TokenStore>().SaveAsync(new TokenRecord
+        {
+            Id = owner, Name = owner, Scopes = ["services:write"], Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"),
+            CreatedAt = DateTimeOffset.UtcNow, MaxServices = services,
+            MaxMemoryBytes = memory is null ? null : Validation.MemorySize.TryParse(memory, out var b) ? b : null, MaxCpus = cpus,
+        });
+
+    private static CreateService For(string owner, string memory = "64m", double cpus = 0.25) =>
+        WorkerHarness.Command(name: $"q-{Guid.NewGuid():N}"[..20], memory: memory, cpus: cpus, owner: owner);
+
+    [Fact]
+    public async Task Creating_past_max_services_fails_with_quota_exceeded_and_runs_nothing()
+    {
+        await GiveQuota("carol", services: 1);
+        await _worker.Handle(For("carol"));
+        var second = For("carol");
+        await _worker.Handle(second);
+
+        var failed = Assert.Single(_worker.Published<ServiceCreationFailed>(e => e.ServiceId == second.ServiceId));
+        Assert.Equal(FailureReasons.QuotaExceeded, failed.Reason);
+        Assert.Contains("services", failed.Message);
+        Assert.Single(_worker.Engine.Created);
+        Assert.Null(await _worker.ReservedPort(second.ServiceId));
+    }
+
+    [Theory]
+    [InlineData("200m", null, "128m", 0.25, "memory")]
+    [InlineData(null, 0.5, "64m", 0.3, "cpus")]
+    public async Task Memory_and_cpu_quotas_count_what_is_running(string? maxMemory, double? maxCpus, string memory, double cpus, string which)
+    {
+        await GiveQuota("dave", memory: maxMemory, cpus: maxCpus);
+        await _worker.Handle(For("dave", memory, cpus));
+        var second = For("dave", memory, cpus);
+        await _worker.Handle(second);
+
+        var failed = Assert.Single(_worker.Published<ServiceCreationFailed>(e => e.ServiceId == second.ServiceId));
+        Assert.Equal(FailureReasons.QuotaExceeded, failed.Reason);
+        Assert.Contains(which, failed.Message);
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_never_overshoot_the_quota()
+    {
+        await GiveQuota("erin", services: 3);
+        var commands = Enumerable.Range(0, 10).Select(_ => For("erin")).ToList();
+        await Task.WhenAll(commands.Select(c => _worker.Harness.Bus.Publish(c)));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (commands.Any(c => _worker.TerminalEvents(c.CommandId) == 0) && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+
+        Assert.Equal(3, commands.Count(c => _worker.Published<ServiceCreated>(e => e.CommandId == c.CommandId).Count == 1));
+        Assert.Equal(7, commands.Count(c => _worker.Published<ServiceCreationFailed>(e => e.CommandId == c.CommandId && e.Reason == FailureReasons.QuotaExceeded).Count == 1));
+        Assert.Equal(3, _worker.Engine.Containers.Count);
+        Assert.Equal(3, (int)await _worker.Redis.HashGetAsync(_worker.Keys.Usage("erin"), "services"));
+    }
+
+    [Fact]
+    public async Task Removing_a_service_gives_its_share_back()
+    {
+        await GiveQuota("frank", services: 1, memory: "64m");
+        var first = For("frank");
+        await _worker.Handle(first);
+        var remove = new RemoveService { CommandId = NewId.NextGuid(), ServiceId = first.ServiceId, RequestedBy = "frank", RequestedAt = DateTimeOffset.UtcNow };
+        await _worker.Handle(remove, remove.CommandId);
+        Assert.Single(_worker.Published<ServiceRemoved>(e => e.CommandId == remove.CommandId));
+
+        var second = For("frank");
+        await _worker.Handle(second);
+        Assert.Single(_worker.Published<ServiceCreated>(e => e.ServiceId == second.ServiceId));
+        var usage = await _worker.Redis.HashGetAllAsync(_worker.Keys.Usage("frank"));
+        Assert.Equal("1", usage.Single(e => e.Name == "services").Value.ToString());
+        Assert.Equal((64L << 20).ToString(), usage.Single(e => e.Name == "memory_bytes").Value.ToString());
+    }
+
+    [Fact]
+    public async Task A_failed_creation_gives_its_share_back()
+    {
+        await GiveQuota("gina", services: 1);
+        _worker.Engine.FailStart = new ContainerRuntimeException(FailureReasons.DockerError, "boom");
+        await _worker.Handle(For("gina"));
+        _worker.Engine.FailStart = null;
+
+        var second = For("gina");
+        await _worker.Handle(second);
+        Assert.Single(_worker.Published<ServiceCreated>(e => e.ServiceId == second.ServiceId));
+    }
+
+    [Fact]
+    public async Task Owners_that_are_not_tokens_have_no_quota()
+    {
+        for (var i = 0; i < 5; i++)
+            await _worker.Handle(For("billing-system"));
+        Assert.Equal(5, _worker.Published<ServiceCreated>(e => e.Owner == "billing-system").Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_reservations_on_redis_stop_exactly_at_the_quota()
+    {
+        var reservations = _worker.Services.GetRequiredService<PortReservations>();
+        var allocation = new Allocation("harry", 1 << 20, 0.1, new Quota(25, null, null));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).SelectMany(w => Enumerable.Range(0, 10).Select(i => (w, i)))
+            .Select(x => Task.Run(() => reservations.ReserveAsync(Guid.NewGuid(), $"h-{x.w}-{x.i}", allocation, null, default))));
+        Assert.Equal(25, outcomes.Count(o => o.Outcome == ReservationOutcome.Reserved));
+        Assert.Equal(55, outcomes.Count(o => o.Outcome == ReservationOutcome.QuotaExceeded));
+    }
+}
