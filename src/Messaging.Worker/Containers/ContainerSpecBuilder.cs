@@ -40,6 +40,13 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
                 NanoCPUs = nanoCpus,
                 PidsLimit = _docker.PidsLimit,
                 Privileged = false,
+                // Private namespaces, spelled out: never the host's network, PIDs, IPC, UTS or users.
+                IpcMode = "private",
+                PidMode = "",
+                UTSMode = "",
+                UsernsMode = "",
+                Sysctls = new Dictionary<string, string>(),
+                OomKillDisable = false,
                 SecurityOpt = ["no-new-privileges"],
                 CapDrop = ["ALL"],
                 CapAdd = [.. service.Entry.Capabilities],

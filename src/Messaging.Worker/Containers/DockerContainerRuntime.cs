@@ -11,6 +11,7 @@ namespace Messaging.Worker.Containers;
 public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<DockerOptions> options, ILogger<DockerContainerRuntime> logger)
     : IContainerRuntime
 {
+    private const string IccOption = "com.docker.network.bridge.enable_icc";
     private readonly DockerOptions _options = options.Value;
     private volatile bool _networkReady;
 
@@ -21,7 +22,16 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         await Call(async () =>
         {
             var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
-            if (!networks.Any(n => n.Name == _options.Network))
+            var existing = networks.FirstOrDefault(n => n.Name == _options.Network);
+            if (existing is not null && !_options.AllowInterContainerTraffic &&
+                !(existing.Options?.TryGetValue(IccOption, out var icc) == true && icc == "false"))
+            {
+                // Someone made the network by hand with the default (ICC on): services could reach each other.
+                throw new ContainerRuntimeException(FailureReasons.DockerError,
+                    $"Network '{_options.Network}' allows traffic between containers; recreate it with {IccOption}=false " +
+                    "or set Docker:AllowInterContainerTraffic=true.");
+            }
+            if (existing is null)
             {
                 try
                 {
@@ -31,7 +41,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                         Driver = "bridge",
                         Labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "true" },
                         // Services must not reach one another directly.
-                        Options = new Dictionary<string, string> { ["com.docker.network.bridge.enable_icc"] = "false" },
+                        Options = new Dictionary<string, string> { [IccOption] = "false" },
                     }, cancellationToken);
                     logger.LogInformation("Created network {Network}", _options.Network);
                 }

@@ -19,6 +19,12 @@ public sealed class DockerOptions
     [Required, RegularExpression(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$")]
     public string Network { get; set; } = "proxy_network";
 
+    /// <summary>
+    /// Accept a services network on which containers can reach each other (created by hand without
+    /// <c>com.docker.network.bridge.enable_icc=false</c>). Off by default: the worker refuses to use it.
+    /// </summary>
+    public bool AllowInterContainerTraffic { get; set; }
+
     /// <summary>Host address service ports are published on.</summary>
     [Required]
     public string PublishAddress { get; set; } = "127.0.0.1";

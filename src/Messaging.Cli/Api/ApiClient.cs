@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace Messaging.Cli.Api;
+
+/// <summary>
+/// The REST API over HTTP. Every error comes out as an exception with a message fit for the user:
+/// <see cref="ApiException"/> when the API answered with a problem, <see cref="CliException"/> when it
+/// could not be reached or did not answer in time.
+/// </summary>
+internal sealed class ApiClient : IDisposable
+{
+    public const string ServicesPath = "api/v1/services";
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient _http;
+
+    public ApiClient(Uri baseAddress, string token)
+    {
+        _http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public Uri BaseAddress => _http.BaseAddress!;
+
+    public Task<ApiResult<ServiceAccepted>> CreateAsync(CreateServiceRequest body, CancellationToken cancellationToken) =>
+        SendAsync<ServiceAccepted>(HttpMethod.Post, ServicesPath, JsonContent.Create(body, options: ApiJson.Options), cancellationToken);
+
+    public Task<ApiResult<ServiceView>> GetAsync(Guid serviceId, CancellationToken cancellationToken) =>
+        SendAsync<ServiceView>(HttpMethod.Get, $"{ServicesPath}/{serviceId}", null, cancellationToken);
+
+    /// <summary>Like <see cref="GetAsync"/>, but null for a 404 (a removal that is complete).</summary>
+    public async Task<ApiResult<ServiceView>?> FindAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync(serviceId, cancellationToken);
+        }
+        catch (ApiException e) when (e.StatusCode == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every service the caller may see, page after page (the API pages with <c>next_cursor</c>).</summary>
+    public async IAsyncEnumerable<ApiResult<ServiceView>> ListAsync(string? status, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? cursor = null;
+        do
+        {
+            var query = "?limit=200"
+                + (status is null ? "" : "&status=" + Uri.EscapeDataString(status))
+                + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            var page = await SendAsync<ServicePage>(HttpMethod.Get, ServicesPath + query, null, cancellationToken);
+            foreach (var item in page.Value.Items)
+                yield return new ApiResult<ServiceView>(Decode<ServiceView>(item), item);
+            cursor = page.Value.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    /// <summary>A lifecycle command: <c>stop</c>, <c>start</c>, <c>restart</c> (POST) or <c>remove</c> (DELETE).</summary>
+    public Task<ApiResult<CommandAccepted>> SendCommandAsync(Guid serviceId, string command, CancellationToken cancellationToken) =>
+        command == "remove"
+            ? SendAsync<CommandAccepted>(HttpMethod.Delete, $"{ServicesPath}/{serviceId}", null, cancellationToken)
+            : SendAsync<CommandAccepted>(HttpMethod.Post, $"{ServicesPath}/{serviceId}/{command}", null, cancellationToken);
+
+    public Task<ApiResult<ServiceLogs>> LogsAsync(Guid serviceId, int? tail, CancellationToken cancellationToken) =>
+        SendAsync<ServiceLogs>(HttpMethod.Get, $"{ServicesPath}/{serviceId}/logs" + (tail is null ? "" : $"?tail={tail}"), null, cancellationToken);
+
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        // Our own timeout rather than HttpClient's, so that it can be told apart from the user's Ctrl+C.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        try
+        {
+            using var response = await _http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            if (!response.IsSuccessStatusCode)
+                throw new ApiException((int)response.StatusCode, ReadProblem(response, body));
+            var json = JsonSerializer.Deserialize<JsonElement>(body);
+            return new ApiResult<T>(Decode<T>(json), json);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"cannot reach the API at {BaseAddress}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException($"the API at {BaseAddress} did not answer within {RequestTimeout.TotalSeconds:0} s.");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"the API at {BaseAddress} sent an answer that is not the expected JSON: {e.Message}");
+        }
+    }
+
+    private static T Decode<T>(JsonElement json) =>
+        json.Deserialize<T>(ApiJson.Options) ?? throw new JsonException($"Expected a JSON object for {typeof(T).Name}.");
+
+    /// <summary>The problem details of an error answer; something readable even when the body is not one.</summary>
+    private static ProblemDetails ReadProblem(HttpResponseMessage response, byte[] body)
+    {
+        try
+        {
+            var problem = JsonSerializer.Deserialize<ProblemDetails>(body, ApiJson.Options);
+            if (problem?.Title is not null)
+                return problem;
+        }
+        catch (JsonException)
+        {
+            // Not problem details (a proxy's HTML page, say): fall back to the status line.
+        }
+        var status = (int)response.StatusCode;
+        return new ProblemDetails(response.ReasonPhrase ?? ((HttpStatusCode)status).ToString(), $"HTTP {status} from {response.RequestMessage?.RequestUri}", status, null);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Messaging.Cli.Api;
+
+// The API's JSON as the CLI reads it. Unknown fields are ignored on purpose: a newer API must not break an
+// older CLI. Only what the CLI shows or decides on is modelled; --json prints the API's own text instead.
+
+internal sealed record ServiceView(
+    Guid ServiceId,
+    string ServiceName,
+    string Image,
+    string Owner,
+    string Status,
+    string MemoryLimit,
+    double CpuLimit,
+    int? InternalPort,
+    string? Host,
+    int? HostPort,
+    string? ContainerId,
+    FailureView? Failure,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+internal sealed record FailureView(string Code, string Message);
+
+internal sealed record ServicePage(IReadOnlyList<JsonElement> Items, string? NextCursor);
+
+internal sealed record ServiceAccepted(Guid ServiceId, string ServiceName, string Status);
+
+internal sealed record CommandAccepted(Guid ServiceId, Guid CommandId, string Command, string Status);
+
+internal sealed record ServiceLogs(Guid ServiceId, IReadOnlyList<string> Lines);
+
+internal sealed record CreateServiceRequest(
+    string ServiceName,
+    string Image,
+    string MemoryLimit,
+    double CpuLimit,
+    int? InternalPort,
+    IReadOnlyDictionary<string, string>? Env);
+
+/// <summary>RFC 9457 problem details, with the validation extension <c>errors</c>.</summary>
+internal sealed record ProblemDetails(string? Title, string? Detail, int? Status, IReadOnlyDictionary<string, string[]>? Errors);
+
+/// <summary>A decoded answer together with the JSON the API sent, which <c>--json</c> prints unchanged.</summary>
+internal sealed record ApiResult<T>(T Value, JsonElement Json);
+
+/// <summary>Service statuses as the API writes them.</summary>
+internal static class ServiceStatus
+{
+    public const string Pending = "pending";
+    public const string Creating = "creating";
+    public const string Running = "running";
+    public const string Stopped = "stopped";
+    public const string Failed = "failed";
+    public const string Removing = "removing";
+    public const string Removed = "removed";
+}
+
+internal static class ApiJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null, // env names are the user's, verbatim
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, // the API rejects nothing optional we leave out
+    };
+}

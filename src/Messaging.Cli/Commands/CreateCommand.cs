@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Messaging.Cli.Api;
+using Messaging.Cli.Output;
+
+namespace Messaging.Cli.Commands;
+
+/// <summary><c>create NAME IMAGE [--memory 128m] [--cpus 0.5] [--port 80] [--env K=V]... [--wait]</c></summary>
+internal static class CreateCommand
+{
+    public static Command Build(CliContext cli)
+    {
+        var name = new Argument<string>("name") { Description = "Service name: 2-63 characters of a-z, 0-9 and '-'" };
+        var image = new Argument<string>("image") { Description = "Image, e.g. nginx:alpine (the worker allows only its allowlist)" };
+        var memory = new Option<string>("--memory", "-m") { Description = "Memory limit: a whole number with b, k, m or g", DefaultValueFactory = _ => "128m" };
+        var cpus = new Option<double>("--cpus") { Description = "CPU limit in cores", DefaultValueFactory = _ => 0.5 };
+        var port = new Option<int?>("--port", "-p") { Description = "Port the container listens on [default: the image's]" };
+        var env = new Option<string[]>("--env", "-e") { Description = "Environment variable K=V (repeat for more)" };
+        // Checked here so that a typo is a usage error (exit 2); the API still checks names and sizes.
+        env.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') < 1))
+                result.AddError($"--env '{token.Value}' must be NAME=VALUE.");
+        });
+        var wait = new WaitOptions();
+
+        var command = new Command("create", "Ask for a new service; --wait until it runs (or failed)") { name, image, memory, cpus, port, env };
+        wait.AddTo(command);
+        command.SetAction(cli.Action(async (parse, session) =>
+        {
+            var request = new CreateServiceRequest(
+                parse.GetValue(name)!, parse.GetValue(image)!, parse.GetValue(memory)!, parse.GetValue(cpus), parse.GetValue(port),
+                Environment(parse.GetValue(env)));
+            var accepted = await session.Api.CreateAsync(request, session.CancellationToken);
+
+            var waiter = wait.For(parse, session);
+            if (waiter is null)
+            {
+                if (session.Json)
+                    ServicePrinter.WriteJson(session.Out, accepted.Json);
+                else
+                    await session.Out.WriteLineAsync($"{accepted.Value.ServiceName} accepted ({accepted.Value.Status}), id {accepted.Value.ServiceId}");
+                return ExitCodes.Ok;
+            }
+
+            var goal = new WaitGoal(ServiceStatus.Running, [ServiceStatus.Pending, ServiceStatus.Creating], ChangedAfter: null);
+            var final = (await waiter.WaitAsync(accepted.Value.ServiceId, accepted.Value.ServiceName, goal))!;
+            if (session.Json)
+                ServicePrinter.WriteJson(session.Out, final.Json);
+            else
+                ServicePrinter.WriteDetails(session.Out, final.Value);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Dictionary<string, string>? Environment(string[]? pairs)
+    {
+        if (pairs is null || pairs.Length == 0)
+            return null;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var split = pair.IndexOf('=');
+            result[pair[..split]] = pair[(split + 1)..]; // the last of repeated names wins, as with docker run -e
+        }
+        return result;
+    }
+}
