@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Docker.DotNet.Models;
+using MassTransit;
+using Messaging.Contracts;
+
+namespace Messaging.IntegrationTests;
+
+[Collection(SystemCollection.Name)]
+public sealed class SecurityEndToEndTests(SystemFixture system)
+{
+    private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];
+
+    private async Task<ServiceCreated> Create(string name)
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var response = await api.PostAsync("/api/v1/services", new StringContent(
+            $$$"""{"service_name":"{{{name}}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25,"env":{"GREETING":"hi"}}""",
+            Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+        return await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);
+    }
+
+    [Fact]
+    public async Task Every_hardening_field_is_set_on_the_real_container()
+    {
+        var created = await Create(UniqueName("it-hard"));
+        var inspect = await system.Docker.Containers.InspectContainerAsync(created.ContainerId);
+        var host = inspect.HostConfig!;
+
+        Assert.False(host.Privileged);
+        Assert.Equal("proxy_network", host.NetworkMode);
+        Assert.Equal("private", host.IpcMode);
+        Assert.True(string.IsNullOrEmpty(host.PidMode));
+        Assert.True(string.IsNullOrEmpty(host.UTSMode));
+        Assert.True(string.IsNullOrEmpty(host.UsernsMode));
+        Assert.Empty(host.Binds ?? []);
+        Assert.Empty(host.Mounts ?? []);
+        Assert.Empty(host.VolumesFrom ?? []);
+        Assert.Empty(host.Devices ?? []);
+        Assert.Empty(host.Sysctls ?? new Dictionary<string, string>());
+        Assert.Empty(inspect.Mounts ?? []);
+        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        Assert.Equal(["ALL"], host.CapDrop);
+        Assert.Equal(["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"], host.CapAdd);
+        Assert.Equal(64L << 20, host.Memory);
+        Assert.Equal(host.Memory, host.MemorySwap);
+        Assert.Equal(250_000_000L, host.NanoCPUs);
+        Assert.Equal(256L, host.PidsLimit);
+        Assert.False(host.PublishAllPorts);
+        var binding = Assert.Single(Assert.Single(host.PortBindings).Value);
+        Assert.Equal("127.0.0.1", binding.HostIP);
+        Assert.Equal(created.HostPort.ToString(), binding.HostPort);
+        Assert.Equal("json-file", host.LogConfig!.Type);
+        Assert.Equal("10m", host.LogConfig.Config["max-size"]);
+        Assert.Contains("GREETING=hi", inspect.Config!.Env);
+
+        // The worker's labels carry the worker's values; any other label in our namespace came with the image, not the request.
+        Assert.Equal("true", inspect.Config.Labels["messaging.managed"]);
+        Assert.Equal("alice", inspect.Config.Labels["messaging.owner"]);
+        Assert.Equal(created.ServiceId.ToString("D"), inspect.Config.Labels["messaging.service-id"]);
+        Assert.Equal(created.ServiceName, inspect.Config.Labels["messaging.service-name"]);
+        Assert.Equal(SystemFixture.Instance, inspect.Config.Labels["messaging.instance"]);
+        var imageLabels = (await system.Docker.Images.InspectImageAsync("nginx:alpine")).Config?.Labels ?? new Dictionary<string, string>();
+        string[] workerLabels = ["messaging.managed", "messaging.owner", "messaging.service-id", "messaging.service-name", "messaging.instance"];
+        Assert.All(inspect.Config.Labels.Where(l => l.Key.StartsWith("messaging.", StringComparison.Ordinal) && !workerLabels.Contains(l.Key)),
+            l => Assert.Equal(imageLabels[l.Key], l.Value));
+    }
+
+    [Fact]
+    public async Task Services_on_the_services_network_cannot_reach_one_another()
+    {
+        var a = await Create(UniqueName("it-icc-a"));
+        var b = await Create(UniqueName("it-icc-b"));
+        var bAddress = (await system.Docker.Containers.InspectContainerAsync(b.ContainerId)).NetworkSettings!.Networks["proxy_network"].IPAddress;
+
+        // Control: the same probe to its own HTTP server connects, so a failure below is the network's doing.
+        // (busybox nc: exit 0 once connected, 1 on time-out.)
+        Assert.Equal(0, await Exec(a.ContainerId, "nc", "-w", "3", "127.0.0.1", "80"));
+        Assert.NotEqual(0, await Exec(a.ContainerId, "nc", "-w", "3", bAddress, "80"));
+
+        var network = await system.Docker.Networks.InspectNetworkAsync("proxy_network");
+        Assert.Equal("false", network.Options["com.docker.network.bridge.enable_icc"]);
+    }
+
+    private async Task<long> Exec(string containerId, params string[] command)
+    {
+        var exec = await system.Docker.Exec.CreateContainerExecAsync(containerId, new ContainerExecCreateParameters
+        {
+            Cmd = command, AttachStdout = true, AttachStderr = true,
+        });
+        using (var stream = await system.Docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), default))
+            await stream.ReadOutputToEndAsync(default);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var state = await system.Docker.Exec.InspectContainerExecAsync(exec.ID);
+            if (!state.Running || DateTime.UtcNow > deadline)
+                return state.ExitCode ?? -1;
+            await Task.Delay(100);
+        }
+    }
+
+    public static TheoryData<string, string> HostileCommands => new()
+    {
+        { "path in the name", """{"ServiceName":"../../etc"}""" },
+        { "uppercase name", """{"ServiceName":"Evil"}""" },
+        { "one-character name", """{"ServiceName":"x"}""" },
+        { "image not allowed", """{"Image":"ubuntu:latest"}""" },
+        { "image with a registry", """{"Image":"evil.example.com/nginx:alpine"}""" },
+        { "memory zero", """{"MemoryLimit":"0"}""" },
+        { "memory over the cap", """{"MemoryLimit":"64g"}""" },
+        { "memory with exponent", """{"MemoryLimit":"1e9g"}""" },
+        { "cpu zero", """{"CpuLimit":0}""" },
+        { "cpu over the cap", """{"CpuLimit":32}""" },
+        { "port out of range", """{"InternalPort":70000}""" },
+        { "env key injection", """{"Env":{"A=B":"c"}}""" },
+        { "no requester", """{"RequestedBy":""}""" },
+        { "requester with spaces", """{"RequestedBy":"evil system"}""" },
+        { "empty service id", """{"ServiceId":"00000000-0000-0000-0000-000000000000"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileCommands))]
+    public async Task A_hostile_command_published_straight_to_the_broker_ends_as_a_failure_event_never_a_container(string description, string overrides)
+    {
+        var command = new CreateService
+        {
+            CommandId = NewId.NextGuid(), ServiceId = Guid.NewGuid(), ServiceName = UniqueName("it-hostile"), Image = "nginx:alpine",
+            MemoryLimit = "64m", CpuLimit = 0.25, RequestedBy = "billing-system", RequestedAt = DateTimeOffset.UtcNow,
+        };
+        // Apply the hostile fields over a valid command.
+        var json = JsonSerializer.SerializeToNode(command)!.AsObject();
+        foreach (var (key, value) in JsonNode(overrides))
+            json[key] = value?.DeepClone();
+        command = json.Deserialize<CreateService>()!;
+
+        await system.Events.Publish(command);
+        var failed = await system.Events.WaitFor<ServiceCreationFailed>(e => e.CommandId == command.CommandId);
+
+        Assert.Contains(failed.Reason, FailureReasons.All);
+        Assert.NotEqual(FailureReasons.DockerError, failed.Reason);
+        Assert.DoesNotContain(await system.OurContainers(), c => c.Labels["messaging.service-id"] == command.ServiceId.ToString("D"));
+        Assert.Empty(system.Events.All<ServiceCreated>(e => e.CommandId == command.CommandId));
+        _ = description;
+    }
+
+    private static System.Text.Json.Nodes.JsonObject JsonNode(string json) => System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+}
