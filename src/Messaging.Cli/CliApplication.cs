@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Messaging.Cli.Commands;
 
 namespace Messaging.Cli;
@@ -32,6 +33,7 @@ public static class CliApplication
             LifecycleCommands.Start(cli),
             LifecycleCommands.Restart(cli),
             LifecycleCommands.Remove(cli),
+            TokenCommands.Build(cli),
         };
 
         var parsed = root.Parse(args);
@@ -41,10 +43,19 @@ public static class CliApplication
         {
             foreach (var error in parsed.Errors)
                 await stderr.WriteLineAsync($"error: {error.Message}");
-            var command = parsed.CommandResult.Command;
-            await stderr.WriteLineAsync(command is RootCommand ? "See 'messaging --help'." : $"See 'messaging {command.Name} --help'.");
+            await stderr.WriteLineAsync($"See '{CommandPath(parsed.CommandResult)} --help'.");
             return ExitCodes.Usage;
         }
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
+    }
+
+    /// <summary>The command as typed, from the root: <c>messaging tokens create</c>.</summary>
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new Stack<string>();
+        for (SymbolResult? result = command; result is CommandResult { Command: not RootCommand } current; result = current.Parent)
+            names.Push(current.Command.Name);
+        names.Push("messaging");
+        return string.Join(' ', names);
     }
 }

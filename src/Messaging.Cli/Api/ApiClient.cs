@@ -14,6 +14,7 @@ namespace Messaging.Cli.Api;
 internal sealed class ApiClient : IDisposable
 {
     public const string ServicesPath = "api/v1/services";
+    public const string TokensPath = "api/v1/tokens";
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
@@ -72,7 +73,35 @@ internal sealed class ApiClient : IDisposable
     public Task<ApiResult<ServiceLogs>> LogsAsync(Guid serviceId, int? tail, CancellationToken cancellationToken) =>
         SendAsync<ServiceLogs>(HttpMethod.Get, $"{ServicesPath}/{serviceId}/logs" + (tail is null ? "" : $"?tail={tail}"), null, cancellationToken);
 
+    public Task<ApiResult<CreatedToken>> CreateTokenAsync(CreateTokenRequest body, CancellationToken cancellationToken) =>
+        SendAsync<CreatedToken>(HttpMethod.Post, TokensPath, JsonContent.Create(body, options: ApiJson.Options), cancellationToken);
+
+    public Task<ApiResult<TokenList>> ListTokensAsync(CancellationToken cancellationToken) =>
+        SendAsync<TokenList>(HttpMethod.Get, TokensPath, null, cancellationToken);
+
+    public Task<ApiResult<TokenView>> GetTokenAsync(string tokenId, CancellationToken cancellationToken) =>
+        SendAsync<TokenView>(HttpMethod.Get, $"{TokensPath}/{Uri.EscapeDataString(tokenId)}", null, cancellationToken);
+
+    /// <summary>Revokes a token (the API answers 204 with no body).</summary>
+    public Task RevokeTokenAsync(string tokenId, CancellationToken cancellationToken) =>
+        SendRawAsync(HttpMethod.Delete, $"{TokensPath}/{Uri.EscapeDataString(tokenId)}", null, cancellationToken);
+
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        var body = await SendRawAsync(method, path, content, cancellationToken);
+        try
+        {
+            var json = JsonSerializer.Deserialize<JsonElement>(body);
+            return new ApiResult<T>(Decode<T>(json), json);
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"the API at {BaseAddress} sent an answer that is not the expected JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>The body of a successful answer, as bytes (empty for a 204).</summary>
+    private async Task<byte[]> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         // Our own timeout rather than HttpClient's, so that it can be told apart from the user's Ctrl+C.
@@ -84,8 +113,7 @@ internal sealed class ApiClient : IDisposable
             var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             if (!response.IsSuccessStatusCode)
                 throw new ApiException((int)response.StatusCode, ReadProblem(response, body));
-            var json = JsonSerializer.Deserialize<JsonElement>(body);
-            return new ApiResult<T>(Decode<T>(json), json);
+            return body;
         }
         catch (HttpRequestException e)
         {
@@ -94,10 +122,6 @@ internal sealed class ApiClient : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new CliException($"the API at {BaseAddress} did not answer within {RequestTimeout.TotalSeconds:0} s.");
-        }
-        catch (JsonException e)
-        {
-            throw new CliException($"the API at {BaseAddress} sent an answer that is not the expected JSON: {e.Message}");
         }
     }
 

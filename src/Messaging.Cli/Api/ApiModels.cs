@@ -40,6 +40,31 @@ internal sealed record CreateServiceRequest(
     int? InternalPort,
     IReadOnlyDictionary<string, string>? Env);
 
+internal sealed record TokenView(
+    string Id,
+    string Name,
+    IReadOnlyList<string> Scopes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt,
+    DateTimeOffset? LastUsedAt,
+    int? MaxServices,
+    string? MaxMemory,
+    double? MaxCpus);
+
+/// <summary>The answer to a token creation: the only time the API shows the secret.</summary>
+internal sealed record CreatedToken(string Token, TokenView Details);
+
+internal sealed record TokenList(IReadOnlyList<TokenView> Items);
+
+internal sealed record CreateTokenRequest(
+    string Name,
+    IReadOnlyList<string> Scopes,
+    DateTimeOffset? ExpiresAt,
+    int? MaxServices,
+    string? MaxMemory,
+    double? MaxCpus);
+
 /// <summary>RFC 9457 problem details, with the validation extension <c>errors</c>.</summary>
 internal sealed record ProblemDetails(string? Title, string? Detail, int? Status, IReadOnlyDictionary<string, string[]>? Errors);
 
