@@ -8,6 +8,7 @@ using Messaging.Worker.Containers;
 using Messaging.Worker.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Messaging.Worker.Lifecycle;
+using Messaging.Worker.Reconciliation;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;
 using Messaging.Worker.Provisioning;
@@ -45,6 +46,12 @@ public static class WorkerSetup
                 .Build();
         });
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+
+        services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section);
+        services.AddSingleton<Reconciler>();
+        services.AddHostedService<ReconcilerService>();
+        // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
         services.AddOptions<HealthFileOptions>().BindConfiguration(HealthFileOptions.Section);
         services.AddHealthChecks().AddCheck<DockerEngineHealthCheck>("docker", tags: [HealthTags.Ready]);

@@ -99,6 +99,16 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([.. Enumerable.Range(1, 5).Select(i => $"line {i} of {containerId}").TakeLast(tail)]);
 
+    public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ManagedContainer>>([.. Containers.Values.Select(c =>
+        {
+            var binding = c.Parameters.HostConfig?.PortBindings?.FirstOrDefault();
+            var host = binding?.Value.FirstOrDefault();
+            return new ManagedContainer(c.Id, c.Parameters.Name!, c.Parameters.Image ?? "", (IReadOnlyDictionary<string, string>)c.Parameters.Labels,
+                c.Running, DateTimeOffset.UtcNow, c.Parameters.HostConfig?.Memory ?? 0, c.Parameters.HostConfig?.NanoCPUs ?? 0,
+                binding is { Key: { } key } ? int.Parse(key.Split('/')[0]) : null, host?.HostIP, host is null ? null : int.Parse(host.HostPort));
+        })]);
+
     /// <summary>Puts a container there as if someone else (or an earlier delivery) had made it.</summary>
     public void Add(string name, IDictionary<string, string> labels, bool running = true) =>
         Containers[name] = new FakeContainer($"pre{Interlocked.Increment(ref _next):D4}",

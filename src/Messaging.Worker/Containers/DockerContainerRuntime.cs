@@ -178,6 +178,46 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             return (IReadOnlyList<string>)lines;
         });
 
+    public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            var listed = await docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool>
+                    {
+                        [$"{ContainerLabels.Managed}=true"] = true,
+                        [$"{ContainerLabels.Instance}={_options.Instance}"] = true,
+                    },
+                },
+            }, cancellationToken);
+            var result = new List<ManagedContainer>();
+            foreach (var item in listed)
+            {
+                ContainerInspectResponse inspect;
+                try
+                {
+                    inspect = await docker.Containers.InspectContainerAsync(item.ID, cancellationToken);
+                }
+                catch (DockerContainerNotFoundException)
+                {
+                    continue; // removed between the list and the inspect
+                }
+                var binding = inspect.HostConfig?.PortBindings?.FirstOrDefault();
+                var hostBinding = binding?.Value?.FirstOrDefault();
+                result.Add(new ManagedContainer(
+                    inspect.ID, inspect.Name.TrimStart('/'), inspect.Config?.Image ?? "",
+                    (IReadOnlyDictionary<string, string>?)inspect.Config?.Labels ?? new Dictionary<string, string>(),
+                    inspect.State?.Running ?? false, inspect.Created,
+                    inspect.HostConfig?.Memory ?? 0, inspect.HostConfig?.NanoCPUs ?? 0,
+                    binding is { Key: { } key } && int.TryParse(key.Split('/')[0], out var internalPort) ? internalPort : null,
+                    hostBinding?.HostIP, int.TryParse(hostBinding?.HostPort, out var hostPort) ? hostPort : null));
+            }
+            return (IReadOnlyList<ManagedContainer>)result;
+        });
+
     private async Task PullAsync(string image, CancellationToken cancellationToken)
     {
         logger.LogInformation("Pulling {Image}, which the engine does not have", image);

@@ -5,6 +5,11 @@ namespace Messaging.Worker.Containers;
 /// <summary>A container the engine knows, as far as the worker cares.</summary>
 public sealed record ExistingContainer(string Id, IReadOnlyDictionary<string, string> Labels, bool Running);
 
+/// <summary>One of our containers as the reconciler sees it: enough to rebuild its record and reservation.</summary>
+public sealed record ManagedContainer(
+    string Id, string Name, string Image, IReadOnlyDictionary<string, string> Labels, bool Running, DateTimeOffset Created,
+    long MemoryBytes, long NanoCpus, int? InternalPort, string? HostAddress, int? HostPort);
+
 /// <summary>
 /// The engine operations the worker uses. The seam exists so consumer tests can run without an engine;
 /// failures surface as <see cref="ContainerRuntimeException"/> with a reason code.
@@ -34,6 +39,9 @@ public interface IContainerRuntime
 
     /// <summary>Restarts a container, running or stopped.</summary>
     Task RestartAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Every container carrying our instance's labels, running or not.</summary>
+    Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken);
 
     /// <summary>The last <paramref name="tail"/> lines of the container's stdout and stderr.</summary>
     Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken);

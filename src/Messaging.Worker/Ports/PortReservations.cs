@@ -63,11 +63,31 @@ public sealed class PortReservations(
         }
     }
 
-    /// <summary>Gives back the port and the name, if this service still holds them.</summary>
+    /// <summary>Gives back the port, the name and the quota share, if this service still holds them (name "" = whatever name it holds).</summary>
     public async Task ReleaseAsync(Guid serviceId, string name)
     {
         await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript,
             [keys.Names, keys.Ports, keys.ServicePorts, keys.ServiceUsage], [serviceId.ToString("D"), name, keys.Prefix]);
+    }
+
+    /// <summary>
+    /// Puts back the reservation of a container the engine runs (after Redis lost it). Returns
+    /// "restored", "intact", or "conflict" when another service holds that port or name.
+    /// </summary>
+    public async Task<string> RestoreAsync(Guid serviceId, string name, int port, Allocation allocation)
+    {
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(RestoreScript,
+            [keys.Names, keys.Ports, keys.ServicePorts, keys.Usage(allocation.Owner), keys.ServiceUsage],
+            [serviceId.ToString("D"), name, port, allocation.Owner, allocation.MemoryBytes, allocation.MilliCpus]);
+        return (string)result!;
+    }
+
+    /// <summary>Every service that holds a port reservation, with its port.</summary>
+    public async Task<IReadOnlyDictionary<Guid, int>> ReservedAsync()
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(keys.ServicePorts);
+        return entries.Where(e => Guid.TryParse(e.Name.ToString(), out _))
+            .ToDictionary(e => Guid.Parse(e.Name.ToString()), e => (int)e.Value);
     }
 
     /// <summary>The port reserved for a service, if any.</summary>
@@ -128,6 +148,28 @@ public sealed class PortReservations(
         return {'exhausted'}
         """;
 
+    // KEYS: names, ports, service-ports, owner usage, service usage. ARGV: service id, name, port, owner, memory, millicpus.
+    private const string RestoreScript = """
+        local id, name, port = ARGV[1], ARGV[2], ARGV[3]
+        local holder = redis.call('HGET', KEYS[2], port)
+        if holder and holder ~= id then return 'conflict' end
+        local named = redis.call('HGET', KEYS[1], name)
+        if named and named ~= id then return 'conflict' end
+        local changed = false
+        if not holder then redis.call('HSET', KEYS[2], port, id); changed = true end
+        if redis.call('HGET', KEYS[3], id) ~= port then redis.call('HSET', KEYS[3], id, port); changed = true end
+        if not named then redis.call('HSET', KEYS[1], name, id); changed = true end
+        if redis.call('HEXISTS', KEYS[5], id) == 0 then
+          redis.call('HINCRBY', KEYS[4], 'services', 1)
+          redis.call('HINCRBY', KEYS[4], 'memory_bytes', ARGV[5])
+          redis.call('HINCRBY', KEYS[4], 'millicpus', ARGV[6])
+          redis.call('HSET', KEYS[5], id, ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6])
+          changed = true
+        end
+        if changed then return 'restored' end
+        return 'intact'
+        """;
+
     // KEYS: names, ports, service-ports, service usage. ARGV: service id, name, key prefix.
     // The owner's usage key is derived from the stored allocation, so it is built inside the script.
     private const string ReleaseScript = """
@@ -146,7 +188,15 @@ public sealed class PortReservations(
           if redis.call('HGET', KEYS[2], port) == ARGV[1] then redis.call('HDEL', KEYS[2], port) end
           redis.call('HDEL', KEYS[3], ARGV[1])
         end
-        if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
+        if ARGV[2] ~= '' then
+          if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
+        else
+          -- Name unknown (the record is gone): find it by value. Rare: only the reconciler releases this way.
+          local all = redis.call('HGETALL', KEYS[1])
+          for i = 1, #all, 2 do
+            if all[i + 1] == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) end
+          end
+        end
         return 0
         """;
 }

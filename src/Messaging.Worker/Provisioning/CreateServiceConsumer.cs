@@ -104,13 +104,18 @@ public sealed class CreateServiceConsumer(
             catch (HostPortUnavailableException e)
             {
                 logger.LogWarning("Port {Port} refused by the engine, trying another: {Detail}", reservation.Port, e.Message);
-                await RemoveQuietly(containerId);
+                if (!await RemoveQuietly(containerId))
+                {
+                    await Fail(context, e.Reason, e.Message, release: false);
+                    return;
+                }
                 refusedPort = reservation.Port;
             }
             catch (ContainerRuntimeException e)
             {
-                await RemoveQuietly(containerId);
-                await Fail(context, e.Reason, e.Message);
+                // The port goes back only once the container is surely gone; otherwise the reconciler frees it later.
+                var removed = await RemoveQuietly(containerId);
+                await Fail(context, e.Reason, e.Message, release: removed);
                 return;
             }
         }
@@ -236,18 +241,21 @@ public sealed class CreateServiceConsumer(
         };
     }
 
-    private async Task RemoveQuietly(string? containerId)
+    /// <summary>Removes a container this delivery made; false when the engine could not confirm it.</summary>
+    private async Task<bool> RemoveQuietly(string? containerId)
     {
         if (containerId is null)
-            return;
+            return true;
         try
         {
             await containers.RemoveAsync(containerId, CancellationToken.None);
+            return true;
         }
         catch (ContainerRuntimeException e)
         {
-            // The reconciler removes what is left once the engine answers again.
+            // The reconciler reports (or removes) what is left once the engine answers again.
             logger.LogError(e, "Could not remove container {ContainerId} after a failed creation", containerId);
+            return false;
         }
     }
 }

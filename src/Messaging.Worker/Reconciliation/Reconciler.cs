@@ -1,0 +1,177 @@
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Records;
+using Messaging.Records.Tokens;
+using Messaging.Validation;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Ports;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Reconciliation;
+
+/// <summary>What one pass found, by drift kind.</summary>
+public sealed record ReconcileReport(int Containers, IReadOnlyDictionary<string, int> Corrections);
+
+/// <summary>
+/// Docker is the truth. A pass lists our containers by label and makes Redis agree: records and
+/// reservations are rebuilt for containers Redis forgot (even after FLUSHALL), services whose container
+/// vanished are marked failed and give their port back, reservations nobody needs are released, and
+/// containers no live record owns are reported (or removed, when configured). Each correction is an event.
+/// Services locked by a command in progress are left alone: their consumer is the one changing them.
+/// </summary>
+public sealed class Reconciler(
+    IContainerRuntime containers,
+    ServiceRecordStore records,
+    PortReservations reservations,
+    IConnectionMultiplexer redis,
+    RedisKeys keys,
+    IBus bus,
+    IOptions<ReconcilerOptions> options,
+    IOptions<DockerOptions> docker,
+    TimeProvider clock,
+    ILogger<Reconciler> logger)
+{
+    public async Task<ReconcileReport> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var corrections = new Dictionary<string, int>();
+        var live = await containers.ListManagedAsync(cancellationToken);
+        var byService = live
+            .Where(c => c.Labels.TryGetValue(ContainerLabels.ServiceId, out var id) && Guid.TryParse(id, out _))
+            .GroupBy(c => Guid.Parse(c.Labels[ContainerLabels.ServiceId]))
+            .ToDictionary(g => g.Key, g => g.First());
+
+        foreach (var (serviceId, container) in byService)
+            await ReconcileContainer(serviceId, container, corrections);
+
+        foreach (var serviceId in await AllServiceIds())
+        {
+            if (!byService.ContainsKey(serviceId))
+                await ReconcileMissingContainer(serviceId, corrections);
+        }
+
+        foreach (var (serviceId, _) in await reservations.ReservedAsync())
+        {
+            if (byService.ContainsKey(serviceId) || await IsLocked(serviceId))
+                continue;
+            var record = await records.GetAsync(serviceId);
+            if (record is null || record.Status is ServiceStatus.Failed or ServiceStatus.Removed)
+            {
+                await reservations.ReleaseAsync(serviceId, record?.Name ?? "");
+                await Correct(corrections, serviceId, record?.Name ?? "", DriftKinds.ReservationReleased, "No container holds this reservation.");
+            }
+        }
+
+        return new ReconcileReport(live.Count, corrections);
+    }
+
+    private async Task ReconcileContainer(Guid serviceId, ManagedContainer container, Dictionary<string, int> corrections)
+    {
+        if (await IsLocked(serviceId))
+            return;
+        var record = await records.GetAsync(serviceId);
+        var now = clock.GetUtcNow();
+        var status = container.Running ? ServiceStatus.Running : ServiceStatus.Stopped;
+
+        if (record is null)
+        {
+            await records.SaveAsync(RecordFrom(serviceId, container, status, now));
+            await Correct(corrections, serviceId, container.Name, DriftKinds.RecordRebuilt, $"Rebuilt from container {Short(container.Id)}.");
+        }
+        else if (record.Status is ServiceStatus.Failed or ServiceStatus.Removed)
+        {
+            if (options.Value.RemoveOrphans)
+            {
+                await containers.RemoveAsync(container.Id, CancellationToken.None);
+                await Correct(corrections, serviceId, container.Name, DriftKinds.OrphanRemoved, $"Container {Short(container.Id)} belonged to a {record.Status} service.");
+            }
+            else
+            {
+                await Correct(corrections, serviceId, container.Name, DriftKinds.OrphanFound, $"Container {Short(container.Id)} belongs to a {record.Status} service; set Reconciler:RemoveOrphans to remove it.");
+            }
+            return;
+        }
+        else if (record.Status is ServiceStatus.Pending or ServiceStatus.Creating || record.ContainerId != container.Id)
+        {
+            await records.SaveAsync(RecordFrom(serviceId, container, status, now) with
+            {
+                CommandId = record.CommandId, Image = record.Image, MemoryLimit = record.MemoryLimit, CreatedAt = record.CreatedAt,
+            });
+            await Correct(corrections, serviceId, container.Name, DriftKinds.RecordAdopted, $"Adopted container {Short(container.Id)}.");
+        }
+        else if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped && record.Status != status)
+        {
+            await records.TransitionAsync(serviceId, [record.Status], status, now);
+            await Correct(corrections, serviceId, container.Name, DriftKinds.StatusCorrected, $"The container is {(container.Running ? "running" : "not running")}.");
+        }
+
+        if (container.HostPort is { } port)
+        {
+            var owner = container.Labels.GetValueOrDefault(ContainerLabels.Owner, "");
+            var allocation = new Allocation(owner, container.MemoryBytes, container.NanoCpus / 1e9, Quota.Unlimited);
+            var restored = await reservations.RestoreAsync(serviceId, container.Name, port, allocation);
+            if (restored == "restored")
+                await Correct(corrections, serviceId, container.Name, DriftKinds.ReservationRebuilt, $"Port {port} and name restored.");
+            else if (restored == "conflict")
+                logger.LogError("Container {Name} holds port {Port} or its name, which Redis gives to another service", container.Name, port);
+        }
+    }
+
+    private async Task ReconcileMissingContainer(Guid serviceId, Dictionary<string, int> corrections)
+    {
+        var record = await records.GetAsync(serviceId);
+        if (record is null || await IsLocked(serviceId))
+            return;
+        var now = clock.GetUtcNow();
+        string drift;
+        if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped or ServiceStatus.Removing)
+            drift = DriftKinds.ContainerVanished;
+        else if (record.Status is ServiceStatus.Creating && now - record.UpdatedAt > options.Value.StuckCreatingAfter)
+            drift = DriftKinds.CreationAbandoned;
+        else
+            return;
+
+        // Gone from the engine: port and name can go back, and the record says why.
+        await reservations.ReleaseAsync(serviceId, record.Name);
+        await records.SaveAsync(record with
+        {
+            Status = ServiceStatus.Failed,
+            FailureCode = FailureReasons.DockerError,
+            FailureMessage = drift == DriftKinds.ContainerVanished ? "The container disappeared from the engine." : "The creation never finished.",
+            HostPort = null, Host = null, ContainerId = null, UpdatedAt = now,
+        });
+        await Correct(corrections, serviceId, record.Name, drift, $"Was {record.Status}; marked failed, port and name freed.");
+    }
+
+    private ServiceRecord RecordFrom(Guid serviceId, ManagedContainer container, string status, DateTimeOffset now) => new()
+    {
+        ServiceId = serviceId,
+        Name = container.Labels.GetValueOrDefault(ContainerLabels.ServiceName, container.Name),
+        Image = container.Image,
+        Owner = container.Labels.GetValueOrDefault(ContainerLabels.Owner, ""),
+        Status = status,
+        MemoryLimit = MemorySize.Format(container.MemoryBytes),
+        MemoryBytes = container.MemoryBytes,
+        CpuLimit = container.NanoCpus / 1e9,
+        InternalPort = container.InternalPort,
+        HostPort = container.HostPort,
+        Host = container.HostAddress ?? docker.Value.PublishAddress,
+        ContainerId = container.Id,
+        CreatedAt = container.Created,
+        UpdatedAt = now,
+    };
+
+    private async Task<IReadOnlyList<Guid>> AllServiceIds() =>
+        [.. (await redis.GetDatabase().SortedSetRangeByRankAsync(keys.AllServices)).Select(v => Guid.TryParse(v.ToString(), out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
+
+    private async Task<bool> IsLocked(Guid serviceId) => await redis.GetDatabase().KeyExistsAsync(keys.ServiceLock(serviceId));
+
+    private async Task Correct(Dictionary<string, int> corrections, Guid serviceId, string name, string drift, string detail)
+    {
+        corrections[drift] = corrections.GetValueOrDefault(drift) + 1;
+        logger.LogWarning("Drift {Drift} on {ServiceName} ({ServiceId}): {Detail}", drift, name, serviceId, detail);
+        await bus.Publish(new ServiceDriftCorrected { ServiceId = serviceId, ServiceName = name, Drift = drift, Detail = detail, At = clock.GetUtcNow() });
+    }
+
+    private static string Short(string containerId) => containerId.Length > 12 ? containerId[..12] : containerId;
+}

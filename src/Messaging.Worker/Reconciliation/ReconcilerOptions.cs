@@ -1,0 +1,16 @@
+namespace Messaging.Worker.Reconciliation;
+
+/// <summary>Section <c>Reconciler</c>.</summary>
+public sealed class ReconcilerOptions
+{
+    public const string Section = "Reconciler";
+
+    /// <summary>Time between passes (one also runs at start).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Remove containers of ours that no live record owns. Off: they are only reported.</summary>
+    public bool RemoveOrphans { get; set; }
+
+    /// <summary>A record in <c>creating</c> this old, unlocked and without a container, is an abandoned creation.</summary>
+    public TimeSpan StuckCreatingAfter { get; set; } = TimeSpan.FromMinutes(5);
+}

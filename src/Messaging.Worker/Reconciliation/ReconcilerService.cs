@@ -1,0 +1,44 @@
+using Messaging.Records;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Ports;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Reconciliation;
+
+/// <summary>Runs a reconcile pass at start and then every <see cref="ReconcilerOptions.Interval"/>, one worker at a time.</summary>
+public sealed class ReconcilerService(
+    Reconciler reconciler,
+    IConnectionMultiplexer redis,
+    RedisKeys keys,
+    IOptions<ReconcilerOptions> options,
+    ILogger<ReconcilerService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Interval);
+        do
+        {
+            await RunOnce(stoppingToken);
+        } while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => !t.IsCanceled && t.Result, TaskScheduler.Default));
+    }
+
+    private async Task RunOnce(CancellationToken stoppingToken)
+    {
+        try
+        {
+            // Two workers reconciling at once would only repeat each other's work.
+            await using var held = await RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.Prefix + "lock:reconciler", options.Value.Interval);
+            if (held is null)
+                return;
+            var report = await reconciler.ReconcileAsync(stoppingToken);
+            if (report.Corrections.Count > 0)
+                logger.LogInformation("Reconciled {Containers} containers: {Corrections}", report.Containers,
+                    string.Join(", ", report.Corrections.Select(c => $"{c.Key}={c.Value}")));
+        }
+        catch (Exception e) when (e is ContainerRuntimeException or RedisException or TimeoutException)
+        {
+            logger.LogWarning("Reconcile pass skipped: {Message}", e.Message);
+        }
+    }
+}
