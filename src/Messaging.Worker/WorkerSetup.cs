@@ -9,6 +9,7 @@ using Messaging.Worker.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
+using Messaging.Worker.Telemetry;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;
 using Messaging.Worker.Provisioning;
@@ -23,6 +24,7 @@ public static class WorkerSetup
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        builder.AddWorkerTelemetry();
         services.AddServiceRecords();
 
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.Section).ValidateDataAnnotations().ValidateOnStart();

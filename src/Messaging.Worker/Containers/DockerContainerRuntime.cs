@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
+using Messaging.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Containers;
@@ -244,25 +247,32 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
 
     private static string Summarize(string? body) => string.IsNullOrWhiteSpace(body) ? "no details" : body.Trim();
 
-    /// <summary>Maps transport failures to docker_unavailable and engine refusals to docker_error.</summary>
-    private static async Task<T> Call<T>(Func<Task<T>> operation)
+    /// <summary>
+    /// Maps transport failures to docker_unavailable and engine refusals to docker_error, inside a span
+    /// named after the operation so traces show every engine call.
+    /// </summary>
+    private static async Task<T> Call<T>(Func<Task<T>> operation, [CallerMemberName] string name = "")
     {
+        using var activity = WorkerTelemetry.Source.StartActivity("docker " + name.Replace("Async", "", StringComparison.Ordinal), ActivityKind.Client);
         try
         {
             return await operation();
         }
-        catch (ContainerRuntimeException)
+        catch (ContainerRuntimeException e)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Reason);
             throw;
         }
         catch (DockerApiException e)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
             throw new ContainerRuntimeException(FailureReasons.DockerError,
                 $"The Docker engine answered {(int)e.StatusCode}: {Summarize(e.ResponseBody)}", e);
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TimeoutException
                                       or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
         {
+            activity?.SetStatus(ActivityStatusCode.Error, FailureReasons.DockerUnavailable);
             throw new ContainerRuntimeException(FailureReasons.DockerUnavailable,
                 $"The Docker engine is unreachable: {e.Message}", e);
         }

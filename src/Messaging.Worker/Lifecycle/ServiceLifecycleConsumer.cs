@@ -39,7 +39,7 @@ public sealed class ServiceLifecycleConsumer(
 
     private async Task Handle(ConsumeContext context, Command command, Func<Command, ServiceRecord, CancellationToken, Task<object>> act)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ServiceId"] = command.ServiceId, ["CommandId"] = command.CommandId });
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["ServiceId"] = command.ServiceId, ["CommandId"] = command.CommandId });
         if (command.CommandId == Guid.Empty || command.ServiceId == Guid.Empty || !ServiceRules.RequesterPattern().IsMatch(command.RequestedBy ?? ""))
         {
             await context.Publish(Reject(command, RejectionReasons.InvalidCommand, "CommandId, ServiceId and RequestedBy are required.", null));

@@ -1,5 +1,6 @@
 using Messaging.Records;
 using Messaging.Records.Tokens;
+using Messaging.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -37,6 +38,8 @@ public sealed class PortReservations(
     /// </summary>
     public async Task<PortReservation> ReserveAsync(Guid serviceId, string name, Allocation allocation, int? refusedPort, CancellationToken cancellationToken)
     {
+        using var activity = WorkerTelemetry.Source.StartActivity("reserve port and name");
+        activity?.SetTag("messaging.service_id", serviceId.ToString("D"));
         var db = redis.GetDatabase();
         while (true)
         {
@@ -51,6 +54,7 @@ public sealed class PortReservations(
                  allocation.Owner, allocation.MemoryBytes, allocation.MilliCpus,
                  allocation.Quota.MaxServices ?? -1, allocation.Quota.MaxMemoryBytes ?? -1,
                  allocation.Quota.MaxCpus is { } maxCpus ? (long)Math.Floor(maxCpus * 1000) : -1]))!;
+            activity?.SetTag("messaging.reservation", (string?)result[0]);
             switch ((string?)result[0])
             {
                 case "reserved": return new PortReservation(ReservationOutcome.Reserved, (int)result[1]);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Messaging.Contracts;
 using Messaging.Records;
@@ -5,6 +6,7 @@ using Messaging.Records.Tokens;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;
+using Messaging.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Provisioning;
@@ -25,12 +27,28 @@ public sealed class CreateServiceConsumer(
     IOptions<DockerOptions> docker,
     IOptions<PortRangeOptions> ports,
     TimeProvider clock,
+    WorkerTelemetry telemetry,
     ILogger<CreateServiceConsumer> logger) : IConsumer<CreateService>
 {
     public async Task Consume(ConsumeContext<CreateService> context)
     {
+        telemetry.InFlight.Add(1);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await Handle(context);
+        }
+        finally
+        {
+            telemetry.InFlight.Add(-1);
+            telemetry.CreationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task Handle(ConsumeContext<CreateService> context)
+    {
         var command = context.Message;
-        using var scope = logger.BeginScope(new Dictionary<string, object>
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["ServiceId"] = command.ServiceId,
             ["CommandId"] = command.CommandId,
@@ -75,6 +93,7 @@ public sealed class CreateServiceConsumer(
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
         {
             var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, allocation, refusedPort, cancellationToken);
+            telemetry.Reservations.Add(1, new KeyValuePair<string, object?>("outcome", reservation.Outcome.ToString()));
             if (reservation.Outcome == ReservationOutcome.NameTaken)
             {
                 await Fail(context, FailureReasons.NameConflict, $"The name '{command.ServiceName}' is taken by another service.", release: false);
@@ -157,6 +176,7 @@ public sealed class CreateServiceConsumer(
         };
         await records.SaveAsync(record with { CreatedAt = (await records.GetAsync(command.ServiceId))?.CreatedAt ?? now });
         logger.LogInformation("Service {ServiceName} runs in {ContainerId} on port {HostPort}", command.ServiceName, containerId, hostPort);
+        telemetry.Created.Add(1);
         await context.Publish(CreatedEvent(record, now));
     }
 
@@ -185,6 +205,7 @@ public sealed class CreateServiceConsumer(
     private async Task PublishFailure(ConsumeContext<CreateService> context, string reason, string message)
     {
         logger.LogWarning("Creation of {ServiceName} failed: {Reason}: {Message}", context.Message.ServiceName, reason, message);
+        telemetry.Failed.Add(1, new KeyValuePair<string, object?>("reason", reason));
         await context.Publish(new ServiceCreationFailed
         {
             CommandId = context.Message.CommandId,

@@ -1,0 +1,66 @@
+using Messaging.Records;
+using Messaging.Worker.Ports;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Telemetry;
+
+public static class TelemetrySetup
+{
+    /// <summary>
+    /// Traces (MassTransit's and ours) and metrics. OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
+    /// set; a Prometheus scrape listener (<c>/metrics</c>) when <c>Metrics:PrometheusPort</c> is, bound to
+    /// <c>Metrics:PrometheusHost</c> (default localhost; in compose, the internal network only: the worker serves no users).
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkerTelemetry(this IHostApplicationBuilder builder)
+    {
+        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var prometheusPort = builder.Configuration.GetValue<int?>("Metrics:PrometheusPort");
+        var prometheusHost = builder.Configuration["Metrics:PrometheusHost"] ?? "localhost";
+        builder.Services.AddSingleton<WorkerTelemetry>();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("messaging-worker"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource("MassTransit").AddSource(WorkerTelemetry.Name);
+                if (otlp)
+                    tracing.AddOtlpExporter();
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter("MassTransit").AddMeter(WorkerTelemetry.Name);
+                if (otlp)
+                    metrics.AddOtlpExporter();
+                if (prometheusPort is > 0)
+                    metrics.AddPrometheusHttpListener(listener => (listener.Host, listener.Port) = (prometheusHost, prometheusPort.Value));
+            });
+        builder.Services.AddHostedService<FreePortsGauge>();
+        return builder;
+    }
+
+    /// <summary>Registers the free-ports gauge once the services exist.</summary>
+    private sealed class FreePortsGauge(WorkerTelemetry telemetry, IConnectionMultiplexer redis, RedisKeys keys, IOptions<PortRangeOptions> range) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var size = range.Value.Max - range.Value.Min + 1;
+            telemetry.ObserveFreePorts(() =>
+            {
+                try
+                {
+                    return size - redis.GetDatabase().HashLength(keys.Ports);
+                }
+                catch (RedisException)
+                {
+                    return -1;
+                }
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
