@@ -236,8 +236,28 @@ start_redis() {
     SUMMARY+=("redis (127.0.0.1:$REDIS_PORT, started)")
 }
 
+# RabbitMQ's management plugin: its HTTP API on :15672 is how the shell example of docs/CONTRACTS.md
+# (and README "Messages for other systems") publishes a command and reads an event without any client
+# library. Enabling is idempotent (rabbitmq-plugins records it, so it survives a node restart); skipped
+# when the API already answers.
+RABBITMQ_MANAGEMENT_PORT="${RABBITMQ_MANAGEMENT_PORT:-15672}"
+management_answers() { curl -sf -o /dev/null -u guest:guest "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/overview"; }
+enable_rabbitmq_management() {
+    ensure_packages curl:curl
+    if management_answers; then
+        log "rabbitmq management: already answering on :$RABBITMQ_MANAGEMENT_PORT"
+        return 0
+    fi
+    log "rabbitmq management: enabling the plugin"
+    rabbitmq-plugins -q -n "$RABBIT_NODE" enable rabbitmq_management >/dev/null 9>&- \
+        || die "rabbitmq-plugins enable rabbitmq_management failed"
+    wait_until 60 management_answers || die "RabbitMQ management API does not answer on :$RABBITMQ_MANAGEMENT_PORT"
+    log "rabbitmq management: answering on :$RABBITMQ_MANAGEMENT_PORT"
+}
+
 start_dockerd
 start_rabbitmq
+enable_rabbitmq_management
 start_redis
 
 # Test images (fast no-op when up to date). It prints "[infra] images: rebuilt"

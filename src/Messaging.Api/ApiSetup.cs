@@ -5,7 +5,9 @@ using MassTransit;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
 using Messaging.Api.Services;
+using Messaging.Api.Telemetry;
 using Messaging.Api.Tokens;
+using Scalar.AspNetCore;
 using Messaging.Contracts;
 using Messaging.Records;
 using Microsoft.AspNetCore.Authentication;
@@ -23,6 +25,8 @@ public static class ApiSetup
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
 
         services.AddSingleton(TimeProvider.System);
+        builder.AddApiTelemetry();
+        services.AddOpenApi();
         services.AddProblemDetails();
         services.AddExceptionHandler<DependencyFailureHandler>();
         services.ConfigureHttpJsonOptions(json =>
@@ -53,6 +57,7 @@ public static class ApiSetup
         services.AddScoped<CommandPublisher>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddServiceRecords();
+        services.AddEventsApi(); // audit trail, live events, webhook subscriptions (Audit/EventsApiSetup.cs)
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
         services.AddMassTransit(bus =>
@@ -87,7 +92,11 @@ public static class ApiSetup
         app.UseRateLimiter();
         app.MapServicesApi().RequireRateLimiting(RateLimiting.PerToken);
         app.MapTokensApi().RequireRateLimiting(RateLimiting.PerToken);
+        app.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         // Liveness: the process answers. Readiness: the broker connection and Redis (503 while either is down).
+        app.MapOpenApi(); // /openapi/v1.json
+        app.MapScalarApiReference("/docs");
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         return app;

@@ -54,4 +54,25 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>Sorted set: an owner's service ids by creation time.</summary>
     public RedisKey OwnerServices(string owner) => $"{Prefix}owner:{owner}:services";
+
+    /// <summary>Stream: the audit trail, every command and event in arrival order (trimmed by <c>Audit:MaxLength</c>/<c>MaxAge</c>).</summary>
+    public RedisKey Audit => $"{Prefix}audit";
+
+    /// <summary>Stream: one service's slice of the audit trail, same entry ids as <see cref="Audit"/> (trimmed shorter).</summary>
+    public RedisKey ServiceAudit(Guid serviceId) => $"{Prefix}audit:service:{serviceId:D}";
+
+    /// <summary>String (expiring): a bus message id already written to the audit trail (redeliveries are not written twice).</summary>
+    public RedisKey AuditSeen(Guid messageId) => $"{Prefix}audit:seen:{messageId:D}";
+
+    /// <summary>Pub/sub channel: the id of each audit entry as it is appended (wakes the live event streams).</summary>
+    public string AuditChannel => $"{Prefix}audit:appended";
+
+    /// <summary>Hash: one webhook subscription (url, event types, secret).</summary>
+    public RedisKey Webhook(string id) => $"{Prefix}webhook:{id}";
+
+    /// <summary>Sorted set: webhook subscription ids by creation time.</summary>
+    public RedisKey Webhooks => $"{Prefix}webhooks";
+
+    /// <summary>Stream: the delivery outcomes of one webhook subscription (delivered or failed), newest last.</summary>
+    public RedisKey WebhookDeliveries(string id) => $"{Prefix}webhook:{id}:deliveries";
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Messaging.Records.Tokens;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
 namespace Messaging.IntegrationTests;
@@ -35,9 +36,17 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>The Redis key prefix of this run.</summary>
     public string KeyPrefix => _keyPrefix;
     private IHost _worker = null!;
+    private IHost _audit = null!;
     private ApiFactory _api = null!;
 
     public EventListener Events { get; private set; } = null!;
+
+    /// <summary>Spans of both hosts, and every line they log.</summary>
+    public SpanCollector Spans { get; } = new();
+    private readonly List<LogCollector> _logs = [];
+
+    /// <summary>Every line any host logged (one collector per host: each host has its own scopes).</summary>
+    public IReadOnlyList<string> LogLines => [.. _logs.SelectMany(l => l.Lines)];
     public IDockerClient Docker { get; } = new DockerClientBuilder().WithApiVersion(new System.Version(1, 41)).Build();
     public IDatabase Redis => _worker.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
@@ -65,12 +74,14 @@ public sealed class SystemFixture : IAsyncLifetime
         });
         builder.Configuration.AddInMemoryCollection(Settings());
         builder.AddWorker();
+        Observe(builder.Services);
         _worker = builder.Build();
         await _worker.StartAsync();
+        _audit = await AuditHostForTests.StartAsync(Settings()); // audit trail + webhook deliveries (AuditHostForTests.cs)
         await SeedTokens();
 
         // On a real socket, so that the CLI and curl-like clients can talk to it too.
-        _api = new ApiFactory(Settings());
+        _api = new ApiFactory(Settings(), Observe);
         _api.UseKestrel(0);
         _api.StartServer();
         ApiAddress = _api.ClientOptions.BaseAddress;
@@ -92,6 +103,7 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Ports:Max"] = PortMax.ToString(),
         ["Auth:BootstrapToken"] = Token,
         ["Health:File"] = HealthFile,
+        ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1
     };
 
     private async Task SeedTokens()
@@ -131,6 +143,8 @@ public sealed class SystemFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await RemoveOurContainers();
+        await _audit.StopAsync(); // before the keys go, so that it writes none again
+        _audit.Dispose();
         var multiplexer = _worker.Services.GetRequiredService<IConnectionMultiplexer>();
         await foreach (var key in multiplexer.GetServers()[0].KeysAsync(pattern: _keyPrefix + "*"))
             await multiplexer.GetDatabase().KeyDeleteAsync(key);
@@ -141,12 +155,21 @@ public sealed class SystemFixture : IAsyncLifetime
         Docker.Dispose();
     }
 
-    private sealed class ApiFactory(Dictionary<string, string?> settings) : WebApplicationFactory<Program>
+    private void Observe(IServiceCollection services)
+    {
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+        var logs = new LogCollector();
+        _logs.Add(logs);
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+    }
+
+    private sealed class ApiFactory(Dictionary<string, string?> settings, Action<IServiceCollection> observe) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             foreach (var (key, value) in settings)
                 builder.UseSetting(key, value);
+            builder.ConfigureServices(observe);
         }
     }
 }

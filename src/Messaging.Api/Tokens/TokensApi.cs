@@ -13,12 +13,14 @@ public static class TokensApi
 {
     public static RouteGroupBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/tokens").WithTags("Tokens").RequireAuthorization(Scopes.Admin);
+        var group = app.MapGroup("/api/v1/tokens").WithTags("Tokens").RequireAuthorization(Scopes.Admin)
+            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(429).ProducesProblem(503);
         group.MapPost("/", Create).Accepts<CreateTokenRequest>("application/json").WithName("CreateToken")
-            .WithSummary("Create a token; its secret is shown in this answer only.");
+            .WithSummary("Create a token; its secret is shown in this answer only.")
+            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415);
         group.MapGet("/", List).WithName("ListTokens").WithSummary("Every token, without secrets.");
-        group.MapGet("/{id}", Get).WithName("GetToken").WithSummary("One token, without its secret.");
-        group.MapDelete("/{id}", Revoke).WithName("RevokeToken").WithSummary("Revoke a token: it authenticates no more.");
+        group.MapGet("/{id}", Get).WithName("GetToken").WithSummary("One token, without its secret.").ProducesProblem(404);
+        group.MapDelete("/{id}", Revoke).WithName("RevokeToken").WithSummary("Revoke a token: it authenticates no more.").ProducesProblem(404);
         return group;
     }
 

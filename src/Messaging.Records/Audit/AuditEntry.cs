@@ -1,0 +1,78 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Messaging.Records.Audit;
+
+/// <summary>
+/// One command or event as the audit trail keeps it: who (actor), whose service (owner), what (type and the
+/// message itself, as snake_case JSON) and how it links to others (command id, correlation id).
+/// </summary>
+public sealed record AuditEntry
+{
+    /// <summary>The Redis stream entry id (<c>ms-seq</c>): the order of the trail, also the SSE event id.</summary>
+    public string Id { get; init; } = "";
+
+    /// <summary>When the message was sent (its envelope's <c>sentTime</c>), or when it was recorded.</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary><c>command</c> or <c>event</c>.</summary>
+    public string Kind { get; init; } = "";
+
+    /// <summary>The message type name, e.g. <c>CreateService</c>.</summary>
+    public string Type { get; init; } = "";
+
+    /// <summary>Who caused it: the message's <c>RequestedBy</c>, else the service's owner, else <c>system</c>.</summary>
+    public string Actor { get; init; } = "";
+
+    /// <summary>The service's owner when known (empty otherwise): decides who may read the entry.</summary>
+    public string Owner { get; init; } = "";
+
+    /// <summary>The service the message is about.</summary>
+    public Guid ServiceId { get; init; }
+
+    /// <summary>The command, or the command an event answers.</summary>
+    public Guid CommandId { get; init; }
+
+    /// <summary>The envelope's correlation id (MassTransit sets it to the command id), if any.</summary>
+    public string? CorrelationId { get; init; }
+
+    /// <summary>The envelope's message id, if any.</summary>
+    public string? MessageId { get; init; }
+
+    /// <summary>The message body as JSON (snake_case).</summary>
+    public string Message { get; init; } = "{}";
+
+    internal NameValueEntry[] ToStreamFields() =>
+    [
+        new("at", At.ToUnixTimeMilliseconds()),
+        new("kind", Kind),
+        new("type", Type),
+        new("actor", Actor),
+        new("owner", Owner),
+        new("service_id", ServiceId.ToString("D")),
+        new("command_id", CommandId.ToString("D")),
+        new("correlation_id", CorrelationId ?? ""),
+        new("message_id", MessageId ?? ""),
+        new("message", Message),
+    ];
+
+    internal static AuditEntry FromStreamEntry(StreamEntry entry)
+    {
+        string? Text(string name) => entry[name] is { IsNullOrEmpty: false } v ? v.ToString() : null;
+        return new AuditEntry
+        {
+            Id = entry.Id.ToString(),
+            At = long.TryParse(Text("at"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UnixEpoch,
+            Kind = Text("kind") ?? "",
+            Type = Text("type") ?? "",
+            Actor = Text("actor") ?? "",
+            Owner = Text("owner") ?? "",
+            ServiceId = Guid.TryParse(Text("service_id"), out var serviceId) ? serviceId : Guid.Empty,
+            CommandId = Guid.TryParse(Text("command_id"), out var commandId) ? commandId : Guid.Empty,
+            CorrelationId = Text("correlation_id"),
+            MessageId = Text("message_id"),
+            Message = Text("message") ?? "{}",
+        };
+    }
+}

@@ -1,0 +1,24 @@
+using Messaging.Contracts;
+
+namespace Messaging.Records.Audit;
+
+/// <summary>The message types the audit trail records, by kind: the query API accepts only these as <c>type</c>.</summary>
+public static class AuditMessageTypes
+{
+    public const string Command = "command";
+    public const string Event = "event";
+
+    /// <summary>Commands: what was asked.</summary>
+    public static IReadOnlyList<string> Commands { get; } =
+        [nameof(CreateService), nameof(StopService), nameof(StartService), nameof(RestartService), nameof(RemoveService)];
+
+    /// <summary>Events: what happened. These are also what webhooks can subscribe to.</summary>
+    public static IReadOnlyList<string> Events { get; } =
+    [
+        nameof(ServiceCreated), nameof(ServiceCreationFailed), nameof(ServiceStopped), nameof(ServiceStarted),
+        nameof(ServiceRestarted), nameof(ServiceRemoved), nameof(ServiceCommandRejected),
+    ];
+
+    /// <summary>Every recorded type.</summary>
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>([.. Commands, .. Events], StringComparer.Ordinal);
+}

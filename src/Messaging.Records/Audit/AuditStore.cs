@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Messaging.Records.Audit;
+
+/// <summary>
+/// The audit trail in Redis: an append-only stream of every command and event (<see cref="RedisKeys.Audit"/>),
+/// plus a shorter stream per service with the same entry ids, so one service's history is read without
+/// scanning everyone's. Written by the audit host only; read by the API.
+/// </summary>
+public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<AuditOptions> options, TimeProvider clock)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    /// <summary>Whether <paramref name="id"/> has the shape of a stream entry id (<c>ms-seq</c>).</summary>
+    public static bool IsEntryId(string? id) => id is not null && EntryId().IsMatch(id);
+
+    /// <summary>The smallest entry id at or after <paramref name="time"/>.</summary>
+    public static string FirstIdAt(DateTimeOffset time) => $"{Math.Max(0, time.ToUnixTimeMilliseconds())}-0";
+
+    /// <summary>
+    /// Appends an entry to the trail and to its service's stream, trims both, and announces it on
+    /// <see cref="RedisKeys.AuditChannel"/>, all in one atomic step. Returns the entry id, or null when a
+    /// message with this <paramref name="messageId"/> was already recorded (a redelivery).
+    /// </summary>
+    public async Task<string?> AppendAsync(AuditEntry entry, Guid? messageId)
+    {
+        var settings = options.Value;
+        var minId = settings.MaxAge is { } age ? FirstIdAt(clock.GetUtcNow() - age) : "";
+        RedisValue[] args =
+        [
+            messageId is null ? "" : (long)settings.DeduplicationWindow.TotalSeconds,
+            settings.MaxLength, settings.ServiceMaxLength, minId, keys.AuditChannel,
+            .. entry.ToStreamFields().SelectMany(f => new[] { (RedisValue)f.Name.ToString(), f.Value }),
+        ];
+        var result = await Db.ScriptEvaluateAsync(Scripts.Append,
+            [messageId is { } id ? keys.AuditSeen(id) : keys.AuditSeen(Guid.Empty), keys.Audit, keys.ServiceAudit(entry.ServiceId)], args);
+        return result.IsNull ? null : result.ToString();
+    }
+
+    /// <summary>The id of the newest entry, or <c>0-0</c> when the trail is empty: "from now on" for a live stream.</summary>
+    public async Task<string> LastIdAsync()
+    {
+        var newest = await Db.StreamRangeAsync(keys.Audit, "-", "+", 1, Order.Descending);
+        return newest.Length == 0 ? "0-0" : newest[0].Id.ToString();
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> entries of the whole trail, oldest first: after the entry id
+    /// <paramref name="after"/> (exclusive) if given, else from the id <paramref name="from"/> (inclusive), else from the start.
+    /// </summary>
+    public Task<IReadOnlyList<AuditEntry>> ReadAsync(string? after, string? from, int count) =>
+        RangeAsync(keys.Audit, after is not null ? "(" + after : from ?? "-", count);
+
+    /// <summary>Up to <paramref name="count"/> entries of one service, oldest first, after <paramref name="after"/> (exclusive).</summary>
+    public Task<IReadOnlyList<AuditEntry>> ReadServiceAsync(Guid serviceId, string? after, int count) =>
+        RangeAsync(keys.ServiceAudit(serviceId), after is not null ? "(" + after : "-", count);
+
+    private async Task<IReadOnlyList<AuditEntry>> RangeAsync(RedisKey key, string min, int count)
+    {
+        var entries = await Db.StreamRangeAsync(key, min, "+", count);
+        return [.. entries.Select(AuditEntry.FromStreamEntry)];
+    }
+
+    [GeneratedRegex(@"^\d{1,20}-\d{1,20}\z")]
+    private static partial Regex EntryId();
+
+    private static class Scripts
+    {
+        // KEYS: seen marker, trail, service stream.
+        // ARGV: dedup ttl seconds ('' = no dedup), trail maxlen, service maxlen, min id ('' = no age limit), channel, field, value, ...
+        // The service stream reuses the trail's id, so a cursor means the same in both. Should it ever be
+        // ahead of the trail (the trail key was deleted by hand), it falls back to an id of its own.
+        public const string Append = """
+            if ARGV[1] ~= '' then
+              if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return nil end
+            end
+            local fields = {}
+            for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+            local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
+            local copied = redis.pcall('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], id, unpack(fields))
+            if type(copied) == 'table' and copied.err then
+              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+            end
+            if ARGV[4] ~= '' then
+              redis.call('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
+              redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[4])
+            end
+            redis.call('PUBLISH', ARGV[5], id)
+            return id
+            """;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Messaging.Records.Webhooks;
+
+/// <summary>How one event's delivery to one subscription ended, after every retry.</summary>
+public sealed record WebhookDelivery
+{
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+
+    /// <summary>The stream entry id (set when read back).</summary>
+    public string Id { get; init; } = "";
+    public DateTimeOffset At { get; init; }
+    public string EventType { get; init; } = "";
+    /// <summary>The bus message id of the event, also the body's <c>id</c>: receivers deduplicate on it.</summary>
+    public string EventId { get; init; } = "";
+    /// <summary><see cref="Delivered"/> or <see cref="Failed"/>.</summary>
+    public string Status { get; init; } = "";
+    /// <summary>How many HTTP attempts were made.</summary>
+    public int Attempts { get; init; }
+    /// <summary>The last HTTP status answered, if any.</summary>
+    public int? StatusCode { get; init; }
+    /// <summary>Why the last attempt failed (no answer, timeout, refused address), if it did.</summary>
+    public string? Error { get; init; }
+
+    internal NameValueEntry[] ToStreamFields() =>
+    [
+        new("at", At.ToUnixTimeMilliseconds()), new("event_type", EventType), new("event_id", EventId), new("status", Status),
+        new("attempts", Attempts), new("status_code", StatusCode?.ToString(CultureInfo.InvariantCulture) ?? ""), new("error", Error ?? ""),
+    ];
+
+    internal static WebhookDelivery FromStreamEntry(StreamEntry entry)
+    {
+        string? Text(string name) => entry[name] is { IsNullOrEmpty: false } v ? v.ToString() : null;
+        int? Int(string name) => int.TryParse(Text(name), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
+        return new WebhookDelivery
+        {
+            Id = entry.Id.ToString(),
+            At = long.TryParse(Text("at"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UnixEpoch,
+            EventType = Text("event_type") ?? "",
+            EventId = Text("event_id") ?? "",
+            Status = Text("status") ?? "",
+            Attempts = Int("attempts") ?? 0,
+            StatusCode = Int("status_code"),
+            Error = Text("error"),
+        };
+    }
+}

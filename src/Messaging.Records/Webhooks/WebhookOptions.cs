@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Messaging.Records.Webhooks;
+
+/// <summary>Webhook policy and delivery. Section <c>Webhooks</c>; read by the API (subscriptions) and the audit host (deliveries).</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>
+    /// Accept loopback and private-range addresses (127/8, 10/8, 172.16/12, 192.168/16, 100.64/10, ::1, fc00::/7).
+    /// Off by default: a webhook must not become a way into the internal network. Link-local (cloud metadata),
+    /// unspecified, broadcast and multicast addresses are refused whatever this says.
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; }
+
+    /// <summary>HTTP attempts per delivery, the first included; then the delivery is recorded as failed.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Wait before the first retry; it doubles with each retry, with jitter.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one attempt may take.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>About how many delivery outcomes are kept per subscription.</summary>
+    [Range(10, 1_000_000)]
+    public long DeliveriesKept { get; set; } = 1_000;
+}

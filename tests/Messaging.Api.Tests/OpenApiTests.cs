@@ -1,0 +1,52 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Messaging.Api.Tests;
+
+public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplication>
+{
+    public static TheoryData<string, string, int[]> Endpoints => new()
+    {
+        { "post", "/api/v1/services", [202, 400, 401, 403, 409, 413, 415, 422, 429, 503] },
+        { "get", "/api/v1/services", [200, 400, 401, 403, 429, 503] },
+        { "get", "/api/v1/services/{serviceId}", [200, 401, 403, 404, 429, 503] },
+        { "get", "/api/v1/services/{serviceId}/logs", [200, 400, 401, 403, 404, 429, 503, 504] },
+        { "post", "/api/v1/services/{serviceId}/stop", [202, 401, 403, 404, 409, 429, 503] },
+        { "post", "/api/v1/services/{serviceId}/start", [202, 401, 403, 404, 409, 429, 503] },
+        { "post", "/api/v1/services/{serviceId}/restart", [202, 401, 403, 404, 409, 429, 503] },
+        { "delete", "/api/v1/services/{serviceId}", [202, 401, 403, 404, 409, 429, 503] },
+        { "post", "/api/v1/tokens", [201, 400, 401, 403, 413, 415, 429, 503] },
+        { "get", "/api/v1/tokens", [200, 401, 403, 429, 503] },
+        { "get", "/api/v1/tokens/{id}", [200, 401, 403, 404, 429, 503] },
+        { "delete", "/api/v1/tokens/{id}", [204, 401, 403, 404, 429, 503] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task The_openapi_document_lists_every_endpoint_with_every_status_it_can_return(string method, string path, int[] statuses)
+    {
+        var document = JsonDocument.Parse(await app.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+
+        Assert.True(document.GetProperty("paths").TryGetProperty(path, out var item), $"{path} is not documented");
+        Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path} is not documented");
+        var documented = operation.GetProperty("responses").EnumerateObject().Select(r => int.Parse(r.Name)).ToHashSet();
+        Assert.All(statuses, status => Assert.Contains(status, documented));
+    }
+
+    [Fact]
+    public async Task The_interactive_reference_is_served_at_docs_without_a_token()
+    {
+        var response = await app.CreateClient().GetAsync("/docs");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("text/html", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Metrics_are_exposed_for_prometheus()
+    {
+        await app.CreateClient().GetAsync("/health/live");
+        var response = await app.CreateClient().GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("http_server_request_duration", await response.Content.ReadAsStringAsync());
+    }
+}

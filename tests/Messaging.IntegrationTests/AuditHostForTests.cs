@@ -1,0 +1,42 @@
+using Messaging.Audit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Messaging.IntegrationTests;
+
+/// <summary>
+/// Starts the audit host (src/Messaging.Audit) in-process with its own appsettings.json, the fixture's
+/// settings (key prefix, private addresses allowed) and quick webhook retries, so the retry tests take
+/// fractions of a second instead of the production backoff.
+/// </summary>
+public static class AuditHostForTests
+{
+    public const int WebhookMaxAttempts = 3;
+
+    public static async Task<IHost> StartAsync(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = Path.Combine(SolutionDirectory(), "src", "Messaging.Audit"),
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Webhooks:MaxAttempts"] = WebhookMaxAttempts.ToString(),
+            ["Webhooks:FirstRetryDelay"] = "00:00:00.050",
+            ["Webhooks:AttemptTimeout"] = "00:00:05",
+        });
+        builder.AddAuditHost();
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private static string SolutionDirectory()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Messaging.sln not found above the test binaries.");
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Messaging.Contracts;
+using StackExchange.Redis;
+
+namespace Messaging.IntegrationTests;
+
+/// <summary>The audit host records every command and event of a real run; the API reads it back, to the right people only.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class AuditTrailTests(SystemFixture system)
+{
+    private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];
+
+    private async Task<Guid> Create(HttpClient api, string name)
+    {
+        var response = await api.PostAsync("/api/v1/services", new StringContent(
+            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+        await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);
+        return id;
+    }
+
+    private static async Task<Guid> Send(HttpClient api, HttpMethod method, string path)
+    {
+        var response = await api.SendAsync(new HttpRequestMessage(method, path));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("command_id").GetGuid();
+    }
+
+    /// <summary>Reads the service's events until there are <paramref name="count"/> (the audit host is asynchronous).</summary>
+    private static async Task<List<JsonElement>> EventsOf(HttpClient api, Guid id, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<JsonElement> items;
+        do
+        {
+            var page = await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}/events?limit=200");
+            items = [.. page.GetProperty("items").EnumerateArray()];
+        } while (items.Count < count && DateTime.UtcNow < deadline && await Task.Delay(100).ContinueWith(_ => true));
+        return items;
+    }
+
+    [Fact]
+    public async Task Every_command_and_event_of_a_create_stop_remove_run_is_in_the_trail_in_order()
+    {
+        using var alice = system.Api(SystemFixture.AliceToken);
+        var id = await Create(alice, UniqueName("it-audit"));
+        var stop = await Send(alice, HttpMethod.Post, $"/api/v1/services/{id}/stop");
+        await system.Events.WaitFor<ServiceStopped>(e => e.CommandId == stop);
+        var remove = await Send(alice, HttpMethod.Delete, $"/api/v1/services/{id}");
+        await system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == remove);
+
+        string[] expected = ["CreateService", "ServiceCreated", "StopService", "ServiceStopped", "RemoveService", "ServiceRemoved"];
+        var items = await EventsOf(alice, id, expected.Length);
+        Assert.Equal(expected, items.Select(i => i.GetProperty("type").GetString()));
+        Assert.Equal(["command", "event", "command", "event", "command", "event"], items.Select(i => i.GetProperty("kind").GetString()));
+        Assert.All(items, i =>
+        {
+            Assert.Equal("alice", i.GetProperty("actor").GetString());
+            Assert.Equal("alice", i.GetProperty("owner").GetString());
+            Assert.Equal(id, i.GetProperty("service_id").GetGuid());
+            // MassTransit carries the command id as the correlation id, from the command to its event.
+            Assert.Equal(i.GetProperty("command_id").GetGuid().ToString(), i.GetProperty("correlation_id").GetString());
+            Assert.Equal(id, i.GetProperty("message").GetProperty("service_id").GetGuid());
+        });
+        Assert.Equal(stop, items[2].GetProperty("command_id").GetGuid());
+        Assert.Equal(stop, items[3].GetProperty("command_id").GetGuid());
+        Assert.Equal(remove, items[5].GetProperty("command_id").GetGuid());
+
+        // The whole trail holds the same entries (same ids), in the same order.
+        var trail = await system.Redis.StreamRangeAsync(system.KeyPrefix + "audit");
+        var ours = trail.Where(e => e["service_id"] == id.ToString("D")).ToList();
+        Assert.Equal(expected, ours.Select(e => e["type"].ToString()));
+        Assert.Equal(items.Select(i => i.GetProperty("id").GetString()), ours.Select(e => e.Id.ToString()));
+    }
+
+    [Fact]
+    public async Task A_services_events_are_shown_to_its_owner_and_admins_and_are_not_found_for_anyone_else()
+    {
+        using var alice = system.Api(SystemFixture.AliceToken);
+        using var bob = system.Api(SystemFixture.BobToken);
+        using var admin = system.Api();
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var id = await Create(alice, UniqueName("it-audit-own"));
+        Assert.Equal(2, (await EventsOf(alice, id, 2)).Count);
+
+        var refused = await bob.GetAsync($"/api/v1/services/{id}/events");
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(2, (await EventsOf(admin, id, 2)).Count);
+
+        // The admin's query of the whole trail, filtered; other callers may not run it.
+        var query = await admin.GetFromJsonAsync<JsonElement>(
+            $"/api/v1/audit?actor=alice&type=CreateService&since={Uri.EscapeDataString(since.ToString("O"))}&limit=200");
+        Assert.Contains(query.GetProperty("items").EnumerateArray(), i => i.GetProperty("service_id").GetGuid() == id);
+        Assert.All(query.GetProperty("items").EnumerateArray(), i => Assert.Equal("CreateService", i.GetProperty("type").GetString()));
+        Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync("/api/v1/audit")).StatusCode);
+    }
+}

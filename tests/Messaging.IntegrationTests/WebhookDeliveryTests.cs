@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Messaging.Contracts;
+
+namespace Messaging.IntegrationTests;
+
+/// <summary>
+/// Webhooks end to end: an admin subscribes a local receiver, an event is published on the real broker, and
+/// the audit host delivers it, signed, with retries (the fixture's audit host makes at most
+/// <see cref="AuditHostForTests.WebhookMaxAttempts"/> attempts, 50 ms apart and doubling).
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class WebhookDeliveryTests(SystemFixture system)
+{
+    private const string Secret = "a-test-secret-0123456789abcdef";
+
+    private async Task<string> Subscribe(HttpClient admin, string url)
+    {
+        var response = await admin.PostAsJsonAsync("/api/v1/webhooks", new { url, event_types = new[] { "ServiceCreationFailed" }, secret = Secret });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("details").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Publishes a ServiceCreationFailed of a service of our own; returns the service id.</summary>
+    private async Task<Guid> PublishEvent()
+    {
+        var serviceId = Guid.NewGuid();
+        await system.Events.Publish(new ServiceCreationFailed
+        {
+            CommandId = Guid.NewGuid(), ServiceId = serviceId, ServiceName = "hooked", Reason = FailureReasons.ImageNotAllowed,
+            Message = "Image 'ubuntu:latest' is not on the allowlist.", FailedAt = DateTimeOffset.UtcNow,
+        });
+        return serviceId;
+    }
+
+    private static bool IsAbout(ReceivedWebhook received, Guid serviceId) =>
+        JsonDocument.Parse(received.Body).RootElement.GetProperty("data").GetProperty("service_id").GetGuid() == serviceId;
+
+    /// <summary>Waits until the subscription's delivery record shows how the delivery of <paramref name="deliveryId"/> ended.</summary>
+    private static async Task<JsonElement> OutcomeOf(HttpClient admin, string subscription, string deliveryId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{subscription}/deliveries?limit=200");
+            foreach (var item in list.GetProperty("items").EnumerateArray())
+                if (item.GetProperty("event_id").GetString() == deliveryId)
+                    return item;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"No delivery outcome for {deliveryId}.");
+    }
+
+    private static async Task<List<ReceivedWebhook>> WaitForDelivery(WebhookReceiver receiver, Guid serviceId, Func<List<ReceivedWebhook>, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<ReceivedWebhook> ours;
+        do
+        {
+            ours = [.. receiver.Received.Where(r => IsAbout(r, serviceId))];
+        } while (!done(ours) && DateTime.UtcNow < deadline && await Task.Delay(25).ContinueWith(_ => true));
+        return ours;
+    }
+
+    [Fact]
+    public async Task A_delivery_carries_the_event_and_a_signature_the_receiver_can_verify()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(_ => 200);
+        using var admin = system.Api();
+        var subscription = await Subscribe(admin, receiver.Url);
+        try
+        {
+            var serviceId = await PublishEvent();
+            var delivery = Assert.Single(await WaitForDelivery(receiver, serviceId, ours => ours.Count > 0));
+
+            var expected = "sha256=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret),
+                (byte[])[.. Encoding.UTF8.GetBytes(delivery.Timestamp + "."), .. delivery.Body])).ToLowerInvariant();
+            Assert.Equal(expected, delivery.Signature);
+            Assert.InRange(long.Parse(delivery.Timestamp!), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            Assert.Equal("ServiceCreationFailed", delivery.EventType);
+            var body = JsonDocument.Parse(delivery.Body).RootElement;
+            Assert.Equal("ServiceCreationFailed", body.GetProperty("type").GetString());
+            Assert.Equal(delivery.DeliveryId, body.GetProperty("id").GetString());
+            Assert.Equal("image_not_allowed", body.GetProperty("data").GetProperty("reason").GetString());
+
+            var outcome = await OutcomeOf(admin, subscription, delivery.DeliveryId);
+            Assert.Equal("delivered", outcome.GetProperty("status").GetString());
+            Assert.Equal(1, outcome.GetProperty("attempts").GetInt32());
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
+        }
+    }
+
+    [Fact]
+    public async Task A_receiver_that_fails_twice_gets_the_delivery_on_the_third_attempt_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(attempt => attempt <= 2 ? 500 : 200);
+        using var admin = system.Api();
+        var subscription = await Subscribe(admin, receiver.Url);
+        try
+        {
+            var serviceId = await PublishEvent();
+            var attempts = await WaitForDelivery(receiver, serviceId, ours => ours.Any(r => r.Answered == 200));
+            Assert.Equal([500, 500, 200], attempts.Select(a => a.Answered));
+            Assert.Single(attempts.Select(a => a.DeliveryId).Distinct());
+            // The same signed body each time: a receiver can deduplicate on its id.
+            Assert.All(attempts, a => Assert.Equal(attempts[0].Body, a.Body));
+
+            var outcome = await OutcomeOf(admin, subscription, attempts[0].DeliveryId);
+            Assert.Equal("delivered", outcome.GetProperty("status").GetString());
+            Assert.Equal(3, outcome.GetProperty("attempts").GetInt32());
+            Assert.Equal(200, outcome.GetProperty("status_code").GetInt32());
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
+        }
+    }
+
+    [Fact]
+    public async Task A_receiver_that_always_fails_is_given_up_after_the_limit_and_the_delivery_is_recorded_failed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(_ => 500);
+        using var admin = system.Api();
+        var subscription = await Subscribe(admin, receiver.Url);
+        try
+        {
+            var serviceId = await PublishEvent();
+            var first = (await WaitForDelivery(receiver, serviceId, ours => ours.Count > 0))[0];
+            var outcome = await OutcomeOf(admin, subscription, first.DeliveryId);
+
+            Assert.Equal("failed", outcome.GetProperty("status").GetString());
+            Assert.Equal(AuditHostForTests.WebhookMaxAttempts, outcome.GetProperty("attempts").GetInt32());
+            Assert.Equal(500, outcome.GetProperty("status_code").GetInt32());
+            Assert.Equal(AuditHostForTests.WebhookMaxAttempts, receiver.For(first.DeliveryId).Count);
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
+        }
+    }
+}
