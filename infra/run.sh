@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The run command: starts the local services (dockerd, RabbitMQ, Redis) when needed, builds the
-# solution, and runs the worker and the API from source until Ctrl+C.
+# solution, and runs the worker, the audit host and the API from source until Ctrl+C.
 #
 #   export MESSAGING_TOKEN=$(openssl rand -hex 24)   # the admin token you will send
 #   bash infra/run.sh                                # API on http://localhost:8080
@@ -24,8 +24,10 @@ export Auth__BootstrapToken="$MESSAGING_TOKEN"
 # Each process runs from its output folder so that it reads its own appsettings.json.
 (cd src/Messaging.Worker/bin/Release/net10.0 && exec dotnet Messaging.Worker.dll) &
 worker=$!
+(cd src/Messaging.Audit/bin/Release/net10.0 && exec dotnet Messaging.Audit.dll) &
+audit=$!
 (cd src/Messaging.Api/bin/Release/net10.0 && exec dotnet Messaging.Api.dll) &
 api=$!
-trap 'kill $api $worker 2>/dev/null; wait' EXIT INT TERM
-echo "[run] worker pid $worker, API pid $api on http://localhost:8080 (Ctrl+C stops both)"
+trap 'kill $api $worker $audit 2>/dev/null; wait' EXIT INT TERM
+echo "[run] worker pid $worker, audit pid $audit, API pid $api on http://localhost:8080 (Ctrl+C stops them)"
 wait -n
