@@ -1,4 +1,5 @@
 using System.Globalization;
+using Messaging.Contracts;
 using StackExchange.Redis;
 
 namespace Messaging.Records;
@@ -23,6 +24,22 @@ public sealed record ServiceRecord
     public string? FailureMessage { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The record a create command starts: the API writes it <c>pending</c>, the worker <c>creating</c>.</summary>
+    public static ServiceRecord ForCommand(CreateService command, string status, DateTimeOffset now) => new()
+    {
+        ServiceId = command.ServiceId,
+        CommandId = command.CommandId,
+        Name = command.ServiceName,
+        Image = command.Image,
+        Owner = command.RequestedBy,
+        Status = status,
+        MemoryLimit = command.MemoryLimit,
+        CpuLimit = command.CpuLimit,
+        InternalPort = command.InternalPort,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
 
     internal HashEntry[] ToHashEntries()
     {

@@ -44,7 +44,7 @@ public sealed class PortReservationsTests : IAsyncLifetime
         {
             var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{i}", Allocation.Uncounted(), null, default);
             Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
-            ports.Add(r.Port);
+            Assert.True(ports.Add(r.Port), $"port {r.Port} given twice, at reservation {i}; ports hash has {await _worker.Redis.HashLengthAsync(_worker.Keys.Ports)} entries");
         }
         Assert.Equal(200, ports.Count);
         Assert.Equal(ReservationOutcome.Exhausted, (await Reservations.ReserveAsync(Guid.NewGuid(), "one-more", Allocation.Uncounted(), null, default)).Outcome);

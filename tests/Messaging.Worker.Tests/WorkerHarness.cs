@@ -44,6 +44,8 @@ public sealed class WorkerHarness : IAsyncDisposable
             ["Ports:Min"] = portMin.ToString(),
             ["Ports:Max"] = portMax.ToString(),
             ["Docker:Instance"] = "unit",
+            // The harness starts hosted services; tests run reconcile passes themselves, when they mean to.
+            ["Reconciler:Enabled"] = "false",
             ["Policy:MaxMemory"] = "1g",
             ["Policy:MaxCpus"] = "2",
             ["Policy:AllowedImages:0:Image"] = "nginx:alpine",

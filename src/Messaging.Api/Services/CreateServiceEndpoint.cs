@@ -35,9 +35,7 @@ public static class CreateServiceEndpoint
         var validation = await validator.ValidateAsync(body!);
         if (!validation.IsValid)
         {
-            return TypedResults.ValidationProblem(validation.Errors
-                .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName))
-                .ToDictionary(g => g.Key, g => g.Select(e => $"{g.Key} {e.ErrorMessage}").ToArray()));
+            return ValidationProblems.From(validation);
         }
 
         var owner = user.Id();
@@ -98,20 +96,7 @@ public static class CreateServiceEndpoint
             RequestedBy = owner,
             RequestedAt = now,
         };
-        await records.TryCreateAsync(new ServiceRecord
-        {
-            ServiceId = command.ServiceId,
-            CommandId = command.CommandId,
-            Name = command.ServiceName,
-            Image = command.Image,
-            Owner = command.RequestedBy,
-            Status = ServiceStatus.Pending,
-            MemoryLimit = command.MemoryLimit,
-            CpuLimit = command.CpuLimit,
-            InternalPort = command.InternalPort,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
+        await records.TryCreateAsync(ServiceRecord.ForCommand(command, ServiceStatus.Pending, now));
 
         if (!await publisher.TryPublishAsync(command))
         {

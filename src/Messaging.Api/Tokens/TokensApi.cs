@@ -32,9 +32,7 @@ public static class TokensApi
             return problem;
         var validation = await validator.ValidateAsync(body!);
         if (!validation.IsValid)
-            return TypedResults.ValidationProblem(validation.Errors
-                .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName))
-                .ToDictionary(g => g.Key, g => g.Select(e => $"{g.Key} {e.ErrorMessage}").ToArray()));
+            return ValidationProblems.From(validation);
 
         long? maxMemory = body!.MaxMemory is not null && MemorySize.TryParseLimit(body.MaxMemory, out var bytes) ? bytes : null;
         var (record, token) = await tokens.CreateAsync(body.Name!, [.. body.Scopes!.Distinct()], body.ExpiresAt,

@@ -244,21 +244,10 @@ public sealed class CreateServiceConsumer(
 
     private ServiceRecord NewRecord(CreateService command, ApprovedService? approved)
     {
-        var now = clock.GetUtcNow();
-        return new ServiceRecord
+        return ServiceRecord.ForCommand(command, ServiceStatus.Creating, clock.GetUtcNow()) with
         {
-            ServiceId = command.ServiceId,
-            CommandId = command.CommandId,
-            Name = command.ServiceName,
-            Image = command.Image,
-            Owner = command.RequestedBy,
-            Status = ServiceStatus.Creating,
-            MemoryLimit = command.MemoryLimit,
             MemoryBytes = approved?.MemoryBytes ?? 0,
-            CpuLimit = command.CpuLimit,
             InternalPort = approved?.InternalPort ?? command.InternalPort,
-            CreatedAt = now,
-            UpdatedAt = now,
         };
     }
 

@@ -47,7 +47,7 @@ public sealed class Reconciler(
         foreach (var serviceId in await AllServiceIds())
         {
             if (!byService.ContainsKey(serviceId))
-                await ReconcileMissingContainer(serviceId, corrections);
+                await ReconcileMissingContainer(serviceId, corrections, cancellationToken);
         }
 
         foreach (var (serviceId, _) in await reservations.ReservedAsync())
@@ -117,7 +117,7 @@ public sealed class Reconciler(
         }
     }
 
-    private async Task ReconcileMissingContainer(Guid serviceId, Dictionary<string, int> corrections)
+    private async Task ReconcileMissingContainer(Guid serviceId, Dictionary<string, int> corrections, CancellationToken cancellationToken)
     {
         var record = await records.GetAsync(serviceId);
         if (record is null || await IsLocked(serviceId))
@@ -129,6 +129,11 @@ public sealed class Reconciler(
         else if (record.Status is ServiceStatus.Creating && now - record.UpdatedAt > options.Value.StuckCreatingAfter)
             drift = DriftKinds.CreationAbandoned;
         else
+            return;
+
+        // The container list is from the start of the pass: a creation that finished since has a container the
+        // list does not show. Ask the engine about this very container before calling it gone.
+        if (!string.IsNullOrEmpty(record.ContainerId) && await containers.ExistsAsync(record.ContainerId, cancellationToken))
             return;
 
         // Gone from the engine: port and name can go back, and the record says why.

@@ -5,6 +5,9 @@ public sealed class ReconcilerOptions
 {
     public const string Section = "Reconciler";
 
+    /// <summary>Run passes at all (a pass can also be run on demand through <see cref="Reconciler"/>).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Time between passes (one also runs at start).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 

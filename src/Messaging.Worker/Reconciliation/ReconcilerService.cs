@@ -16,6 +16,8 @@ public sealed class ReconcilerService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+            return;
         using var timer = new PeriodicTimer(options.Value.Interval);
         do
         {
