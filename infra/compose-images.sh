@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build local stand-ins for the public images that docker-compose.yml, Dockerfile.api and
-# Dockerfile.worker use, and a NuGet feed folder for their build stage, so that the compose
+# Build local stand-ins for the public images that docker-compose.yml, Dockerfile.api,
+# Dockerfile.worker and Dockerfile.audit use, and a NuGet feed folder for their build stage, so that the compose
 # stack builds and runs on a machine that reaches no container registry (only Debian's
 # mirror and, from the host only, NuGet):
 #
@@ -12,7 +12,7 @@
 #   mcr.microsoft.com/dotnet/runtime:10.0      this machine's .NET runtime (dotnet --info)
 #   mcr.microsoft.com/dotnet/aspnet:10.0       + this machine's ASP.NET Core runtime
 #   mcr.microsoft.com/dotnet/sdk:10.0          + this machine's SDK
-#   infra/compose/nuget-feed/                  the packages the API and the worker restore,
+#   infra/compose/nuget-feed/                  the packages the API, the worker and the audit host restore,
 #                                              copied from the host's global packages folder
 #
 # The Dockerfiles are under infra/images/base/<name>/ ("# tag:" lines name the tags). An image
@@ -190,17 +190,18 @@ debian_rootfs() {
 }
 
 # ---------------------------------------------------------------------------- NuGet feed ---
-# The build stage of Dockerfile.api/.worker restores from nuget.org by default. Containers here
+# The build stage of Dockerfile.api/.worker/.audit restores from nuget.org by default. Containers here
 # cannot (nuget.org is reached through a TLS-intercepting proxy that only the host trusts), so
 # the build gets NUGET_SOURCE=/nuget-feed: a copy of infra/compose/nuget-feed/, which holds
-# exactly the packages (.nupkg) that restoring the two projects resolves, in the layout of a
+# exactly the packages (.nupkg) that restoring the three projects resolves, in the layout of a
 # global packages folder (<id>/<version>/), taken from this machine's global packages folder.
+FEED_PROJECTS=(Messaging.Api Messaging.Worker Messaging.Audit)
 nuget_feed() {
-    local inputs=(Directory.Build.props Directory.Packages.props) f p hash tmp gp t0 count
+    local inputs=(Directory.Build.props Directory.Packages.props) f p hash tmp gp t0 count assets=()
     for f in global.json nuget.config NuGet.Config; do [ -f "$REPO_DIR/$f" ] && inputs+=("$f"); done
-    # Every project file under src/: the API and the worker may reference any of them.
+    # Every project file under src/: the three hosts may reference any of them.
     mapfile -t -O "${#inputs[@]}" inputs < <(cd "$REPO_DIR" && find src -name '*.csproj' -not -path '*/bin/*' -not -path '*/obj/*' | LC_ALL=C sort)
-    hash="$(cd "$REPO_DIR" && { echo "scheme $SCHEME"; dotnet --version; sha256sum "${inputs[@]}"; } | sha256sum | cut -d' ' -f1)"
+    hash="$(cd "$REPO_DIR" && { echo "scheme $SCHEME"; echo "projects ${FEED_PROJECTS[*]}"; dotnet --version; sha256sum "${inputs[@]}"; } | sha256sum | cut -d' ' -f1)"
     if [ "$FORCE" = 0 ] && [ "$(cat "$FEED_DIR/.inputs-hash" 2>/dev/null)" = "$hash" ]; then
         UPTODATE+=("nuget-feed")
         return 0
@@ -209,14 +210,15 @@ nuget_feed() {
     ensure_packages jq:jq
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/compose-feed.XXXXXX")"
     (cd "$REPO_DIR" && cp --parents "${inputs[@]}" "$tmp/")
-    log "nuget-feed: restoring the API and the worker on the host (log $LOG_DIR/feed-restore.log)"
-    if ! (cd "$tmp" && for p in Messaging.Api Messaging.Worker; do
+    log "nuget-feed: restoring ${FEED_PROJECTS[*]} on the host (log $LOG_DIR/feed-restore.log)"
+    if ! (cd "$tmp" && for p in "${FEED_PROJECTS[@]}"; do
             dotnet restore "src/$p/$p.csproj" --nologo || exit 1
           done) >"$LOG_DIR/feed-restore.log" 2>&1; then
         rm -rf "$tmp"
         tail -n 20 "$LOG_DIR/feed-restore.log" >&2
         die "dotnet restore for the NuGet feed failed"
     fi
+    for p in "${FEED_PROJECTS[@]}"; do assets+=("$tmp/src/$p/obj/project.assets.json"); done
     gp="${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')}"
     gp="${gp%/}"
     [ -d "$gp" ] || die "global packages folder '$gp' not found"
@@ -233,7 +235,7 @@ nuget_feed() {
             (.libraries | to_entries[] | select(.value.type == "package") | .value.path),
             (.project.frameworks[]?.downloadDependencies[]?
                 | "\(.name | ascii_downcase)/\(.version | gsub("[\\[\\] ]"; "") | split(",")[0] | ascii_downcase)")
-        ' "$tmp"/src/Messaging.Api/obj/project.assets.json "$tmp"/src/Messaging.Worker/obj/project.assets.json \
+        ' "${assets[@]}" \
         | LC_ALL=C sort -u)
     rm -rf "$tmp"
     printf '%s\n' "$hash" >"$FEED_DIR/.inputs-hash"

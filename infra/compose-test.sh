@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end test of the container packaging: docker-compose.yml, Dockerfile.api,
-# Dockerfile.worker and .env.example, on this machine's Docker engine.
+# Dockerfile.worker, Dockerfile.audit and .env.example, on this machine's Docker engine.
 #
 #   1. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and
 #      infra/compose-images.sh (stand-ins of the public base images + NuGet feed), unless
@@ -10,10 +10,12 @@
 #      Docker:Instance=compose-test, NUGET_SOURCE=/nuget-feed;
 #   3. `up -d --build` as project messaging-compose-test, waits until every service is healthy;
 #   4. asks the API for a service (the README's body, with a unique name), polls it until
-#      running, fetches the service container's page on its host port, removes it again;
+#      running, fetches the service container's page on its host port, reads its audit trail
+#      (CreateService and ServiceCreated, recorded by the audit host), removes it again;
 #   5. checks the isolation: the API has no socket, no Docker CLI and runs as non-root; the
-#      worker runs as non-root with the socket's group as a supplementary group; the management
-#      UI answers, Redis runs append-only;
+#      worker runs as non-root with the socket's group as a supplementary group; the audit host
+#      runs as non-root with no other group, no socket, a read-only root and no capabilities;
+#      the management UI answers, Redis runs append-only;
 #   6. always tears down (trap): `down -v`, and the service containers labelled
 #      messaging.instance=compose-test.
 # Prints PASS/FAIL per check and "N passed, N failed"; exits non-zero when a check failed.
@@ -30,6 +32,8 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/compose/compose-lib.sh"
 
 DO_IMAGES=1 KEEP=0
+SERVICES=(rabbitmq redis api worker audit)   # every service of docker-compose.yml
+APP_SERVICES=(api worker audit)              # those built from a Dockerfile.<name>
 for arg in "$@"; do
     case "$arg" in
         --no-images) DO_IMAGES=0 ;;
@@ -201,14 +205,14 @@ fi
 # --------------------------------------------------------------------------- up, health ---
 # The classic builder keeps every build as untagged images (~1 GB for a build stage). Images that
 # this run's build supersedes are dropped after it: build-stage tips of an older build when this
-# one made new ones, and the previous api/worker images that lost their tag.
+# one made new ones, and the previous api/worker/audit images that lost their tag.
 stage_tips() { docker_cli images -q --no-trunc -f dangling=true -f "label=messaging.build-stage=$1"; }
 old_finals() { docker_cli images -q --no-trunc -f dangling=true -f "label=org.opencontainers.image.title=messaging-$1"; }
 declare -A STAGES_BEFORE=() FINALS_BEFORE=()
-for g in api worker; do STAGES_BEFORE[$g]="$(stage_tips "$g")"; FINALS_BEFORE[$g]="$(old_finals "$g")"; done
+for g in "${APP_SERVICES[@]}"; do STAGES_BEFORE[$g]="$(stage_tips "$g")"; FINALS_BEFORE[$g]="$(old_finals "$g")"; done
 tidy_images() {
     local g id new drop=()
-    for g in api worker; do
+    for g in "${APP_SERVICES[@]}"; do
         new="$(comm -13 <(sort <<<"${STAGES_BEFORE[$g]}") <(stage_tips "$g" | sort) | grep . || true)"
         # shellcheck disable=SC2206
         [ -n "$new" ] && drop+=(${STAGES_BEFORE[$g]})
@@ -227,7 +231,7 @@ if compose up -d --build >"$LOG_DIR/compose-test-up.log" 2>&1; then
     t0="$(now_ms)"
 else
     tail -n 40 "$LOG_DIR/compose-test-up.log"
-    for s in rabbitmq redis api worker; do
+    for s in "${SERVICES[@]}"; do
         c="$(cid_of "$s")"; [ -n "$c" ] && { echo "--- logs $s"; docker_cli logs --tail 20 "$c" 2>&1; }
     done
     abort "up -d --build failed"
@@ -240,7 +244,7 @@ declare -A HEALTHY_AFTER=()
 deadline=$(( $(date +%s) + HEALTH_TIMEOUT ))
 while :; do
     pending=0
-    for s in rabbitmq redis api worker; do
+    for s in "${SERVICES[@]}"; do
         [ -n "${HEALTHY_AFTER[$s]:-}" ] && continue
         c="$(cid_of "$s")"
         st="$( [ -n "$c" ] && health "$c" || echo missing)"
@@ -250,7 +254,7 @@ while :; do
     [ "$(date +%s)" -ge "$deadline" ] && break
     sleep 2
 done
-for s in rabbitmq redis api worker; do
+for s in "${SERVICES[@]}"; do
     if [ -n "${HEALTHY_AFTER[$s]:-}" ]; then
         pass "$s healthy (${HEALTHY_AFTER[$s]} after up returned)"
     else
@@ -266,6 +270,7 @@ done
 
 API_CID="$(cid_of api)"
 WORKER_CID="$(cid_of worker)"
+AUDIT_CID="$(cid_of audit)"
 REDIS_CID="$(cid_of redis)"
 API="http://127.0.0.1:$API_PORT"
 AUTH=(-H "Authorization: Bearer $TOKEN")
@@ -318,6 +323,23 @@ check "the service container answers on ${HOST:-127.0.0.1}:$HOST_PORT ('$EXPECT_
 labels="$(docker_cli inspect --format '{{index .Config.Labels "messaging.instance"}} {{index .Config.Labels "messaging.service-id"}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$CONTAINER_ID" 2>/dev/null)"
 check "the service container carries messaging.instance=$INSTANCE and its service id, on the network proxy_network ($labels)" \
     test "$(awk '{print $1" "$2" "$3}' <<<"$labels")" = "$INSTANCE $SERVICE_ID proxy_network"
+# The audit host records the command (from the API) and the event (from the worker) on its own
+# queue; the API reads them back from Redis. Asynchronous: poll for a while.
+events="" types=""
+t0="$(now_ms)"
+for _ in $(seq 1 30); do
+    events="$(curl -s -m 10 "$API/api/v1/services/$SERVICE_ID/events?limit=200" "${AUTH[@]}")"
+    types="$(jq -r '[.items[]?.type] | join(" ")' <<<"$events" 2>/dev/null)"
+    grep -qw CreateService <<<"$types" && grep -qw ServiceCreated <<<"$types" && break
+    sleep 1
+done
+if grep -qw CreateService <<<"$types" && grep -qw ServiceCreated <<<"$types"; then
+    pass "GET /api/v1/services/{id}/events has the audit host's CreateService and ServiceCreated entries ($types; $(elapsed_s "$t0"))"
+else
+    printf '    events: %s\n' "$events"
+    docker_cli logs --tail 30 "$AUDIT_CID" 2>&1 | sed 's/^/    [audit] /'
+    fail "GET /api/v1/services/{id}/events lacks CreateService or ServiceCreated (types: '${types:-none}')"
+fi
 icc="$(docker_cli network inspect --format '{{index .Options "com.docker.network.bridge.enable_icc"}}' proxy_network 2>/dev/null)"
 check "proxy_network has inter-container traffic off (enable_icc=$icc)" [ "$icc" = false ]
 
@@ -344,6 +366,21 @@ check "worker image has no Docker CLI" \
     docker_cli exec "$WORKER_CID" sh -c '! command -v docker >/dev/null'
 check "worker health file says Healthy" \
     test "$(docker_cli exec "$WORKER_CID" cat /tmp/messaging-worker.health 2>/dev/null)" = Healthy
+
+audit_uid="$(docker_cli exec "$AUDIT_CID" id -u 2>/dev/null)"
+audit_groups="$(docker_cli exec "$AUDIT_CID" id -G 2>/dev/null)"
+audit_user="$(docker_cli inspect --format '{{.Config.User}}' "$AUDIT_CID")"
+check "audit runs as non-root with no supplementary group (id -u = $audit_uid, id -G = $audit_groups, Config.User = '$audit_user')" \
+    test -n "$audit_uid" -a "$audit_uid" != 0 -a "$audit_groups" = "$(docker_cli exec "$AUDIT_CID" id -g 2>/dev/null)" \
+        -a -n "$audit_user" -a "$audit_user" != root -a "$audit_user" != 0
+audit_mounts="$(docker_cli inspect --format '{{range .Mounts}}{{.Source}}:{{.Destination}} {{end}}' "$AUDIT_CID")"
+check "audit has no /var/run/docker.sock and mounts nothing of the engine (mounts: '${audit_mounts:-none}')" \
+    eval 'docker_cli exec "$AUDIT_CID" sh -c "! test -e /var/run/docker.sock && ! test -e /run/docker.sock" && ! grep -q docker.sock <<<"$audit_mounts"'
+check "audit container has a read-only root file system, no capabilities and no published port" \
+    test "$(docker_cli inspect --format '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}}' "$AUDIT_CID")" = "true [ALL]" \
+        -a -z "$(docker_cli port "$AUDIT_CID" 2>/dev/null)"
+check "audit health file says Healthy" \
+    test "$(docker_cli exec "$AUDIT_CID" cat /tmp/messaging-audit.health 2>/dev/null)" = Healthy
 
 # -------------------------------------------------------------------- broker, Redis ---
 code="$(curl -s -o /dev/null -m 10 -w '%{http_code}' -u "$RABBIT_USER:$RABBIT_PASS" "http://127.0.0.1:$MGMT_PORT/api/overview")"

@@ -2,12 +2,13 @@ using MassTransit;
 using Messaging.Audit.Notifications;
 using Messaging.Audit.Trail;
 using Messaging.Records;
+using Messaging.Records.Health;
 
 namespace Messaging.Audit;
 
 public static class AuditHostSetup
 {
-    /// <summary>Everything the audit host runs: Redis, the trail and webhook stores, the webhook HTTP client, the bus.</summary>
+    /// <summary>Everything the audit host runs: Redis, the trail and webhook stores, the webhook HTTP client, the bus, the health file.</summary>
     public static IHostApplicationBuilder AddAuditHost(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -18,6 +19,9 @@ public static class AuditHostSetup
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddWebhookHttpClient();
+        // No port to ask: readiness (broker and Redis) goes to the file Health:File every 15 s,
+        // $TMPDIR/messaging-audit.health by default, for container healthchecks.
+        services.AddHealthFile("messaging-audit.health");
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
         services.AddMassTransit(bus =>

@@ -3,10 +3,10 @@ using FluentValidation;
 using MassTransit;
 using Messaging.Contracts;
 using Messaging.Records;
+using Messaging.Records.Health;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Health;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
 using Messaging.Worker.Telemetry;
@@ -55,15 +55,9 @@ public static class WorkerSetup
         // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
-        services.AddOptions<HealthFileOptions>().BindConfiguration(HealthFileOptions.Section);
+        // Readiness (broker, Redis, engine) in the file Health:File, $TMPDIR/messaging-worker.health by default.
         services.AddHealthChecks().AddCheck<DockerEngineHealthCheck>("docker", tags: [HealthTags.Ready]);
-        services.AddSingleton<IHealthCheckPublisher, HealthFilePublisher>();
-        services.Configure<HealthCheckPublisherOptions>(publisher =>
-        {
-            publisher.Delay = TimeSpan.FromSeconds(2);
-            publisher.Period = TimeSpan.FromSeconds(15);
-            publisher.Predicate = check => check.Tags.Contains(HealthTags.Ready);
-        });
+        services.AddHealthFile("messaging-worker.health");
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
         services.AddMassTransit(bus =>

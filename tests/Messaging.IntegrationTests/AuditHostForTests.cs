@@ -25,6 +25,8 @@ public static class AuditHostForTests
             ["Webhooks:MaxAttempts"] = WebhookMaxAttempts.ToString(),
             ["Webhooks:FirstRetryDelay"] = "00:00:00.050",
             ["Webhooks:AttemptTimeout"] = "00:00:05",
+            // Not the worker's file: the worker's health test must read the worker's word.
+            ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-it-audit-{Guid.NewGuid():N}.health"),
         });
         builder.AddAuditHost();
         var host = builder.Build();

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Health;
+namespace Messaging.Records.Health;
 
 /// <summary>Section <c>Health</c>.</summary>
 public sealed class HealthFileOptions
@@ -9,13 +10,15 @@ public sealed class HealthFileOptions
     public const string Section = "Health";
 
     /// <summary>
-    /// Where the worker writes <c>Healthy</c> or <c>Unhealthy</c> after each round of readiness checks.
-    /// The worker opens no port, so container healthchecks read this file (and its age) instead.
+    /// Where the process writes <c>Healthy</c> or <c>Unhealthy</c> after each round of readiness checks.
+    /// The worker and the audit host open no port, so container healthchecks read this file (and its age) instead.
+    /// Its default (a file in the temporary folder named after the process) comes from
+    /// <see cref="HealthFileRegistration.AddHealthFile"/>.
     /// </summary>
-    public string File { get; set; } = Path.Combine(Path.GetTempPath(), "messaging-worker.health");
+    public string File { get; set; } = "";
 }
 
-/// <summary>Writes the readiness of broker, Redis and engine to <see cref="HealthFileOptions.File"/>.</summary>
+/// <summary>Writes the readiness (the checks tagged <see cref="HealthTags.Ready"/>) to <see cref="HealthFileOptions.File"/>.</summary>
 public sealed class HealthFilePublisher(IOptions<HealthFileOptions> options, ILogger<HealthFilePublisher> logger) : IHealthCheckPublisher
 {
     private HealthStatus? _last;
