@@ -80,7 +80,9 @@ public static class ApiSetup
     }
 
     private static void BindCommandQueue<T>(IRabbitMqBusFactoryConfigurator cfg, string queue) where T : class =>
-        cfg.Publish<T>(topology => topology.BindQueue(queue, queue, binding => binding.SetQuorumQueue()));
+        // Bind the message type's own exchange straight to the queue: binding an exchange named after the
+        // queue (as the worker's endpoint also does) would leave the message exchange unbound on a fresh vhost.
+        cfg.Publish<T>(topology => topology.BindQueue(topology.Exchange.ExchangeName, queue, binding => binding.SetQuorumQueue()));
 
     public static WebApplication UseApi(this WebApplication app)
     {

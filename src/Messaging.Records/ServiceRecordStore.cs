@@ -169,7 +169,8 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         // KEYS: record, owner index, all index. ARGV: command id, service id, created_at, field, value, ...
         public const string ClaimCreation = """
             local existing = redis.call('HMGET', KEYS[1], 'command_id', 'status', 'created_at')
-            if existing[1] and existing[1] ~= ARGV[1] then return 'foreign' end
+            -- A record rebuilt by the reconciler from an old container may lack the command id: not foreign.
+            if existing[1] and existing[1] ~= ARGV[1] and existing[1] ~= '00000000-0000-0000-0000-000000000000' then return 'foreign' end
             if existing[2] and existing[2] ~= 'pending' and existing[2] ~= 'creating' then return 'finished' end
             for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
             if existing[3] then redis.call('HSET', KEYS[1], 'created_at', existing[3]) end

@@ -65,7 +65,7 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
         Assert.Equal(created.ServiceName, inspect.Config.Labels["messaging.service-name"]);
         Assert.Equal(SystemFixture.Instance, inspect.Config.Labels["messaging.instance"]);
         var imageLabels = (await system.Docker.Images.InspectImageAsync("nginx:alpine")).Config?.Labels ?? new Dictionary<string, string>();
-        string[] workerLabels = ["messaging.managed", "messaging.owner", "messaging.service-id", "messaging.service-name", "messaging.instance"];
+        string[] workerLabels = ["messaging.managed", "messaging.owner", "messaging.service-id", "messaging.service-name", "messaging.instance", "messaging.command-id"];
         Assert.All(inspect.Config.Labels.Where(l => l.Key.StartsWith("messaging.", StringComparison.Ordinal) && !workerLabels.Contains(l.Key)),
             l => Assert.Equal(imageLabels[l.Key], l.Value));
     }

@@ -107,7 +107,7 @@ public class ContainerSpecBuilderTests
         var labels = Build(command, Entry()).Labels;
 
         Assert.Equal(
-            new[] { ContainerLabels.Instance, ContainerLabels.Managed, ContainerLabels.Owner, ContainerLabels.ServiceId, ContainerLabels.ServiceName },
+            new[] { ContainerLabels.CommandId, ContainerLabels.Instance, ContainerLabels.Managed, ContainerLabels.Owner, ContainerLabels.ServiceId, ContainerLabels.ServiceName },
             labels.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(command.RequestedBy, labels[ContainerLabels.Owner]);
         Assert.Equal("true", labels[ContainerLabels.Managed]);
@@ -189,11 +189,11 @@ public class ContainerSpecBuilderTests
     {
         var host = HostOf(Build());
         Assert.True(string.IsNullOrEmpty(host.PidMode));
-        Assert.True(string.IsNullOrEmpty(host.IpcMode));
+        Assert.Equal("private", host.IpcMode); // spelled out: never the host's or a shareable IPC namespace
         Assert.True(string.IsNullOrEmpty(host.UTSMode));
         Assert.True(string.IsNullOrEmpty(host.UsernsMode));
         Assert.True(string.IsNullOrEmpty(host.Runtime));
-        Assert.Null(host.Sysctls);
+        Assert.Empty(host.Sysctls ?? new Dictionary<string, string>());
         Assert.Null(host.DeviceRequests);
         Assert.Null(host.ExtraHosts);
     }

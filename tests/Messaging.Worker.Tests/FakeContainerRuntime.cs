@@ -57,7 +57,8 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(Containers.TryGetValue(name, out var c)
-            ? new ExistingContainer(c.Id, (IReadOnlyDictionary<string, string>)c.Parameters.Labels, c.Running)
+            ? new ExistingContainer(c.Id, (IReadOnlyDictionary<string, string>)c.Parameters.Labels, c.Running,
+                c.Parameters.HostConfig?.PortBindings?.Values.FirstOrDefault()?.FirstOrDefault() is { } b ? int.Parse(b.HostPort) : null)
             : null);
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)

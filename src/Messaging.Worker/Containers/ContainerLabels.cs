@@ -9,4 +9,5 @@ public static class ContainerLabels
     public const string Owner = "messaging.owner";
     public const string ServiceName = "messaging.service-name";
     public const string Instance = "messaging.instance";
+    public const string CommandId = "messaging.command-id";
 }

@@ -31,6 +31,7 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
                 [ContainerLabels.Owner] = command.RequestedBy,
                 [ContainerLabels.ServiceName] = command.ServiceName,
                 [ContainerLabels.Instance] = _docker.Instance,
+                [ContainerLabels.CommandId] = command.CommandId.ToString("D"),
             },
             ExposedPorts = new Dictionary<string, EmptyStruct> { [portKey] = default },
             HostConfig = new HostConfig

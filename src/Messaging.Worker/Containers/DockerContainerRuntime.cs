@@ -17,11 +17,28 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     private const string IccOption = "com.docker.network.bridge.enable_icc";
     private readonly DockerOptions _options = options.Value;
     private volatile bool _networkReady;
+    private readonly SemaphoreSlim _networkGate = new(1, 1);
 
     public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
     {
         if (_networkReady)
             return;
+        // One check-and-create at a time: the engine (API 1.41) accepts a second network with the same name,
+        // and once the name matches several networks every container create fails ("is ambiguous").
+        await _networkGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_networkReady)
+                await CreateNetworkIfMissingAsync(cancellationToken);
+        }
+        finally
+        {
+            _networkGate.Release();
+        }
+    }
+
+    private async Task CreateNetworkIfMissingAsync(CancellationToken cancellationToken)
+    {
         await Call(async () =>
         {
             var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
@@ -99,9 +116,10 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                 // Inspect also resolves ids and id prefixes; only an exact name counts.
                 if (found.Name.TrimStart('/') != name)
                     return null;
+                var hostPort = found.HostConfig?.PortBindings?.Values.FirstOrDefault()?.FirstOrDefault()?.HostPort;
                 return new ExistingContainer(found.ID,
                     (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>(),
-                    found.State?.Running ?? false);
+                    found.State?.Running ?? false, int.TryParse(hostPort, out var port) ? port : null);
             }
             catch (DockerContainerNotFoundException)
             {

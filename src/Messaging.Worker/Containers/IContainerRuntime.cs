@@ -3,7 +3,7 @@ using Docker.DotNet.Models;
 namespace Messaging.Worker.Containers;
 
 /// <summary>A container the engine knows, as far as the worker cares.</summary>
-public sealed record ExistingContainer(string Id, IReadOnlyDictionary<string, string> Labels, bool Running);
+public sealed record ExistingContainer(string Id, IReadOnlyDictionary<string, string> Labels, bool Running, int? HostPort = null);
 
 /// <summary>One of our containers as the reconciler sees it: enough to rebuild its record and reservation.</summary>
 public sealed record ManagedContainer(

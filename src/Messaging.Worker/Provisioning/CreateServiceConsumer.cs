@@ -112,12 +112,13 @@ public sealed class CreateServiceConsumer(
             }
 
             string? containerId = null;
+            var hostPort = reservation.Port;
             try
             {
                 await containers.EnsureNetworkAsync(cancellationToken);
-                containerId = await CreateOrAdopt(service, reservation.Port, cancellationToken);
-                await containers.StartAsync(containerId, reservation.Port, cancellationToken);
-                await Succeed(context, service, containerId, reservation.Port);
+                (containerId, hostPort) = await CreateOrAdopt(service, allocation, reservation.Port, cancellationToken);
+                await containers.StartAsync(containerId, hostPort, cancellationToken);
+                await Succeed(context, service, containerId, hostPort);
                 return;
             }
             catch (HostPortUnavailableException e)
@@ -125,7 +126,7 @@ public sealed class CreateServiceConsumer(
                 logger.LogWarning("Port {Port} refused by the engine, trying another: {Detail}", reservation.Port, e.Message);
                 if (!await RemoveQuietly(containerId))
                 {
-                    await Fail(context, e.Reason, e.Message, release: false);
+                    await Fail(context, e.Reason, e.Message, release: false, leftContainerId: containerId);
                     return;
                 }
                 refusedPort = reservation.Port;
@@ -134,19 +135,23 @@ public sealed class CreateServiceConsumer(
             {
                 // The port goes back only once the container is surely gone; otherwise the reconciler frees it later.
                 var removed = await RemoveQuietly(containerId);
-                await Fail(context, e.Reason, e.Message, release: removed);
+                await Fail(context, e.Reason, e.Message, release: removed, leftContainerId: removed ? null : containerId);
                 return;
             }
         }
         await Fail(context, FailureReasons.DockerError, $"The engine refused {ports.Value.MaxAttempts} host ports in a row.");
     }
 
-    /// <summary>Creates the container, or adopts the one an earlier delivery of this command made.</summary>
-    private async Task<string> CreateOrAdopt(ApprovedService service, int hostPort, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the container, or adopts the one an earlier delivery of this command made. An adopted
+    /// container keeps the port it was created with (Redis may have lost that reservation meanwhile):
+    /// the reservation is moved to it, so the event announces the port the container really has.
+    /// </summary>
+    private async Task<(string ContainerId, int HostPort)> CreateOrAdopt(ApprovedService service, Allocation allocation, int hostPort, CancellationToken cancellationToken)
     {
         try
         {
-            return await containers.CreateAsync(specs.Build(service, hostPort), cancellationToken);
+            return (await containers.CreateAsync(specs.Build(service, hostPort), cancellationToken), hostPort);
         }
         catch (ContainerNameConflictException)
         {
@@ -156,7 +161,15 @@ public sealed class CreateServiceConsumer(
                 existing.Labels.TryGetValue(ContainerLabels.Instance, out var instance) && instance == docker.Value.Instance)
             {
                 logger.LogInformation("Adopting container {ContainerId} made by an earlier delivery", existing.Id);
-                return existing.Id;
+                if (existing.HostPort is { } actual && actual != hostPort)
+                {
+                    var command = service.Command;
+                    await reservations.ReleaseAsync(command.ServiceId, command.ServiceName);
+                    if (await reservations.RestoreAsync(command.ServiceId, command.ServiceName, actual, allocation) == "conflict")
+                        throw new ContainerRuntimeException(FailureReasons.DockerError, $"The adopted container holds port {actual}, which Redis gives to another service.");
+                    return (existing.Id, actual);
+                }
+                return (existing.Id, hostPort);
             }
             throw;
         }
@@ -180,7 +193,11 @@ public sealed class CreateServiceConsumer(
         await context.Publish(CreatedEvent(record, now));
     }
 
-    private async Task Fail(ConsumeContext<CreateService> context, string reason, string message, bool release = true)
+    /// <summary>
+    /// Records and publishes a failure. A container that could not be removed stays in the record
+    /// (with its port still reserved), so a later removal or the reconciler finds it.
+    /// </summary>
+    private async Task Fail(ConsumeContext<CreateService> context, string reason, string message, bool release = true, string? leftContainerId = null)
     {
         var command = context.Message;
         if (release)
@@ -193,9 +210,9 @@ public sealed class CreateServiceConsumer(
                 Status = ServiceStatus.Failed,
                 FailureCode = reason,
                 FailureMessage = message,
-                HostPort = null,
-                Host = null,
-                ContainerId = null,
+                HostPort = leftContainerId is null ? null : current.HostPort,
+                Host = leftContainerId is null ? null : current.Host,
+                ContainerId = leftContainerId,
                 UpdatedAt = clock.GetUtcNow(),
             });
         }
@@ -223,7 +240,7 @@ public sealed class CreateServiceConsumer(
         if (record.Status == ServiceStatus.Failed)
             await PublishFailure(context, record.FailureCode ?? FailureReasons.DockerError, record.FailureMessage ?? "");
         else if (record.ContainerId is not null && record.HostPort is not null)
-            await context.Publish(CreatedEvent(record, record.UpdatedAt));
+            await context.Publish(CreatedEvent(record with { CommandId = context.Message.CommandId }, record.UpdatedAt));
     }
 
     private static ServiceCreated CreatedEvent(ServiceRecord record, DateTimeOffset at) => new()

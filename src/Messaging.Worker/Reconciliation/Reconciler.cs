@@ -151,6 +151,8 @@ public sealed class Reconciler(
     private ServiceRecord RecordFrom(Guid serviceId, ManagedContainer container, string status, DateTimeOffset now) => new()
     {
         ServiceId = serviceId,
+        // The creating command, so that its redelivery recognises the rebuilt record as its own.
+        CommandId = Guid.TryParse(container.Labels.GetValueOrDefault(ContainerLabels.CommandId), out var commandId) ? commandId : Guid.Empty,
         Name = container.Labels.GetValueOrDefault(ContainerLabels.ServiceName, container.Name),
         Image = container.Image,
         Owner = container.Labels.GetValueOrDefault(ContainerLabels.Owner, ""),

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Messaging.Benchmarks.Infrastructure;
+using Messaging.Records.Tokens;
+using Messaging.Worker.Ports;
+using StackExchange.Redis;
+
+namespace Messaging.Benchmarks.Scenarios;
+
+/// <summary>
+/// (4) Port + name + quota reservations on Redis through the worker's <see cref="PortReservations"/>, with
+/// concurrent reservers: the rate (against the same Lua script called without the lock around it), zero
+/// duplicates, then the whole range 11000-20000 exhausted: exactly 9,001 distinct ports, then ports_exhausted.
+/// </summary>
+public static class ReservationBenchmark
+{
+    private const int Min = 11000;
+    private const int Max = 20000;
+
+    public static async Task RunAsync(BenchContext context, ResultTable table)
+    {
+        var reservers = context.Options.Reservers;
+        var count = context.Options.ReservationCount;
+        var range = new Dictionary<string, string?> { ["Ports:Min"] = Min.ToString(), ["Ports:Max"] = Max.ToString() };
+        // A quota large enough never to refuse, so the quota arithmetic runs on every reservation.
+        var allocation = new Allocation("bench-owner", 64L * 1024 * 1024, 0.25, new Quota(1_000_000, 1L << 50, 1_000_000));
+
+        // Rate: a fresh range, fewer reservations than ports (the scan for a free port stays short).
+        var ratePrefix = context.Prefix("r-rate");
+        using var cleanRate = context.OnCleanup("redis r-rate", async () => await RedisTools.DeletePrefixAsync(ratePrefix));
+        double rate;
+        int rateDuplicates;
+        Stats rateEach;
+        using (var parts = WorkerParts.Build(context, ratePrefix, range))
+        {
+            var reservations = parts.Reservations;
+            await reservations.ReserveAsync(Guid.NewGuid(), "warm-up", allocation, null, context.Cancel); // connect, load the scripts
+            BenchContext.Log($"reservation: {count} reservations, {reservers} concurrent reservers (load {BenchContext.LoadAverage()})");
+            var ports = new ConcurrentBag<int>();
+            var each = new ConcurrentBag<double>();
+            var next = 0;
+            var started = Clock.Now;
+            await Task.WhenAll(Enumerable.Range(0, reservers).Select(w => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) <= count)
+                {
+                    var begin = Clock.Now;
+                    var reservation = await reservations.ReserveAsync(Guid.NewGuid(), $"rate-{i}", allocation, null, context.Cancel);
+                    each.Add(Clock.MsSince(begin));
+                    if (reservation.Outcome != ReservationOutcome.Reserved)
+                        throw new InvalidOperationException($"Reservation {i} ended {reservation.Outcome}.");
+                    ports.Add(reservation.Port);
+                }
+            })));
+            rate = count / (Clock.MsSince(started) / 1000);
+            rateDuplicates = ports.Count - ports.Distinct().Count();
+            rateEach = new Stats(each);
+            var held = await parts.Redis.GetDatabase().HashLengthAsync(parts.Keys.Ports);
+            BenchContext.Log($"reservation: {rate:F0}/s, each {rateEach}, {rateDuplicates} duplicate ports, {held} ports held in Redis");
+        }
+
+        var baseline = await LockFreeScriptRateAsync(context, allocation, count, reservers);
+
+        // Exhaustion: the whole range from empty, then one more.
+        var exhaustPrefix = context.Prefix("r-exhaust");
+        using var cleanExhaust = context.OnCleanup("redis r-exhaust", async () => await RedisTools.DeletePrefixAsync(exhaustPrefix));
+        int distinct, total, duplicates;
+        bool exhaustedAfter, inRange;
+        double exhaustRate;
+        using (var parts = WorkerParts.Build(context, exhaustPrefix, range))
+        {
+            var reservations = parts.Reservations;
+            BenchContext.Log($"reservation: exhausting {Min}-{Max} with {reservers} reservers");
+            var ports = new ConcurrentBag<int>();
+            var serial = 0;
+            var started = Clock.Now;
+            await Task.WhenAll(Enumerable.Range(0, reservers).Select(w => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var i = Interlocked.Increment(ref serial);
+                    var reservation = await reservations.ReserveAsync(Guid.NewGuid(), $"exhaust-{i}", allocation, null, context.Cancel);
+                    if (reservation.Outcome == ReservationOutcome.Exhausted)
+                        return;
+                    if (reservation.Outcome != ReservationOutcome.Reserved)
+                        throw new InvalidOperationException($"Reservation {i} ended {reservation.Outcome}.");
+                    ports.Add(reservation.Port);
+                }
+            })));
+            var seconds = Clock.MsSince(started) / 1000;
+            total = ports.Count;
+            distinct = ports.Distinct().Count();
+            duplicates = total - distinct;
+            inRange = ports.All(p => p is >= Min and <= Max);
+            exhaustRate = total / seconds;
+            var oneMore = await reservations.ReserveAsync(Guid.NewGuid(), "one-more", allocation, null, context.Cancel);
+            exhaustedAfter = oneMore.Outcome == ReservationOutcome.Exhausted;
+            BenchContext.Log($"reservation: {total} reserved ({distinct} distinct, all in range: {inRange}) in {seconds:F1} s ({exhaustRate:F0}/s); then {oneMore.Outcome}");
+        }
+
+        table.Add(new ResultRow
+        {
+            Id = "reservation.rate", Figure = $"reservations (port+name+quota), {reservers} reservers", Unit = "/s",
+            Value = rate, Baseline = baseline, BaselineName = "same Lua script, no lock",
+            TargetOn = "value", Target = 5000, Direction = Better.Higher,
+        });
+        table.Add(new ResultRow
+        {
+            Id = "reservation.duplicates", Figure = "duplicate ports (rate run + exhaustion)", Unit = "",
+            Value = rateDuplicates + duplicates, TargetOn = "value", Target = 0, Direction = Better.Exact,
+        });
+        table.Add(new ResultRow
+        {
+            Id = "reservation.exhaust", Figure = $"range {Min}-{Max} exhausted", Unit = "ports",
+            Value = distinct, TargetText = "9,001 distinct, then ports_exhausted",
+            MetOverride = distinct == Max - Min + 1 && total == distinct && inRange && exhaustedAfter,
+            Note = $"{exhaustRate:F0} reservations/s while filling the range; next reservation: {(exhaustedAfter ? "ports_exhausted" : "NOT exhausted")}",
+        });
+        table.Detail("reservation", new
+        {
+            reservers, count, load = BenchContext.LoadAverage(),
+            per_s = Math.Round(rate, 1), each_ms = rateEach.Summary(3), lock_free_script_per_s = Math.Round(baseline, 1),
+            exhaustion = new { reserved = total, distinct, duplicates, all_in_range = inRange, then_exhausted = exhaustedAfter, per_s = Math.Round(exhaustRate, 1) },
+        });
+    }
+
+    /// <summary>
+    /// The reservation's own Lua script (read from <see cref="PortReservations"/>, so it is the same text), called
+    /// by the same number of concurrent callers but without the SET NX lock around it: what the atomic step
+    /// alone sustains on this Redis.
+    /// </summary>
+    private static async Task<double> LockFreeScriptRateAsync(BenchContext context, Allocation allocation, int count, int reservers)
+    {
+        var script = (string)typeof(PortReservations).GetField("ReserveScript", BindingFlags.NonPublic | BindingFlags.Static)!.GetRawConstantValue()!;
+        var prefix = context.Prefix("r-script");
+        using var clean = context.OnCleanup("redis r-script", async () => await RedisTools.DeletePrefixAsync(prefix));
+        using var parts = WorkerParts.Build(context, prefix);
+        var keys = parts.Keys;
+        var db = parts.Redis.GetDatabase();
+        const string token = "bench-lock-token";
+        await db.StringSetAsync(keys.ReservationLock, token);
+        RedisKey[] scriptKeys = [keys.ReservationLock, keys.Names, keys.Ports, keys.ServicePorts, keys.BlockedPorts, keys.Usage(allocation.Owner), keys.ServiceUsage];
+        RedisValue[] Args(string name) =>
+        [
+            token, Guid.NewGuid().ToString("D"), name, Min, Max, Random.Shared.Next(Min, Max + 1),
+            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "", 300_000L, allocation.Owner, allocation.MemoryBytes, allocation.MilliCpus,
+            allocation.Quota.MaxServices ?? -1, allocation.Quota.MaxMemoryBytes ?? -1, (long)Math.Floor((allocation.Quota.MaxCpus ?? -1) * 1000),
+        ];
+        await db.ScriptEvaluateAsync(script, scriptKeys, Args("warm-up"));
+        var next = 0;
+        var started = Clock.Now;
+        await Task.WhenAll(Enumerable.Range(0, reservers).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= count)
+            {
+                var result = (RedisResult[])(await db.ScriptEvaluateAsync(script, scriptKeys, Args($"s-{i}")))!;
+                if ((string?)result[0] != "reserved")
+                    throw new InvalidOperationException($"Script answered {result[0]}.");
+            }
+        })));
+        var rate = count / (Clock.MsSince(started) / 1000);
+        BenchContext.Log($"reservation: the same script without the lock: {rate:F0}/s");
+        return rate;
+    }
+}
