@@ -105,10 +105,10 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
     {
         var index = owner is null ? keys.AllServices : keys.OwnerServices(owner);
         var page = new List<ServiceRecord>(limit);
-        const int batch = 200;
         while (page.Count < limit)
         {
-            var ids = await Db.SortedSetRangeByRankAsync(index, position, position + batch - 1);
+            // Only as many as the page still lacks: filtered-out records just cost another round.
+            var ids = await Db.SortedSetRangeByRankAsync(index, position, position + (limit - page.Count) - 1);
             if (ids.Length == 0)
                 return (page, null);
             var records = await Task.WhenAll(ids.Select(id => GetAsync(Guid.Parse(id.ToString()))));
