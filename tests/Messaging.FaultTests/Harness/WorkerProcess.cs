@@ -99,6 +99,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public void Note(string text) => _process.Note(text);
     public Task Kill9Async() => _process.KillAsync();
+
+    /// <summary>SIGTERM, then SIGKILL if the process has not exited after <paramref name="grace"/>.</summary>
+    public Task TerminateAsync(TimeSpan grace) => _process.TerminateAsync(grace);
     /// <summary>SIGSTOP, and wait (briefly) until the kernel shows the process stopped.</summary>
     public void Pause()
     {
