@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using FluentValidation;
 using MassTransit;
 using Messaging.Api.Auth;
