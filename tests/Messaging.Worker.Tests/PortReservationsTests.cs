@@ -2,6 +2,7 @@ using Messaging.Records;
 using Messaging.Records.Tokens;
 using Messaging.Worker.Ports;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Messaging.Worker.Tests;
@@ -120,5 +121,46 @@ public sealed class PortReservationsTests : IAsyncLifetime
         await first.DisposeAsync();
         await using var second = await RedisLock.AcquireAsync(db, key, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100), default);
         Assert.Equal(second.Token, await db.StringGetAsync(key));
+    }
+
+    [Fact]
+    public async Task A_reservation_takes_the_lock_and_leaves_it_free()
+    {
+        var r = await Reservations.ReserveAsync(Guid.NewGuid(), "lock-free-after", Allocation.Uncounted(), null, default);
+
+        Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
+        Assert.False(await _worker.Redis.KeyExistsAsync(_worker.Keys.ReservationLock));
+    }
+
+    [Fact]
+    public async Task A_lock_held_outside_makes_reservations_wait_until_it_is_released()
+    {
+        var held = await RedisLock.AcquireAsync(_worker.Redis, _worker.Keys.ReservationLock, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), default);
+        var serviceId = Guid.NewGuid();
+
+        var reserving = Reservations.ReserveAsync(serviceId, "waits-for-lock", Allocation.Uncounted(), null, default);
+        await Task.Delay(300);
+        Assert.False(reserving.IsCompleted, "The reservation went ahead while another holder had the lock.");
+        Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.ServicePorts, serviceId.ToString("D")));
+        Assert.Equal(held.Token, await _worker.Redis.StringGetAsync(_worker.Keys.ReservationLock));
+
+        await held.DisposeAsync();
+        var r = await reserving.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
+    }
+
+    [Fact]
+    public async Task A_lock_never_released_ends_the_wait_after_LockWait_with_nothing_written()
+    {
+        var impatient = new PortReservations(_worker.Services.GetRequiredService<IConnectionMultiplexer>(), _worker.Keys,
+            Options.Create(new PortRangeOptions { Min = 15000, Max = 15199, LockWait = TimeSpan.FromMilliseconds(200) }), TimeProvider.System);
+        await using var held = await RedisLock.AcquireAsync(_worker.Redis, _worker.Keys.ReservationLock, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), default);
+        var serviceId = Guid.NewGuid();
+
+        await Assert.ThrowsAsync<TimeoutException>(() => impatient.ReserveAsync(serviceId, "never-gets-it", Allocation.Uncounted(), null, default));
+
+        Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.ServicePorts, serviceId.ToString("D")));
+        Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.Names, "never-gets-it"));
+        Assert.Equal(held.Token, await _worker.Redis.StringGetAsync(_worker.Keys.ReservationLock));
     }
 }
