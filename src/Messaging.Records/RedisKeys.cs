@@ -38,7 +38,10 @@ public sealed class RedisKeys(string prefix)
     public RedisKey IdempotencyKey(string owner, string key) => $"{Prefix}idempotency:{owner}:{key}";
 
     /// <summary>Hash: one API token (hash of the secret, scopes, quotas, expiry, revocation).</summary>
-    public RedisKey Token(string id) => $"{Prefix}token:{id}";
+    public RedisKey Token(string id) => TokenKeyPrefix + id;
+
+    /// <summary>What every token hash's key starts with (scripts that find a token by its hash build the key).</summary>
+    public string TokenKeyPrefix => $"{Prefix}token:";
 
     /// <summary>Hash: SHA-256 of a token -> token id.</summary>
     public RedisKey TokensByHash => $"{Prefix}tokens:by-hash";

@@ -4,6 +4,9 @@ using StackExchange.Redis;
 namespace Messaging.Records;
 
 /// <summary>How a worker's claim on a creation ended.</summary>
+/// <summary>Why the API's pending record was not written.</summary>
+public enum PendingRefusal { NameTaken, IdExists }
+
 public enum CreationClaim
 {
     /// <summary>The record is ours to create (new, pending, or an interrupted attempt of the same command).</summary>
@@ -31,13 +34,22 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         return value.HasValue && Guid.TryParse(value.ToString(), out var id) ? id : null;
     }
 
-    /// <summary>Writes a new record unless one with that id exists. Used by the API before it publishes.</summary>
-    public async Task<bool> TryCreateAsync(ServiceRecord record)
+    /// <summary>
+    /// Writes a new pending record unless its name is held by a service or its id exists (null: written;
+    /// otherwise why not). One script, because the API does this for every create: the name check and the
+    /// write cost one round trip. The name stays only a hint here; the worker reserves it atomically.
+    /// </summary>
+    public async Task<PendingRefusal?> TryCreatePendingAsync(ServiceRecord record)
     {
-        var result = await Db.ScriptEvaluateAsync(Scripts.CreateIfAbsent,
-            [keys.Service(record.ServiceId), keys.OwnerServices(record.Owner), keys.AllServices],
-            [record.ServiceId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds(), .. Flatten(record)]);
-        return (long)result == 1;
+        var result = (string?)await Db.ScriptEvaluateAsync(Scripts.CreatePendingIfFree,
+            [keys.Service(record.ServiceId), keys.OwnerServices(record.Owner), keys.AllServices, keys.Names],
+            [record.ServiceId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds(), record.Name, .. Flatten(record)]);
+        return result switch
+        {
+            "created" => null,
+            "name_taken" => PendingRefusal.NameTaken,
+            _ => PendingRefusal.IdExists,
+        };
     }
 
     /// <summary>Removes a pending record that never reached the broker (the publish failed).</summary>
@@ -147,13 +159,14 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
             return {'refused', current}
             """;
 
-        // KEYS: record, owner index, all index. ARGV: id, created_at, field, value, ...
-        public const string CreateIfAbsent = """
-            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-            for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        // KEYS: record, owner index, all index, names. ARGV: service id, created at ms, name, field/value pairs.
+        public const string CreatePendingIfFree = """
+            if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 1 then return 'name_taken' end
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 'id_exists' end
+            for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
             redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-            return 1
+            return 'created'
             """;
 
         // KEYS: record, owner index, all index. ARGV: command id, service id.

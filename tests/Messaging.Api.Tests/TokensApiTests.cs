@@ -118,6 +118,33 @@ public sealed class TokensApiTests(ApiApplication app) : IClassFixture<ApiApplic
         Assert.Equal((HttpStatusCode)429, response.StatusCode);
         Assert.Equal(before, app.PublishedCreateCommands);
     }
+
+    [Theory]
+    [InlineData("""{"name":"one service","scopes":["services:write"],"max_services":1}""", "256m", 1, 0, "services")]
+    [InlineData("""{"name":"small memory","scopes":["services:write"],"max_memory":"256m"}""", "192m", 0, 128L << 20, "memory")]
+    public async Task A_create_that_would_break_the_tokens_quota_is_429_before_anything_is_published(
+        string tokenBody, string memory, int servicesHeld, long memoryHeld, string which)
+    {
+        var (id, token) = await CreateToken(tokenBody);
+        var client = app.ClientWith(token);
+        string Body(string name) => $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"{{memory}}","cpu_limit":0.5}""";
+        var name = $"quota-{Guid.NewGuid():N}"[..20];
+
+        // Within the quota (nothing held yet): accepted.
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/api/v1/services", Json(Body(name)))).StatusCode);
+
+        // What the worker would have counted for it; the next one does not fit.
+        await app.Redis.HashSetAsync(app.KeyPrefix + "usage:" + id, [new("services", servicesHeld), new("memory_bytes", memoryHeld), new("millicpus", 500)]);
+        var published = app.PublishedCreateCommands;
+        var refused = await client.PostAsync("/api/v1/services", Json(Body(name + "-b")));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Quota exceeded", problem.GetProperty("title").GetString());
+        Assert.Contains(which, problem.GetProperty("detail").GetString());
+        Assert.Equal(published, app.PublishedCreateCommands);
+        Assert.False(await app.Redis.HashExistsAsync(app.KeyPrefix + "names", name + "-b"));
+    }
 }
 
 /// <summary>The limits as configured by default (the shared fixture lifts them for the other tests).</summary>
@@ -170,4 +197,5 @@ public sealed class FailedAuthenticationThrottleTests(ThrottledApiApplication ap
         Assert.True(throttled.Headers.RetryAfter!.Delta >= TimeSpan.FromSeconds(1));
         Assert.Equal((HttpStatusCode)429, (await app.ClientWith(ApiApplication.AliceToken).GetAsync("/api/v1/services")).StatusCode);
     }
+
 }

@@ -36,6 +36,7 @@ public sealed class BearerTokenHandler(
 
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, identity.Id), new(ClaimTypes.Name, identity.Id) };
         claims.AddRange(identity.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
+        claims.AddRange(QuotaClaims.For(identity.Quota));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Auth;
 
-public sealed record TokenIdentity(string Id, IReadOnlyList<string> Scopes);
+public sealed record TokenIdentity(string Id, IReadOnlyList<string> Scopes, Quota Quota);
 
 /// <summary>
 /// Who is behind a presented token: the bootstrap admin (its hash held in memory, so it works even
@@ -19,8 +19,8 @@ public sealed class TokenAuthenticator(IOptions<AuthOptions> options, TokenStore
     public async Task<TokenIdentity?> FindAsync(string presented)
     {
         if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(_bootstrapHash, TokenStore.Hash(presented)))
-            return new TokenIdentity(BootstrapTokenId, [Scopes.Admin]);
+            return new TokenIdentity(BootstrapTokenId, [Scopes.Admin], Quota.Unlimited);
         var record = await tokens.AuthenticateAsync(presented);
-        return record is null ? null : new TokenIdentity(record.Id, record.Scopes);
+        return record is null ? null : new TokenIdentity(record.Id, record.Scopes, record.Quota);
     }
 }

@@ -56,7 +56,7 @@ public static class CreateServiceEndpoint
             return Accepted(accepted.ServiceId, accepted.ServiceName);
         }
 
-        var outcome = await CreateAsync(body, claim.ServiceId, owner, records, tokens, publisher, clock);
+        var outcome = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, clock);
         if (key is not null)
         {
             if (outcome.Result is Accepted<ServiceAccepted>)
@@ -68,13 +68,11 @@ public static class CreateServiceEndpoint
     }
 
     private static async Task<Results<Accepted<ServiceAccepted>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateServiceRequest body, Guid serviceId, string owner, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
+        CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
     {
-        if (await records.FindIdByNameAsync(body.ServiceName!) is not null)
-            return TypedResults.Problem(statusCode: 409, title: "Name taken", detail: $"A service named '{body.ServiceName}' exists.");
-
+        var owner = user.Id();
         // The worker enforces quotas atomically; this only answers early what is already certain.
-        var quota = await tokens.QuotaOfAsync(owner);
+        var quota = user.Quota();
         if (quota != Quota.Unlimited && MemorySize.TryParseLimit(body.MemoryLimit, out var memoryBytes) &&
             quota.Exceeded(await tokens.UsageOfAsync(owner), memoryBytes, body.CpuLimit!.Value) is { } exceeded)
         {
@@ -95,7 +93,13 @@ public static class CreateServiceEndpoint
             RequestedBy = owner,
             RequestedAt = now,
         };
-        await records.TryCreateAsync(ServiceRecord.ForCommand(command, ServiceStatus.Pending, now));
+        // Refused here only for a name a service holds now; the worker's reservation is the real check.
+        if (await records.TryCreatePendingAsync(ServiceRecord.ForCommand(command, ServiceStatus.Pending, now)) is { } refusal)
+        {
+            return refusal == PendingRefusal.NameTaken
+                ? TypedResults.Problem(statusCode: 409, title: "Name taken", detail: $"A service named '{body.ServiceName}' exists.")
+                : TypedResults.Problem(statusCode: 409, title: "Service exists", detail: $"A service with id {serviceId} exists.");
+        }
 
         if (!await publisher.TryPublishAsync(command))
         {

@@ -50,14 +50,18 @@ public sealed class TokenStore(IConnectionMultiplexer redis, RedisKeys keys, Tim
 
     public async Task<TokenRecord?> GetAsync(string id) => TokenRecord.FromHashEntries(await Db.HashGetAllAsync(keys.Token(id)));
 
-    /// <summary>The usable token behind a presented secret, or null (unknown, revoked or expired).</summary>
+    /// <summary>
+    /// The usable token behind a presented secret, or null (unknown, revoked or expired). One round trip:
+    /// every API request pays it, so the lookup by hash and the read of the record are one script.
+    /// </summary>
     public async Task<TokenRecord?> AuthenticateAsync(string presented)
     {
         var hash = Hash(presented);
-        var id = await Db.HashGetAsync(keys.TokensByHash, Convert.ToHexString(hash));
-        if (id.IsNullOrEmpty)
+        var found = await Db.ScriptEvaluateAsync(FindByHashScript, [keys.TokensByHash], [Convert.ToHexString(hash), keys.TokenKeyPrefix]);
+        if (found.IsNull)
             return null;
-        var record = await GetAsync(id.ToString());
+        var flat = (RedisValue[])found!;
+        var record = TokenRecord.FromHashEntries([.. Enumerable.Range(0, flat.Length / 2).Select(i => new HashEntry(flat[2 * i], flat[2 * i + 1]))]);
         var now = clock.GetUtcNow();
         if (record is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(record.Sha256), hash) || !record.IsUsableAt(now))
             return null;
@@ -65,6 +69,14 @@ public sealed class TokenStore(IConnectionMultiplexer redis, RedisKeys keys, Tim
             _ = Db.HashSetAsync(keys.Token(record.Id), "last_used_at", now.ToUnixTimeMilliseconds(), flags: CommandFlags.FireAndForget);
         return record;
     }
+
+    // KEYS: tokens by hash. ARGV: the hash (hex), the token key prefix. The record's key is built here:
+    // it depends on the id the first read returns.
+    private const string FindByHashScript = """
+        local id = redis.call('HGET', KEYS[1], ARGV[1])
+        if not id then return false end
+        return redis.call('HGETALL', ARGV[2] .. id)
+        """;
 
     public async Task<IReadOnlyList<TokenRecord>> ListAsync()
     {
