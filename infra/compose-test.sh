@@ -357,6 +357,11 @@ check "api image has no Docker CLI" \
 check "api container has a read-only root file system and no capabilities" \
     test "$(docker_cli inspect --format '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}}' "$API_CID")" = "true [ALL]"
 
+# The memory setting the benchmark measured (docs/BENCHMARKS.md) reaches the processes that ship.
+gen0="$(docker_cli exec "$API_CID" sh -c 'tr "\0" "\n" </proc/1/environ | grep ^DOTNET_GCgen0size=' 2>/dev/null) / $(docker_cli exec "$WORKER_CID" sh -c 'tr "\0" "\n" </proc/1/environ | grep ^DOTNET_GCgen0size=' 2>/dev/null)"
+check "api and worker run with the GC gen0 budget of their images ($gen0)" \
+    test "$gen0" = "DOTNET_GCgen0size=0x600000 / DOTNET_GCgen0size=0x600000"
+
 worker_uid="$(docker_cli exec "$WORKER_CID" id -u 2>/dev/null)"
 worker_groups="$(docker_cli exec "$WORKER_CID" id -G 2>/dev/null)"
 check "worker runs as non-root (id -u = $worker_uid)" test -n "$worker_uid" -a "$worker_uid" != 0

@@ -21,6 +21,9 @@ dotnet build Messaging.sln -c Release --nologo -v quiet
 # The token reaches the API only through its environment, where it is hashed at start-up.
 export Auth__BootstrapToken="$MESSAGING_TOKEN"
 
+# The GC's gen0 budget the images set (Dockerfile.api, Dockerfile.worker): about 15 MB less resident memory.
+export DOTNET_GCgen0size=0x600000 DOTNET_GCgen0MaxBudget=0x600000
+
 # Each process runs from its output folder so that it reads its own appsettings.json.
 (cd src/Messaging.Worker/bin/Release/net10.0 && exec dotnet Messaging.Worker.dll) &
 worker=$!

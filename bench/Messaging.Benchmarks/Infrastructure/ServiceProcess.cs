@@ -44,10 +44,14 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment.Remove(inherited);
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var shipped = ShippedRuntimeSettings.Of(context.RepoRoot, project);
+        foreach (var (key, value) in shipped)
+            start.Environment[key] = value;
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {dll}.");
-        BenchContext.Log($"started {name} (pid {process.Id}), log {Path.GetRelativePath(context.RepoRoot, log)}");
+        BenchContext.Log($"started {name} (pid {process.Id}), log {Path.GetRelativePath(context.RepoRoot, log)}; " +
+                         $"runtime settings of its image: {(shipped.Count == 0 ? "none" : string.Join(' ', shipped.Select(s => $"{s.Key}={s.Value}")))}");
         return new ServiceProcess(name, process, log, context);
     }
 
