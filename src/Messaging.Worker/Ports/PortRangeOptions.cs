@@ -20,10 +20,13 @@ public sealed class PortRangeOptions : IValidatableObject
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 
-    /// <summary>Upper bound on holding the reservation lock; a holder that stalls longer loses it.</summary>
+    /// <summary>
+    /// TTL of the reservation lock. The reservation script takes and releases it within one atomic step,
+    /// so ours never lasts that long; the TTL is the lock protocol's bound for any holder.
+    /// </summary>
     public TimeSpan LockTtl { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long to wait for the lock before treating Redis as unavailable.</summary>
+    /// <summary>How long a reservation waits while someone else holds the lock before treating Redis as unavailable.</summary>
     public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(10);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
