@@ -25,6 +25,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>String: the reservation lock (random token, TTL).</summary>
     public RedisKey ReservationLock => $"{Prefix}lock:reservations";
 
+    /// <summary>String (expiring): held by the worker that checks for (and creates) the services network.</summary>
+    public RedisKey NetworkLock => $"{Prefix}lock:network";
+
     /// <summary>Sorted set: every service id by creation time (the admin's listing).</summary>
     public RedisKey AllServices => $"{Prefix}services";
 

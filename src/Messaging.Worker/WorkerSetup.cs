@@ -48,6 +48,7 @@ public static class WorkerSetup
                 .Build();
         });
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+        services.AddSingleton<ServicesNetwork>();
 
         services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section);
         services.AddSingleton<Reconciler>();

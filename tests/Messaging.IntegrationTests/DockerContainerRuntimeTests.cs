@@ -93,4 +93,38 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
             Runtime(nowhere).CreateAsync(Spec("it-nowhere", 0), default));
         Assert.Equal(FailureReasons.DockerUnavailable, error.Reason);
     }
+
+    [Fact]
+    public async Task Duplicate_services_networks_made_by_a_race_are_reduced_to_the_oldest()
+    {
+        var name = $"it-net-{Guid.NewGuid():N}"[..20];
+        var made = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            // What two racing workers left behind: API 1.41 takes the same name again.
+            made.Add((await system.Docker.Networks.CreateNetworkAsync(new NetworksCreateParameters
+            {
+                Name = name, Driver = "bridge",
+                Labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "true" },
+                Options = new Dictionary<string, string> { ["com.docker.network.bridge.enable_icc"] = "false" },
+            })).ID);
+            await Task.Delay(20); // distinct creation times
+        }
+        try
+        {
+            var runtime = new DockerContainerRuntime(system.Docker,
+                Microsoft.Extensions.Options.Options.Create(new DockerOptions { Instance = SystemFixture.Instance, Network = name }),
+                NullLogger<DockerContainerRuntime>.Instance);
+
+            await runtime.EnsureNetworkAsync(default);
+
+            var left = (await system.Docker.Networks.ListNetworksAsync(new NetworksListParameters())).Where(n => n.Name == name).Select(n => n.ID).ToList();
+            Assert.Equal([made[0]], left);
+        }
+        finally
+        {
+            foreach (var id in made)
+                try { await system.Docker.Networks.DeleteNetworkAsync(id); } catch (DockerNetworkNotFoundException) { } catch (DockerApiException) { }
+        }
+    }
 }

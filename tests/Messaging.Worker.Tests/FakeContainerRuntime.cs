@@ -24,8 +24,25 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public ContainerRuntimeException? FailCreate { get; set; }
     public ContainerRuntimeException? FailStart { get; set; }
 
-    public Task EnsureNetworkAsync(CancellationToken cancellationToken) =>
-        FailCreate?.Reason == FailureReasons.DockerUnavailable ? Task.FromException(FailCreate) : Task.CompletedTask;
+    /// <summary>Network checks so far, and the most that ran at the same time.</summary>
+    public int NetworkChecks => _networkChecks;
+    public int MostNetworkChecksAtOnce { get; private set; }
+    /// <summary>How long a network check takes (0: at once).</summary>
+    public TimeSpan NetworkCheckTakes { get; set; }
+    private int _networkChecks, _networkChecksInside;
+
+    public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
+    {
+        if (FailCreate?.Reason == FailureReasons.DockerUnavailable)
+            throw FailCreate;
+        Interlocked.Increment(ref _networkChecks);
+        var inside = Interlocked.Increment(ref _networkChecksInside);
+        lock (Containers)
+            MostNetworkChecksAtOnce = Math.Max(MostNetworkChecksAtOnce, inside);
+        if (NetworkCheckTakes > TimeSpan.Zero)
+            await Task.Delay(NetworkCheckTakes, cancellationToken);
+        Interlocked.Decrement(ref _networkChecksInside);
+    }
 
     public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
     {

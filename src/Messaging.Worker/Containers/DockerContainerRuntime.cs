@@ -41,8 +41,8 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     {
         await Call(async () =>
         {
-            var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
-            var existing = networks.FirstOrDefault(n => n.Name == _options.Network);
+            var networks = await NetworksNamedAsync(cancellationToken);
+            var existing = networks.FirstOrDefault();
             if (existing is not null && !_options.AllowInterContainerTraffic &&
                 !(existing.Options?.TryGetValue(IccOption, out var icc) == true && icc == "false"))
             {
@@ -69,10 +69,39 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                 {
                     // Another worker created it first.
                 }
+                networks = await NetworksNamedAsync(cancellationToken);
             }
+            await RemoveDuplicatesAsync(networks, cancellationToken);
             return true;
         });
         _networkReady = true;
+    }
+
+    /// <summary>The networks with the services network's name, oldest first.</summary>
+    private async Task<List<NetworkResponse>> NetworksNamedAsync(CancellationToken cancellationToken) =>
+        [.. (await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
+            .Where(n => n.Name == _options.Network).OrderBy(n => n.Created)];
+
+    /// <summary>
+    /// Engine API 1.41 accepts a second network with a taken name, and from then on every container create
+    /// fails ("network is ambiguous"). Workers of one installation create it under a Redis lock, but another
+    /// installation on the same engine, or an operator, may still race us: keep the oldest, remove the other
+    /// ones we made. One with containers attached refuses removal and stays; the error then tells the operator.
+    /// </summary>
+    private async Task RemoveDuplicatesAsync(List<NetworkResponse> sameName, CancellationToken cancellationToken)
+    {
+        foreach (var duplicate in sameName.Skip(1).Where(n => n.Labels?.ContainsKey(ContainerLabels.Managed) == true))
+        {
+            try
+            {
+                await docker.Networks.DeleteNetworkAsync(duplicate.ID, cancellationToken);
+                logger.LogWarning("Removed duplicate network {Network} ({NetworkId})", _options.Network, duplicate.ID);
+            }
+            catch (DockerApiException e)
+            {
+                logger.LogWarning("Could not remove duplicate network {Network} ({NetworkId}): {Detail}", _options.Network, duplicate.ID, e.ResponseBody);
+            }
+        }
     }
 
     public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken) =>

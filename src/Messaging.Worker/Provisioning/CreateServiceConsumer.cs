@@ -23,6 +23,7 @@ public sealed class CreateServiceConsumer(
     PortReservations reservations,
     TokenStore tokens,
     IContainerRuntime containers,
+    ServicesNetwork network,
     ContainerSpecBuilder specs,
     IOptions<DockerOptions> docker,
     IOptions<PortRangeOptions> ports,
@@ -88,6 +89,16 @@ public sealed class CreateServiceConsumer(
     {
         var command = service.Command;
         var cancellationToken = context.CancellationToken;
+        try
+        {
+            // Before anything is reserved: waiting for another worker to make the network holds no port.
+            await network.EnsureAsync(cancellationToken);
+        }
+        catch (ContainerRuntimeException e)
+        {
+            await Fail(context, e.Reason, e.Message);
+            return;
+        }
         var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, command.CpuLimit, await tokens.QuotaOfAsync(command.RequestedBy));
         int? refusedPort = null;
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
@@ -115,7 +126,6 @@ public sealed class CreateServiceConsumer(
             var hostPort = reservation.Port;
             try
             {
-                await containers.EnsureNetworkAsync(cancellationToken);
                 (containerId, hostPort) = await CreateOrAdopt(service, allocation, reservation.Port, cancellationToken);
                 await containers.StartAsync(containerId, hostPort, cancellationToken);
                 await Succeed(context, service, containerId, hostPort);

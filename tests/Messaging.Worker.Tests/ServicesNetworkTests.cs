@@ -1,0 +1,32 @@
+using Messaging.Records;
+using Messaging.Worker.Provisioning;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Tests;
+
+/// <summary>Two workers starting together on a fresh engine check for (and create) the network one at a time.</summary>
+public sealed class ServicesNetworkTests : IAsyncLifetime
+{
+    private WorkerHarness _worker = null!;
+
+    public async Task InitializeAsync() => _worker = await WorkerHarness.StartAsync();
+    public async Task DisposeAsync() => await _worker.DisposeAsync();
+
+    [Fact]
+    public async Task Workers_sharing_a_Redis_never_make_the_network_at_the_same_time()
+    {
+        var engine = new FakeContainerRuntime { NetworkCheckTakes = TimeSpan.FromMilliseconds(50) };
+        var redis = _worker.Services.GetRequiredService<IConnectionMultiplexer>();
+        var workers = Enumerable.Range(0, 4).Select(_ => new ServicesNetwork(engine, redis, _worker.Keys)).ToList();
+
+        await Task.WhenAll(workers.Select(w => Task.Run(() => w.EnsureAsync(default))));
+
+        Assert.Equal(4, engine.NetworkChecks);
+        Assert.Equal(1, engine.MostNetworkChecksAtOnce);
+        Assert.False(await _worker.Redis.KeyExistsAsync(_worker.Keys.NetworkLock));
+
+        await workers[0].EnsureAsync(default); // ready: no second look at the engine
+        Assert.Equal(4, engine.NetworkChecks);
+    }
+}
