@@ -30,6 +30,7 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     /// <summary>How long a network check takes (0: at once).</summary>
     public TimeSpan NetworkCheckTakes { get; set; }
     private int _networkChecks, _networkChecksInside;
+    private readonly Lock _networkCheckGate = new();
 
     public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +38,7 @@ public sealed class FakeContainerRuntime : IContainerRuntime
             throw FailCreate;
         Interlocked.Increment(ref _networkChecks);
         var inside = Interlocked.Increment(ref _networkChecksInside);
-        lock (Containers)
+        lock (_networkCheckGate)
             MostNetworkChecksAtOnce = Math.Max(MostNetworkChecksAtOnce, inside);
         if (NetworkCheckTakes > TimeSpan.Zero)
             await Task.Delay(NetworkCheckTakes, cancellationToken);

@@ -29,4 +29,15 @@ public sealed class ServicesNetworkTests : IAsyncLifetime
         await workers[0].EnsureAsync(default); // ready: no second look at the engine
         Assert.Equal(4, engine.NetworkChecks);
     }
+
+    [Fact]
+    public async Task One_worker_looks_at_the_engine_once_however_many_consumers_ask_together()
+    {
+        var engine = new FakeContainerRuntime { NetworkCheckTakes = TimeSpan.FromMilliseconds(50) };
+        var network = new ServicesNetwork(engine, _worker.Services.GetRequiredService<IConnectionMultiplexer>(), _worker.Keys);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => network.EnsureAsync(default))));
+
+        Assert.Equal(1, engine.NetworkChecks);
+    }
 }

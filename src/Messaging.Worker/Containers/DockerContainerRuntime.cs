@@ -16,28 +16,13 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
 {
     private const string IccOption = "com.docker.network.bridge.enable_icc";
     private readonly DockerOptions _options = options.Value;
-    private volatile bool _networkReady;
-    private readonly SemaphoreSlim _networkGate = new(1, 1);
 
+    /// <summary>
+    /// Checks for the services network, creates it when missing and removes duplicates we made. Not
+    /// serialised here: callers go through <c>Provisioning.ServicesNetwork</c>, which does it once per
+    /// worker and one worker at a time.
+    /// </summary>
     public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
-    {
-        if (_networkReady)
-            return;
-        // One check-and-create at a time: the engine (API 1.41) accepts a second network with the same name,
-        // and once the name matches several networks every container create fails ("is ambiguous").
-        await _networkGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_networkReady)
-                await CreateNetworkIfMissingAsync(cancellationToken);
-        }
-        finally
-        {
-            _networkGate.Release();
-        }
-    }
-
-    private async Task CreateNetworkIfMissingAsync(CancellationToken cancellationToken)
     {
         await Call(async () =>
         {
@@ -74,7 +59,6 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             await RemoveDuplicatesAsync(networks, cancellationToken);
             return true;
         });
-        _networkReady = true;
     }
 
     /// <summary>The networks with the services network's name, oldest first.</summary>

@@ -16,7 +16,7 @@ public sealed record ManagedContainer(
 /// </summary>
 public interface IContainerRuntime
 {
-    /// <summary>Creates the services' network when missing.</summary>
+    /// <summary>Creates the services' network when missing (each call looks again; see <c>ServicesNetwork</c>).</summary>
     Task EnsureNetworkAsync(CancellationToken cancellationToken);
 
     /// <summary>Creates a container; throws <see cref="ContainerNameConflictException"/> when the name is taken.</summary>

@@ -1,7 +1,6 @@
 using Messaging.Records;
 using Messaging.Records.Tokens;
 using Messaging.Worker.Telemetry;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -53,7 +52,7 @@ public sealed class PortReservations(
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(ReserveScript,
                 [keys.ReservationLock, keys.Names, keys.Ports, keys.ServicePorts, keys.BlockedPorts,
                  keys.Usage(allocation.Owner), keys.ServiceUsage],
-                [RandomToken(), serviceId.ToString("D"), name, _range.Min, _range.Max, start,
+                [RedisLock.NewToken(), serviceId.ToString("D"), name, _range.Min, _range.Max, start,
                  clock.GetUtcNow().ToUnixTimeMilliseconds(), refusedPort?.ToString() ?? "",
                  (long)_range.BlockRefusedPortFor.TotalMilliseconds,
                  allocation.Owner, allocation.MemoryBytes, allocation.MilliCpus,
@@ -78,8 +77,6 @@ public sealed class PortReservations(
             }
         }
     }
-
-    private static string RandomToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Gives back the port, the name and the quota share, if this service still holds them (name "" = whatever name it holds).</summary>
     public async Task ReleaseAsync(Guid serviceId, string name)

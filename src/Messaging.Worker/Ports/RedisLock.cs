@@ -30,10 +30,13 @@ public sealed class RedisLock : IAsyncDisposable
         Token = token;
     }
 
+    /// <summary>A fresh random value that proves ownership (also for locks taken inside a Lua script).</summary>
+    public static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
     /// <summary>Takes the lock if it is free; null when someone holds it.</summary>
     public static async Task<RedisLock?> TryAcquireAsync(IDatabase db, RedisKey key, TimeSpan ttl)
     {
-        var token = (RedisValue)Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var token = NewToken();
         return await db.StringSetAsync(key, token, ttl, When.NotExists) ? new RedisLock(db, key, token) : null;
     }
 
@@ -75,7 +78,7 @@ public sealed class RedisLock : IAsyncDisposable
     /// <summary>Waits up to <paramref name="wait"/> for the lock; throws <see cref="TimeoutException"/> after.</summary>
     public static async Task<RedisLock> AcquireAsync(IDatabase db, RedisKey key, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var token = (RedisValue)Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var token = NewToken();
         var deadline = DateTime.UtcNow + wait;
         while (true)
         {

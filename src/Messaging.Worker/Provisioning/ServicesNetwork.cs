@@ -6,23 +6,35 @@ using StackExchange.Redis;
 namespace Messaging.Worker.Provisioning;
 
 /// <summary>
-/// Makes sure the services network exists before the first creation, once across all workers of this
-/// installation: the engine (API 1.41) accepts two networks with one name, and then every create fails as
-/// ambiguous. The runtime serialises its own consumers; this Redis lock serialises the workers (two workers
-/// started together on a fresh engine made two networks). After the first success it costs nothing.
+/// Makes sure the services network exists before the first creation: once per worker, and one worker of
+/// this installation at a time. The engine (API 1.41) accepts two networks with one name, and then every
+/// create fails as ambiguous; 8 consumers of one worker, or two workers started together on a fresh
+/// engine, each made one. The gate serialises this worker's consumers, the Redis lock the workers. After
+/// the first success it costs nothing.
 /// </summary>
 public sealed class ServicesNetwork(IContainerRuntime containers, IConnectionMultiplexer redis, RedisKeys keys)
 {
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
 
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
         if (_ready)
             return;
-        await using (await RedisLock.AcquireAsync(redis.GetDatabase(), keys.NetworkLock, LockTtl, LockWait, cancellationToken))
-            await containers.EnsureNetworkAsync(cancellationToken);
-        _ready = true;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_ready)
+                return;
+            await using (await RedisLock.AcquireAsync(redis.GetDatabase(), keys.NetworkLock, LockTtl, LockWait, cancellationToken))
+                await containers.EnsureNetworkAsync(cancellationToken);
+            _ready = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 }
