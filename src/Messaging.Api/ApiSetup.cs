@@ -1,3 +1,5 @@
+using Messaging.ServiceDefaults.Health;
+using Messaging.ServiceDefaults;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
@@ -9,7 +11,7 @@ using Messaging.Api.Telemetry;
 using Messaging.Api.Tokens;
 using Scalar.AspNetCore;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -61,7 +63,7 @@ public static class ApiSetup
         services.AddSingleton<IValidator<CreateTokenRequest>, CreateTokenRequestValidator>();
         services.AddScoped<CommandPublisher>();
         services.AddSingleton<IdempotencyKeys>();
-        services.AddServiceRecords();
+        services.AddRedisState();
         services.AddEventsApi(); // audit trail, live events, webhook subscriptions (Audit/EventsApiSetup.cs)
 
         services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");

@@ -1,8 +1,9 @@
+using Messaging.ServiceDefaults;
 using MassTransit;
 using Messaging.Audit.Notifications;
 using Messaging.Audit.Trail;
-using Messaging.Records;
-using Messaging.Records.Health;
+using Messaging.State;
+using Messaging.ServiceDefaults.Health;
 
 namespace Messaging.Audit;
 
@@ -13,7 +14,7 @@ public static class AuditHostSetup
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddServiceRecords();
+        services.AddRedisState();
         services.AddAuditRecords();
         services.AddSingleton<AuditRecorder>();
         services.AddSingleton<WebhookSender>();

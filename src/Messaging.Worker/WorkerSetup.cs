@@ -1,9 +1,10 @@
+using Messaging.ServiceDefaults;
 using Docker.DotNet;
 using FluentValidation;
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records;
-using Messaging.Records.Health;
+using Messaging.State;
+using Messaging.ServiceDefaults.Health;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Health;
@@ -25,7 +26,7 @@ public static class WorkerSetup
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         builder.AddWorkerTelemetry();
-        services.AddServiceRecords();
+        services.AddRedisState();
 
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PortRangeOptions>().BindConfiguration(PortRangeOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using StackExchange.Redis;
 
 namespace Messaging.Api.Tests;
@@ -77,8 +77,8 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task<Guid> SeedService(string owner, string status, string? name = null)
     {
         var id = Guid.NewGuid();
-        var store = Services.GetRequiredService<Messaging.Records.ServiceRecordStore>();
-        await store.SaveAsync(new Messaging.Records.ServiceRecord
+        var store = Services.GetRequiredService<Messaging.State.ServiceRecordStore>();
+        await store.SaveAsync(new Messaging.State.ServiceRecord
         {
             ServiceId = id, CommandId = Guid.NewGuid(), Name = name ?? $"seed-{id:N}"[..20], Image = "nginx:alpine", Owner = owner,
             Status = status, MemoryLimit = "128m", MemoryBytes = 128 << 20, CpuLimit = 0.5, ContainerId = "c0ffee",

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Messaging.Records.Audit;
+using Messaging.State.Audit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Api.Tests;

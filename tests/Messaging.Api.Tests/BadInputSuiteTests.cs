@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Messaging.Contracts;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Api.Tests;
@@ -25,7 +25,7 @@ public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : ICl
             Task.WaitAll(
                 tokens.SaveAsync(new TokenRecord { Id = "expired", Name = "expired", Scopes = ["admin"], Sha256 = Convert.ToHexString(TokenStore.Hash(ExpiredToken)), CreatedAt = DateTimeOffset.UtcNow.AddDays(-1), ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }),
                 tokens.SaveAsync(new TokenRecord { Id = "revoked", Name = "revoked", Scopes = ["admin"], Sha256 = Convert.ToHexString(TokenStore.Hash(RevokedToken)), CreatedAt = DateTimeOffset.UtcNow.AddDays(-1), RevokedAt = DateTimeOffset.UtcNow.AddMinutes(-1) }),
-                host.Services.GetRequiredService<Messaging.Records.ServiceRecordStore>().SaveAsync(new Messaging.Records.ServiceRecord
+                host.Services.GetRequiredService<Messaging.State.ServiceRecordStore>().SaveAsync(new Messaging.State.ServiceRecord
                 {
                     ServiceId = BobsService, CommandId = Guid.NewGuid(), Name = "bobs-service", Image = "nginx:alpine", Owner = "bob",
                     Status = ServiceStatus.Running, MemoryLimit = "128m", CpuLimit = 0.5, ContainerId = "c0ffee",
@@ -138,7 +138,7 @@ public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : ICl
         Assert.True(status == (int)response.StatusCode, $"{description}: expected {status}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal(before, app.PublishedCreateCommands);
         Assert.DoesNotContain(app.Harness.Published.Select<StopService>(), m => m.Context.Message.ServiceId == BobsService && m.Context.Message.RequestedBy == "alice");
-        Assert.Null(await app.Services.GetRequiredService<Messaging.Records.ServiceRecordStore>().FindIdByNameAsync("hostile-probe"));
+        Assert.Null(await app.Services.GetRequiredService<Messaging.State.ServiceRecordStore>().FindIdByNameAsync("hostile-probe"));
     }
 
     [Fact]

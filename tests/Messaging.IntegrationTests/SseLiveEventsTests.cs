@@ -1,7 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using StackExchange.Redis;
 
 namespace Messaging.IntegrationTests;

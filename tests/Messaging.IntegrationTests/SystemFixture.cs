@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
 

@@ -1,5 +1,6 @@
-using Messaging.Records;
-using Messaging.Records.Tokens;
+using Messaging.State.Locks;
+using Messaging.State;
+using Messaging.State.Tokens;
 using Messaging.Worker.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Ports;
 using Microsoft.Extensions.DependencyInjection;

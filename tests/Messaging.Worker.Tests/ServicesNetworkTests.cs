@@ -1,4 +1,4 @@
-using Messaging.Records;
+using Messaging.State;
 using Messaging.Worker.Provisioning;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;

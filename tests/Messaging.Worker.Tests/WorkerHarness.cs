@@ -1,7 +1,7 @@
 using MassTransit;
 using MassTransit.Testing;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using Messaging.Worker.Containers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

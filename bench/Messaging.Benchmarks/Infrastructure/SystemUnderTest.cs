@@ -6,7 +6,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 
 namespace Messaging.Benchmarks.Infrastructure;
 

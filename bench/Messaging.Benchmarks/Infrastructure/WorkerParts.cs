@@ -1,5 +1,5 @@
-using Messaging.Records;
-using Messaging.Records.Tokens;
+using Messaging.State;
+using Messaging.State.Tokens;
 using Messaging.Worker;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Messaging.Benchmarks.Infrastructure;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using Messaging.Worker.Ports;
 using StackExchange.Redis;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
 using Messaging.Api.Services;
-using Messaging.Records;
-using Messaging.Records.Audit;
+using Messaging.State;
+using Messaging.State.Audit;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Audit;

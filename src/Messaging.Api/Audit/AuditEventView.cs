@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Messaging.Records.Audit;
+using Messaging.State.Audit;
 
 namespace Messaging.Api.Audit;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 
 namespace Messaging.Api.Auth;
 
@@ -32,7 +32,7 @@ public static class QuotaClaims
         var memory = user.FindFirstValue(MaxMemoryBytes);
         var cpus = user.FindFirstValue(MaxCpus);
         if (services is null && memory is null && cpus is null)
-            return Records.Tokens.Quota.Unlimited;
+            return State.Tokens.Quota.Unlimited;
         return new Quota(
             services is null ? null : int.Parse(services, CultureInfo.InvariantCulture),
             memory is null ? null : long.Parse(memory, CultureInfo.InvariantCulture),

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Auth;

@@ -1,4 +1,4 @@
-using Messaging.Records;
+using Messaging.State;
 using StackExchange.Redis;
 
 namespace Messaging.Api.LiveEvents;

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Messaging.Api.Audit;
 using Messaging.Api.Auth;
-using Messaging.Records.Audit;
+using Messaging.State.Audit;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;

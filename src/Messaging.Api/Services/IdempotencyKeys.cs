@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Messaging.Records;
+using Messaging.State;
 using StackExchange.Redis;
 
 namespace Messaging.Api.Services;

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using MassTransit;
 using Messaging.Api.Auth;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Services;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Services;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using Messaging.Api.Auth;
-using Messaging.Records;
+using Messaging.State;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Services;

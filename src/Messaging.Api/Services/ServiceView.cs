@@ -1,4 +1,4 @@
-using Messaging.Records;
+using Messaging.State;
 
 namespace Messaging.Api.Services;
 

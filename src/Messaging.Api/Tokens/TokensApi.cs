@@ -1,7 +1,7 @@
 using FluentValidation;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
-using Messaging.Records.Tokens;
+using Messaging.State.Tokens;
 using Messaging.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,4 +1,5 @@
-using Messaging.Records.Webhooks;
+using Messaging.State.Webhooks;
+using Messaging.Validation.Webhooks;
 
 namespace Messaging.Api.Webhooks;
 

@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
-using Messaging.Records.Audit;
-using Messaging.Records.Webhooks;
+using Messaging.State.Audit;
+using Messaging.State.Webhooks;
+using Messaging.Validation.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Webhooks;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MassTransit;
-using Messaging.Records.Webhooks;
+using Messaging.State.Webhooks;
+using Messaging.Validation.Webhooks;
 
 namespace Messaging.Audit.Notifications;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using Messaging.Records.Webhooks;
+using Messaging.State.Webhooks;
+using Messaging.Validation.Webhooks;
 
 namespace Messaging.Audit.Notifications;
 

@@ -1,6 +1,6 @@
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records.Audit;
+using Messaging.State.Audit;
 
 namespace Messaging.Audit.Trail;
 

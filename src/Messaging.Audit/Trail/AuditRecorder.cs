@@ -1,6 +1,6 @@
 using MassTransit;
-using Messaging.Records;
-using Messaging.Records.Audit;
+using Messaging.State;
+using Messaging.State.Audit;
 
 namespace Messaging.Audit.Trail;
 

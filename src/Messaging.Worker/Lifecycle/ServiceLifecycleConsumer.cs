@@ -1,6 +1,6 @@
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Ports;

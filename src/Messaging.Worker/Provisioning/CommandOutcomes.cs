@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using StackExchange.Redis;
 
 namespace Messaging.Worker.Provisioning;

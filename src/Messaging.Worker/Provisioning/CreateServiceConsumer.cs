@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records;
-using Messaging.Records.Tokens;
+using Messaging.State;
+using Messaging.State.Tokens;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;
 using Messaging.Worker.Ports;

@@ -1,4 +1,5 @@
-using Messaging.Records;
+using Messaging.State.Locks;
+using Messaging.State;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Ports;
 using StackExchange.Redis;

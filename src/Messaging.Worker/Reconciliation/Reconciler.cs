@@ -1,7 +1,7 @@
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Records;
-using Messaging.Records.Tokens;
+using Messaging.State;
+using Messaging.State.Tokens;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Ports;

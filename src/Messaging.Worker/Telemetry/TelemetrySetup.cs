@@ -1,4 +1,4 @@
-using Messaging.Records;
+using Messaging.State;
 using Messaging.Worker.Ports;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;

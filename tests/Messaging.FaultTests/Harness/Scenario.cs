@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 using StackExchange.Redis;
 
 namespace Messaging.FaultTests.Harness;

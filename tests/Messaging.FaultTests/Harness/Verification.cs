@@ -1,6 +1,6 @@
 using System.Text;
 using Messaging.Contracts;
-using Messaging.Records;
+using Messaging.State;
 
 namespace Messaging.FaultTests.Harness;
 

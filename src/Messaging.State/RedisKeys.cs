@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Messaging.Records;
+namespace Messaging.State;
 
 /// <summary>The Redis key layout, in one place.</summary>
 public sealed class RedisKeys(string prefix)

@@ -1,6 +1,6 @@
 using Messaging.Contracts;
 
-namespace Messaging.Records.Audit;
+namespace Messaging.State.Audit;
 
 /// <summary>The message types the audit trail records, by kind: the query API accepts only these as <c>type</c>.</summary>
 public static class AuditMessageTypes

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Messaging.Records.Health;
+namespace Messaging.ServiceDefaults.Health;
 
 public static class HealthFileRegistration
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Audit;
+namespace Messaging.State.Audit;
 
 /// <summary>
 /// One command or event as the audit trail keeps it: who (actor), whose service (owner), what (type and the

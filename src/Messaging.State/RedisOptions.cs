@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Messaging.Records;
+namespace Messaging.State;
 
 /// <summary>Where service state lives. Section <c>Redis</c>.</summary>
 public sealed class RedisOptions

@@ -2,7 +2,7 @@ using System.Globalization;
 using Messaging.Contracts;
 using StackExchange.Redis;
 
-namespace Messaging.Records;
+namespace Messaging.State;
 
 /// <summary>A service as stored in Redis: what the worker knows and the API shows.</summary>
 public sealed record ServiceRecord

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Messaging.Records.Webhooks;
+namespace Messaging.Validation.Webhooks;
 
 /// <summary>Webhook policy and delivery. Section <c>Webhooks</c>; read by the API (subscriptions) and the audit host (deliveries).</summary>
 public sealed class WebhookOptions

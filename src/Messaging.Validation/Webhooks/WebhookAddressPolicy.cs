@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Records.Webhooks;
+namespace Messaging.Validation.Webhooks;
 
 /// <summary>
 /// Which webhook URLs and addresses are acceptable. Checked when a subscription is made (the API refuses it)

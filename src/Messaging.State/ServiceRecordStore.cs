@@ -1,7 +1,7 @@
 using Messaging.Contracts;
 using StackExchange.Redis;
 
-namespace Messaging.Records;
+namespace Messaging.State;
 
 /// <summary>How a worker's claim on a creation ended.</summary>
 /// <summary>Why the API's pending record was not written.</summary>

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Audit;
+namespace Messaging.State.Audit;
 
 /// <summary>
 /// The audit trail in Redis: an append-only stream of every command and event (<see cref="RedisKeys.Audit"/>),

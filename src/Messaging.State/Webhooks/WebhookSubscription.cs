@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Webhooks;
+namespace Messaging.State.Webhooks;
 
 /// <summary>
 /// Where to POST events: an http(s) URL, the event types wanted (empty: all), and the secret the deliveries

@@ -1,17 +1,17 @@
+using Messaging.ServiceDefaults.Health;
+using Messaging.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Messaging.Records;
+namespace Messaging.ServiceDefaults;
 
-public static class RedisRegistration
+public static class RedisConnection
 {
-    /// <summary>Registers the Redis connection, the key layout and the record store.</summary>
-    public static IServiceCollection AddServiceRecords(this IServiceCollection services)
+    /// <summary>Registers the Redis connection, its readiness check and the clock, then the state module on it.</summary>
+    public static IServiceCollection AddRedisState(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
             var options = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration);
@@ -19,11 +19,8 @@ public static class RedisRegistration
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         });
-        services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
-        services.AddSingleton<ServiceRecordStore>();
-        services.AddSingleton<Tokens.TokenStore>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);
-        return services;
+        return services.AddServiceRecords();
     }
 }

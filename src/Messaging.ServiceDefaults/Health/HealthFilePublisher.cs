@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Records.Health;
+namespace Messaging.ServiceDefaults.Health;
 
 /// <summary>Section <c>Health</c>.</summary>
 public sealed class HealthFileOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Webhooks;
+namespace Messaging.State.Webhooks;
 
 /// <summary>How one event's delivery to one subscription ended, after every retry.</summary>
 public sealed record WebhookDelivery

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Tokens;
+namespace Messaging.State.Tokens;
 
 /// <summary>
 /// API tokens in Redis. A token is 256 random bits shown once at creation; Redis keeps its SHA-256 only,

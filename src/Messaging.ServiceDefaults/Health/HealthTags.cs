@@ -1,4 +1,4 @@
-namespace Messaging.Records;
+namespace Messaging.ServiceDefaults.Health;
 
 /// <summary>Health check tags: <see cref="Ready"/> checks decide readiness; liveness needs none.</summary>
 public static class HealthTags

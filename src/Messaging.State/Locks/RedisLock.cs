@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using StackExchange.Redis;
 
-namespace Messaging.Worker.Ports;
+namespace Messaging.State.Locks;
 
 /// <summary>
 /// A short Redis lock: SET NX PX with a random token, released by compare-and-delete so a holder whose

@@ -1,6 +1,6 @@
 using Messaging.Contracts;
 
-namespace Messaging.Records;
+namespace Messaging.State;
 
 /// <summary>
 /// The service state machine: which status may follow which. Every status write in the worker goes

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Tokens;
+namespace Messaging.State.Tokens;
 
 /// <summary>
 /// An API token as stored: never the token itself, only its SHA-256. The id is the owner of every

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
-namespace Messaging.Records;
+namespace Messaging.ServiceDefaults.Health;
 
 /// <summary>Ready only while Redis answers a PING.</summary>
 public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck

@@ -1,8 +1,9 @@
-using Messaging.Records.Audit;
-using Messaging.Records.Webhooks;
+using Messaging.State.Audit;
+using Messaging.State.Webhooks;
+using Messaging.Validation.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Records;
+namespace Messaging.State;
 
 public static class AuditRegistration
 {

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Messaging.Records.Audit;
+namespace Messaging.State.Audit;
 
 /// <summary>Retention of the audit trail. Section <c>Audit</c>.</summary>
 public sealed class AuditOptions

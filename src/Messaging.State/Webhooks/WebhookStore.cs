@@ -1,8 +1,9 @@
+using Messaging.Validation.Webhooks;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Messaging.Records.Webhooks;
+namespace Messaging.State.Webhooks;
 
 /// <summary>Webhook subscriptions and their delivery outcomes in Redis. Managed through the API; read by the audit host.</summary>
 public sealed class WebhookStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<WebhookOptions> options)
