@@ -95,7 +95,6 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseFailedAuthenticationThrottle();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

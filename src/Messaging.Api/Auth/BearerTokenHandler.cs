@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Messaging.Api.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -41,14 +42,22 @@ public sealed class BearerTokenHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
+    private static readonly object Throttled = new();
+
     private AuthenticateResult Failed(string reason)
     {
-        throttle.RecordFailure(Context);
+        if (!throttle.RecordFailure(Context))
+            Context.Items[Throttled] = true;
         return AuthenticateResult.Fail(reason);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(Throttled))
+        {
+            await RateLimiting.WriteTooManyRequests(Context, FailedAuthenticationThrottle.Window, "Too many failed authentications from this address.");
+            return;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         await problems.WriteAsync(new ProblemDetailsContext

@@ -19,8 +19,10 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Slows down token guessing: every wrong token costs its client address a permit; with none left,
-/// requests that present a token are answered 429 until the window ends, before any lookup is made.
+/// Slows down token guessing: every wrong token costs its client address a permit; with none left, wrong
+/// tokens from that address are answered 429 instead of 401 until the window ends. Only failures are
+/// throttled: a valid token from the same address (behind a proxy, everyone's) still gets through, so one
+/// guesser cannot lock out everyone who shares its address.
 /// </summary>
 public sealed class FailedAuthenticationThrottle(IOptions<RateLimitOptions> options) : IDisposable
 {
@@ -36,9 +38,12 @@ public sealed class FailedAuthenticationThrottle(IOptions<RateLimitOptions> opti
 
     public static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    public bool IsBlocked(HttpContext context) => _failures.GetStatistics(AddressOf(context))?.CurrentAvailablePermits == 0;
-
-    public void RecordFailure(HttpContext context) => _failures.AttemptAcquire(AddressOf(context)).Dispose();
+    /// <summary>Counts a wrong token against the caller's address; false once the address has none left.</summary>
+    public bool RecordFailure(HttpContext context)
+    {
+        using var lease = _failures.AttemptAcquire(AddressOf(context));
+        return lease.IsAcquired;
+    }
 
     public void Dispose() => _failures.Dispose();
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Http;
 
-/// <summary>Per-token request limits and the throttle on wrong tokens, both answered 429 with Retry-After.</summary>
+/// <summary>Per-token request limits and the throttle on wrong tokens (see <see cref="BearerTokenHandler"/>), both answered 429 with Retry-After.</summary>
 public static class RateLimiting
 {
     public const string PerToken = "per-token";
@@ -40,20 +40,7 @@ public static class RateLimiting
         return services;
     }
 
-    /// <summary>Before authentication: an address that presented too many wrong tokens waits.</summary>
-    public static IApplicationBuilder UseFailedAuthenticationThrottle(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
-        {
-            var throttle = context.RequestServices.GetRequiredService<FailedAuthenticationThrottle>();
-            if (context.Request.Headers.Authorization.Count > 0 && throttle.IsBlocked(context))
-            {
-                await WriteTooManyRequests(context, FailedAuthenticationThrottle.Window, "Too many failed authentications from this address.");
-                return;
-            }
-            await next(context);
-        });
-
-    private static async Task WriteTooManyRequests(HttpContext context, TimeSpan retryAfter, string detail)
+    public static async Task WriteTooManyRequests(HttpContext context, TimeSpan retryAfter, string detail)
     {
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
