@@ -57,6 +57,7 @@ public static class ApiSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.ServicesRead, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ServicesRead)))
             .AddPolicy(Scopes.ServicesWrite, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ServicesWrite)))
+            .AddPolicy(Scopes.MetricsRead, policy => policy.RequireAssertion(c => c.User.Has(Scopes.MetricsRead)))
             .AddPolicy(Scopes.Admin, policy => policy.RequireAssertion(c => c.User.Has(Scopes.Admin)));
 
         services.AddSingleton<IValidator<CreateServiceRequest>, CreateServiceRequestValidator>();
@@ -104,7 +105,8 @@ public static class ApiSetup
         // Liveness: the process answers. Readiness: the broker connection and Redis (503 while either is down).
         app.MapOpenApi(); // /openapi/v1.json
         app.MapScalarApiReference("/docs");
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // Metrics name owners' services and reveal load: on the public port, only for a token with metrics:read.
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Scopes.MetricsRead);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         return app;

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 
@@ -42,11 +43,30 @@ public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplicat
     }
 
     [Fact]
-    public async Task Metrics_are_exposed_for_prometheus()
+    public async Task Metrics_are_exposed_for_prometheus_to_an_admin_token()
     {
         await app.CreateClient().GetAsync("/health/live");
-        var response = await app.CreateClient().GetAsync("/metrics");
+        var response = await app.ClientWith(ApiApplication.AdminToken).GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("http_server_request_duration", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_are_refused_without_a_token_or_with_a_services_only_token()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ClientWith(ApiApplication.AliceToken).GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_metrics_read_token_may_scrape_and_do_nothing_else()
+    {
+        var created = await app.ClientWith(ApiApplication.AdminToken).PostAsJsonAsync("/api/v1/tokens",
+            new { name = "prometheus", scopes = new[] { "metrics:read" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var scraper = app.ClientWith((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!);
+
+        Assert.Equal(HttpStatusCode.OK, (await scraper.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await scraper.GetAsync("/api/v1/services")).StatusCode);
     }
 }

@@ -10,7 +10,10 @@ public static class Scopes
     public const string ServicesWrite = "services:write";
     public const string Admin = "admin";
 
-    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { ServicesRead, ServicesWrite, Admin };
+    /// <summary>Read <c>/metrics</c>: a Prometheus scraper's token needs nothing more.</summary>
+    public const string MetricsRead = "metrics:read";
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { ServicesRead, ServicesWrite, MetricsRead, Admin };
 
     public static bool Has(this ClaimsPrincipal user, string scope) =>
         user.HasClaim(ClaimType, scope) || user.HasClaim(ClaimType, Admin);
