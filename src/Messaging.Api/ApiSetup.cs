@@ -45,6 +45,7 @@ public static class ApiSetup
 
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PublishOptions>().BindConfiguration(PublishOptions.Section);
+        services.AddSingleton<BootstrapToken>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddApiRateLimits();
         // AddAuthenticationCore, not AddAuthentication: the latter also registers ASP.NET Core data protection,
