@@ -61,8 +61,7 @@ public static class ApiSetup
             .AddPolicy(Scopes.MetricsRead, policy => policy.RequireAssertion(c => c.User.Has(Scopes.MetricsRead)))
             .AddPolicy(Scopes.Admin, policy => policy.RequireAssertion(c => c.User.Has(Scopes.Admin)));
 
-        services.AddSingleton<IValidator<CreateServiceRequest>, CreateServiceRequestValidator>();
-        services.AddSingleton<IValidator<CreateTokenRequest>, CreateTokenRequestValidator>();
+        services.AddValidatorsFromAssemblyContaining<CreateServiceRequestValidator>(ServiceLifetime.Singleton);
         services.AddScoped<CommandPublisher>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddRedisState();
@@ -100,9 +99,10 @@ public static class ApiSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
-        app.MapServicesApi().RequireRateLimiting(RateLimiting.PerToken);
-        app.MapTokensApi().RequireRateLimiting(RateLimiting.PerToken);
-        app.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
+        var api = app.MapApiV1(); // token, rate limit, validation and common problems, once (Http/ApiRoutes.cs)
+        api.MapServicesApi();
+        api.MapTokensApi();
+        api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         // Liveness: the process answers. Readiness: the broker connection and Redis (503 while either is down).
         app.MapOpenApi(); // /openapi/v1.json
         app.MapScalarApiReference("/docs");

@@ -1,6 +1,5 @@
 using Messaging.Api.Audit;
 using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.Api.LiveEvents;
 using Messaging.Api.Webhooks;
 using Messaging.State;
@@ -23,19 +22,23 @@ public static class EventsApiSetup
         return services;
     }
 
-    /// <summary>Maps the audit, live event and webhook endpoints, rate limited per token like the rest.</summary>
-    public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
+    /// <summary>Maps the audit trail, the live events and webhook subscriptions on the <c>/api/v1</c> group.</summary>
+    public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder api)
     {
-        app.MapGet("/api/v1/services/{serviceId:guid}/events", AuditEndpoints.ServiceEvents)
-            .RequireAuthorization(Scopes.ServicesRead).RequireRateLimiting(RateLimiting.PerToken).WithTags("Audit")
-            .WithName("GetServiceEvents").WithSummary("One service's commands and events, oldest first, paged.");
-        app.MapGet("/api/v1/audit", AuditEndpoints.Query)
-            .RequireAuthorization(Scopes.Admin).RequireRateLimiting(RateLimiting.PerToken).WithTags("Audit")
-            .WithName("QueryAudit").WithSummary("The audit trail, oldest first, filtered by since, actor and type, paged.");
-        app.MapGet("/api/v1/events", LiveEventsEndpoint.Handle)
-            .RequireAuthorization(Scopes.ServicesRead).RequireRateLimiting(RateLimiting.PerToken).WithTags("Audit")
-            .WithName("LiveEvents").WithSummary("Server-Sent Events of the caller's services (admin: all); resumes after Last-Event-ID.");
-        app.MapWebhooksApi().RequireRateLimiting(RateLimiting.PerToken);
-        return app;
+        var readers = api.MapGroup("").WithTags("Audit").RequireAuthorization(Scopes.ServicesRead);
+        readers.MapGet("/services/{serviceId:guid}/events", AuditEndpoints.ServiceEvents)
+            .WithName("GetServiceEvents").WithSummary("One service's commands and events, oldest first, paged.")
+            .ProducesProblem(400).ProducesProblem(404);
+        readers.MapGet("/events", LiveEventsEndpoint.Handle)
+            .WithName("LiveEvents").WithSummary("Server-Sent Events of the caller's services (admin: all); resumes after Last-Event-ID.")
+            .ProducesProblem(400);
+
+        var admins = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Scopes.Admin);
+        admins.MapGet("/", AuditEndpoints.Query)
+            .WithName("QueryAudit").WithSummary("The audit trail, oldest first, filtered by since, actor and type, paged.")
+            .ProducesProblem(400);
+
+        api.MapWebhooksApi();
+        return api;
     }
 }

@@ -63,7 +63,7 @@ public sealed class BearerTokenHandler(
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
-            ProblemDetails = { Status = 401, Title = "Unauthorized", Detail = "A valid bearer token is required." },
+            ProblemDetails = Problems.Unauthorized(),
         });
     }
 
@@ -73,7 +73,7 @@ public sealed class BearerTokenHandler(
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
-            ProblemDetails = { Status = 403, Title = "Forbidden", Detail = "The token lacks the scope this call needs." },
+            ProblemDetails = Problems.Forbidden(),
         });
     }
 }

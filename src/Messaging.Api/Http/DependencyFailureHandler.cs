@@ -17,7 +17,7 @@ public sealed class DependencyFailureHandler(IProblemDetailsService problems, IL
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = { Status = 503, Title = "Service unavailable", Detail = "The state store is unreachable; try again shortly." },
+            ProblemDetails = Problems.StateStoreUnavailable(),
         });
     }
 }

@@ -7,15 +7,15 @@ namespace Messaging.Api.Http;
 /// <summary>
 /// Reads a JSON body with the API's strict options and turns every way it can be wrong into a precise
 /// problem: wrong content type (415), too large (413), malformed or unknown fields (400).
-/// Done by hand rather than by parameter binding, whose failures carry no explanation.
+/// Done by hand rather than by the framework's body binding, whose failures carry no explanation;
+/// handlers get the result through <see cref="Validated{T}"/>.
 /// </summary>
 public static class JsonBody
 {
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request) where T : class
     {
         if (!request.HasJsonContentType())
-            return (null, TypedResults.Problem(statusCode: 415, title: "Unsupported media type",
-                detail: "Send the body as application/json."));
+            return (null, Problems.UnsupportedMediaType());
 
         if (request.ContentLength > ApiSetup.MaxBodyBytes)
             return (null, TooLarge());
@@ -35,12 +35,12 @@ public static class JsonBody
             }
             var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
             return value is null
-                ? (null, TypedResults.Problem(statusCode: 400, title: "Invalid body", detail: "The body must be a JSON object."))
+                ? (null, Problems.InvalidBody("The body must be a JSON object."))
                 : (value, null);
         }
         catch (JsonException e)
         {
-            return (null, TypedResults.Problem(statusCode: 400, title: "Invalid body", detail: Explain(e)));
+            return (null, Problems.InvalidBody(Explain(e)));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -48,8 +48,7 @@ public static class JsonBody
         }
     }
 
-    private static ProblemHttpResult TooLarge() => TypedResults.Problem(statusCode: 413, title: "Body too large",
-        detail: $"The body may be at most {ApiSetup.MaxBodyBytes / 1024} KiB.");
+    private static ProblemHttpResult TooLarge() => Problems.BodyTooLarge(ApiSetup.MaxBodyBytes);
 
     private static string Explain(JsonException e)
     {

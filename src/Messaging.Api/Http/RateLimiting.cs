@@ -47,7 +47,7 @@ public static class RateLimiting
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = { Status = 429, Title = "Too many requests", Detail = detail },
+            ProblemDetails = Problems.TooManyRequests(detail),
         });
     }
 }

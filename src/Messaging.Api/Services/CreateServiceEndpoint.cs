@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using FluentValidation;
 using MassTransit;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
@@ -8,6 +7,7 @@ using Messaging.State;
 using Messaging.State.Tokens;
 using Messaging.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Services;
@@ -16,10 +16,10 @@ public static class CreateServiceEndpoint
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
-    public static async Task<Results<Accepted<ServiceAccepted>, ValidationProblem, ProblemHttpResult>> Handle(
-        HttpRequest request,
+    public static async Task<Results<Accepted<ServiceAccepted>, ProblemHttpResult>> Handle(
+        Validated<CreateServiceRequest> request,
+        [FromHeader(Name = IdempotencyHeader)] string? key,
         ClaimsPrincipal user,
-        IValidator<CreateServiceRequest> validator,
         ServiceRecordStore records,
         TokenStore tokens,
         IdempotencyKeys idempotency,
@@ -27,22 +27,12 @@ public static class CreateServiceEndpoint
         IOptions<PublishOptions> publishing,
         TimeProvider clock)
     {
-        var (body, problem) = await JsonBody.ReadAsync<CreateServiceRequest>(request);
-        if (problem is not null)
-            return problem;
-
-        var validation = await validator.ValidateAsync(body!);
-        if (!validation.IsValid)
-        {
-            return ValidationProblems.From(validation);
-        }
-
+        var body = request.Value;
         var owner = user.Id();
-        string? key = request.Headers[IdempotencyHeader];
         if (key is not null && !IdempotencyKeys.KeyPattern().IsMatch(key))
-            return TypedResults.Problem(statusCode: 400, title: "Invalid Idempotency-Key", detail: "Use 1-128 characters of A-Z, a-z, 0-9 and _.:-");
+            return Problems.InvalidParameter(IdempotencyHeader, "Use 1-128 characters of A-Z, a-z, 0-9 and _.:-");
 
-        var claim = new IdempotencyKeys.Entry("pending", Guid.NewGuid(), body!.ServiceName!, IdempotencyKeys.Hash(body));
+        var claim = new IdempotencyKeys.Entry("pending", Guid.NewGuid(), body.ServiceName!, IdempotencyKeys.Hash(body));
         while (key is not null && !await idempotency.TryClaimAsync(owner, key, claim))
         {
             // Someone sent this key before: answer as they were answered, once they know the answer.
@@ -50,9 +40,9 @@ public static class CreateServiceEndpoint
             if (released)
                 continue; // their attempt failed and gave the key back: this request makes its own attempt
             if (accepted is null)
-                return TypedResults.Problem(statusCode: 409, title: "Request in progress", detail: "A request with this Idempotency-Key is still being handled.");
+                return Problems.RequestInProgress();
             if (accepted.BodyHash != claim.BodyHash)
-                return TypedResults.Problem(statusCode: 422, title: "Idempotency-Key reused", detail: "This Idempotency-Key was used with a different body.");
+                return Problems.IdempotencyKeyReused();
             return Accepted(accepted.ServiceId, accepted.ServiceName);
         }
 
@@ -67,7 +57,7 @@ public static class CreateServiceEndpoint
         return outcome;
     }
 
-    private static async Task<Results<Accepted<ServiceAccepted>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Accepted<ServiceAccepted>, ProblemHttpResult>> CreateAsync(
         CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
     {
         var owner = user.Id();
@@ -76,7 +66,7 @@ public static class CreateServiceEndpoint
         if (quota != Quota.Unlimited && MemorySize.TryParseLimit(body.MemoryLimit, out var memoryBytes) &&
             quota.Exceeded(await tokens.UsageOfAsync(owner), memoryBytes, body.CpuLimit!.Value) is { } exceeded)
         {
-            return TypedResults.Problem(statusCode: 429, title: "Quota exceeded", detail: $"This token's {exceeded} quota would be exceeded.");
+            return Problems.QuotaExceeded(exceeded);
         }
 
         var now = clock.GetUtcNow();
@@ -96,16 +86,13 @@ public static class CreateServiceEndpoint
         // Refused here only for a name a service holds now; the worker's reservation is the real check.
         if (await records.TryCreatePendingAsync(ServiceRecord.ForCommand(command, ServiceStatus.Pending, now)) is { } refusal)
         {
-            return refusal == PendingRefusal.NameTaken
-                ? TypedResults.Problem(statusCode: 409, title: "Name taken", detail: $"A service named '{body.ServiceName}' exists.")
-                : TypedResults.Problem(statusCode: 409, title: "Service exists", detail: $"A service with id {serviceId} exists.");
+            return refusal == PendingRefusal.NameTaken ? Problems.NameTaken(body.ServiceName!) : Problems.ServiceExists(serviceId);
         }
 
         if (!await publisher.TryPublishAsync(command))
         {
             await records.DeletePendingAsync(command.ServiceId, command.CommandId, command.RequestedBy);
-            return TypedResults.Problem(statusCode: 503, title: "Broker unavailable",
-                detail: "The command could not be handed to the message broker; nothing was created. Try again.");
+            return Problems.BrokerUnavailable(undone: true);
         }
         return Accepted(command.ServiceId, command.ServiceName);
     }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using MassTransit;
 using Messaging.Api.Auth;
+using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.State;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,15 +33,14 @@ public static class LifecycleEndpoints
     {
         var record = await records.FindVisibleAsync(serviceId, user);
         if (record is null)
-            return ReadEndpoints.NotFound(serviceId);
+            return Problems.ServiceNotFound(serviceId);
         // The worker decides for real (the status may change meanwhile); this only spares an obvious round trip.
         if (!ServiceTransitions.AcceptedBy(commandName).Contains(record.Status))
-            return TypedResults.Problem(statusCode: 409, title: "Wrong state",
-                detail: $"{commandName} does not apply to a service that is {record.Status}.");
+            return Problems.WrongState(commandName, record.Status);
 
         var commandId = NewId.NextGuid();
         if (!await publisher.TryPublishAsync(command(commandId, user.Id())))
-            return TypedResults.Problem(statusCode: 503, title: "Broker unavailable", detail: "The command could not be handed to the message broker. Try again.");
+            return Problems.BrokerUnavailable(undone: false);
         return TypedResults.Accepted($"/api/v1/services/{serviceId}", new CommandAccepted(serviceId, commandId, commandName, record.Status));
     }
 }

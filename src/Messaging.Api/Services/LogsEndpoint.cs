@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using MassTransit;
+using Messaging.Api.Auth;
+using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.State;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,10 +17,10 @@ public static class LogsEndpoint
     public static async Task<Results<Ok<ServiceLogsView>, ProblemHttpResult>> Handle(
         Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, IRequestClient<GetServiceLogs> client, int? tail)
     {
-        if (tail is < 1 or > MaxTail)
-            return TypedResults.Problem(statusCode: 400, title: "Invalid tail", detail: $"tail must be 1-{MaxTail}.");
+        if (QueryChecks.Range("tail", tail, MaxTail) is { } invalid)
+            return invalid;
         if (await records.FindVisibleAsync(serviceId, user) is null)
-            return ReadEndpoints.NotFound(serviceId);
+            return Problems.ServiceNotFound(serviceId);
         try
         {
             var response = await client.GetResponse<ServiceLogs, ServiceLogsUnavailable>(
@@ -27,12 +29,12 @@ public static class LogsEndpoint
                 return TypedResults.Ok(new ServiceLogsView(serviceId, logs!.Message.Lines));
             response.Is(out Response<ServiceLogsUnavailable>? unavailable);
             return unavailable!.Message.Reason == RejectionReasons.NotFound
-                ? TypedResults.Problem(statusCode: 404, title: "No logs", detail: unavailable.Message.Message)
-                : TypedResults.Problem(statusCode: 503, title: "Engine unavailable", detail: unavailable.Message.Message);
+                ? Problems.NoLogs(unavailable.Message.Message)
+                : Problems.EngineUnavailable(unavailable.Message.Message);
         }
         catch (RequestTimeoutException)
         {
-            return TypedResults.Problem(statusCode: 504, title: "Worker did not answer", detail: "No worker answered the log request in time.");
+            return Problems.WorkerDidNotAnswer();
         }
     }
 }

@@ -4,46 +4,39 @@ namespace Messaging.Api.Services;
 
 public static class ServicesApi
 {
-    public static RouteGroupBuilder MapServicesApi(this IEndpointRouteBuilder app)
+    /// <summary>Maps <c>/services</c> on the <c>/api/v1</c> group: reading needs <c>services:read</c>, the rest <c>services:write</c>.</summary>
+    public static RouteGroupBuilder MapServicesApi(this RouteGroupBuilder api)
     {
-        // Every call may answer 401 (no or bad token), 403 (scope), 429 (rate) and 503 (Redis or broker down).
-        var group = app.MapGroup("/api/v1/services").WithTags("Services")
-            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(429).ProducesProblem(503);
+        var services = api.MapGroup("/services").WithTags("Services");
+        var reads = services.MapGroup("").RequireAuthorization(Scopes.ServicesRead);
+        var writes = services.MapGroup("").RequireAuthorization(Scopes.ServicesWrite);
 
-        group.MapPost("/", CreateServiceEndpoint.Handle)
-            .RequireAuthorization(Scopes.ServicesWrite)
-            .Accepts<CreateServiceRequest>("application/json")
+        writes.MapPost("/", CreateServiceEndpoint.Handle)
             .WithName("CreateService")
             .WithSummary("Ask for a container; answered once the broker has the command.")
-            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422);
-        group.MapGet("/", ReadEndpoints.List)
-            .RequireAuthorization(Scopes.ServicesRead)
+            .ProducesProblem(409).ProducesProblem(422);
+        reads.MapGet("/", ReadEndpoints.List)
             .WithName("ListServices")
             .WithSummary("The caller's services (everyone's for admin), oldest first, paged.")
             .ProducesProblem(400);
-        group.MapGet("/{serviceId:guid}", ReadEndpoints.Get)
-            .RequireAuthorization(Scopes.ServicesRead)
+        reads.MapGet("/{serviceId:guid}", ReadEndpoints.Get)
             .WithName("GetService")
             .WithSummary("One service record.")
             .ProducesProblem(404);
-        group.MapGet("/{serviceId:guid}/logs", LogsEndpoint.Handle)
-            .RequireAuthorization(Scopes.ServicesRead)
+        reads.MapGet("/{serviceId:guid}/logs", LogsEndpoint.Handle)
             .WithName("GetServiceLogs")
             .WithSummary("The last lines the container wrote, fetched from the worker over the bus.")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(504);
 
-        group.MapPost("/{serviceId:guid}/stop", LifecycleEndpoints.Stop)
-            .RequireAuthorization(Scopes.ServicesWrite).WithName("StopService").WithSummary("Stop a running service.")
+        writes.MapPost("/{serviceId:guid}/stop", LifecycleEndpoints.Stop).WithName("StopService").WithSummary("Stop a running service.")
             .ProducesProblem(404).ProducesProblem(409);
-        group.MapPost("/{serviceId:guid}/start", LifecycleEndpoints.Start)
-            .RequireAuthorization(Scopes.ServicesWrite).WithName("StartService").WithSummary("Start a stopped service.")
+        writes.MapPost("/{serviceId:guid}/start", LifecycleEndpoints.Start).WithName("StartService").WithSummary("Start a stopped service.")
             .ProducesProblem(404).ProducesProblem(409);
-        group.MapPost("/{serviceId:guid}/restart", LifecycleEndpoints.Restart)
-            .RequireAuthorization(Scopes.ServicesWrite).WithName("RestartService").WithSummary("Restart a service.")
+        writes.MapPost("/{serviceId:guid}/restart", LifecycleEndpoints.Restart).WithName("RestartService").WithSummary("Restart a service.")
             .ProducesProblem(404).ProducesProblem(409);
-        group.MapDelete("/{serviceId:guid}", LifecycleEndpoints.Remove)
-            .RequireAuthorization(Scopes.ServicesWrite).WithName("RemoveService").WithSummary("Remove a service; its port and name are freed once the container is gone.")
+        writes.MapDelete("/{serviceId:guid}", LifecycleEndpoints.Remove).WithName("RemoveService")
+            .WithSummary("Remove a service; its port and name are freed once the container is gone.")
             .ProducesProblem(404).ProducesProblem(409);
-        return group;
+        return services;
     }
 }

@@ -1,4 +1,3 @@
-using FluentValidation;
 using Messaging.Api.Auth;
 using Messaging.Api.Http;
 using Messaging.State.Tokens;
@@ -10,30 +9,21 @@ namespace Messaging.Api.Tokens;
 /// <summary>Token administration (scope <c>admin</c>). The secret is in the creation answer only.</summary>
 public static class TokensApi
 {
-    public static RouteGroupBuilder MapTokensApi(this IEndpointRouteBuilder app)
+    /// <summary>Maps <c>/tokens</c> on the <c>/api/v1</c> group; every call needs <c>admin</c>.</summary>
+    public static RouteGroupBuilder MapTokensApi(this RouteGroupBuilder api)
     {
-        var group = app.MapGroup("/api/v1/tokens").WithTags("Tokens").RequireAuthorization(Scopes.Admin)
-            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(429).ProducesProblem(503);
-        group.MapPost("/", Create).Accepts<CreateTokenRequest>("application/json").WithName("CreateToken")
-            .WithSummary("Create a token; its secret is shown in this answer only.")
-            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415);
+        var group = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization(Scopes.Admin);
+        group.MapPost("/", Create).WithName("CreateToken").WithSummary("Create a token; its secret is shown in this answer only.");
         group.MapGet("/", List).WithName("ListTokens").WithSummary("Every token, without secrets.");
         group.MapGet("/{id}", Get).WithName("GetToken").WithSummary("One token, without its secret.").ProducesProblem(404);
         group.MapDelete("/{id}", Revoke).WithName("RevokeToken").WithSummary("Revoke a token: it authenticates no more.").ProducesProblem(404);
         return group;
     }
 
-    public static async Task<Results<Created<CreatedToken>, ValidationProblem, ProblemHttpResult>> Create(
-        HttpRequest request, IValidator<CreateTokenRequest> validator, TokenStore tokens)
+    public static async Task<Created<CreatedToken>> Create(Validated<CreateTokenRequest> request, TokenStore tokens)
     {
-        var (body, problem) = await JsonBody.ReadAsync<CreateTokenRequest>(request);
-        if (problem is not null)
-            return problem;
-        var validation = await validator.ValidateAsync(body!);
-        if (!validation.IsValid)
-            return ValidationProblems.From(validation);
-
-        long? maxMemory = body!.MaxMemory is not null && MemorySize.TryParseLimit(body.MaxMemory, out var bytes) ? bytes : null;
+        var body = request.Value;
+        long? maxMemory = body.MaxMemory is not null && MemorySize.TryParseLimit(body.MaxMemory, out var bytes) ? bytes : null;
         var (record, token) = await tokens.CreateAsync(body.Name!, [.. body.Scopes!.Distinct()], body.ExpiresAt,
             new Quota(body.MaxServices, maxMemory, body.MaxCpus));
         return TypedResults.Created($"/api/v1/tokens/{record.Id}", new CreatedToken(token, TokenView.From(record)));
@@ -43,13 +33,10 @@ public static class TokensApi
         TypedResults.Ok(new TokenList([.. (await tokens.ListAsync()).Select(TokenView.From)]));
 
     public static async Task<Results<Ok<TokenView>, ProblemHttpResult>> Get(string id, TokenStore tokens) =>
-        await tokens.GetAsync(id) is { } record ? TypedResults.Ok(TokenView.From(record)) : NotFound(id);
+        await tokens.GetAsync(id) is { } record ? TypedResults.Ok(TokenView.From(record)) : Problems.TokenNotFound(id);
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(string id, TokenStore tokens) =>
-        await tokens.RevokeAsync(id) ? TypedResults.NoContent() : NotFound(id);
-
-    private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"No token {id}.");
+        await tokens.RevokeAsync(id) ? TypedResults.NoContent() : Problems.TokenNotFound(id);
 }
 
 /// <summary>A token as shown: never its secret or hash.</summary>

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Messaging.Api.Http;
+
+/// <summary>
+/// Every problem the API answers (RFC 9457), in one place: its status, its title and the wording of its
+/// detail. Clients (the CLI among them) show the title, so a title is part of the contract. The <c>type</c> is
+/// left to ASP.NET Core, which fills in the RFC 9110 section of the status; <c>traceId</c> is added by the
+/// problem details service on the way out.
+/// </summary>
+public static class Problems
+{
+    // The request body (Http/JsonBody.cs) and its validation (Http/ValidationFilter.cs).
+
+    public static ProblemHttpResult UnsupportedMediaType() =>
+        Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json.");
+
+    public static ProblemHttpResult BodyTooLarge(int maxBytes) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body may be at most {maxBytes / 1024} KiB.");
+
+    public static ProblemHttpResult InvalidBody(string detail) =>
+        Problem(StatusCodes.Status400BadRequest, "Invalid body", detail);
+
+    /// <summary>A 400 whose <c>errors</c> are keyed by the snake_case field names the client sent.</summary>
+    public static ValidationProblem Validation(ValidationResult validation) =>
+        TypedResults.ValidationProblem(validation.Errors
+            .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => $"{g.Key} {e.ErrorMessage}").ToArray()));
+
+    /// <summary>A query parameter or header out of its range or form (Http/QueryChecks.cs); the title names it.</summary>
+    public static ProblemHttpResult InvalidParameter(string name, string detail) =>
+        Problem(StatusCodes.Status400BadRequest, $"Invalid {name}", detail);
+
+    // What the request is about.
+
+    public static ProblemHttpResult ServiceNotFound(Guid serviceId) => NotFound($"No service {serviceId}.");
+
+    public static ProblemHttpResult TokenNotFound(string id) => NotFound($"No token {id}.");
+
+    public static ProblemHttpResult WebhookNotFound(string id) => NotFound($"No webhook {id}.");
+
+    public static ProblemHttpResult NoLogs(string detail) => Problem(StatusCodes.Status404NotFound, "No logs", detail);
+
+    public static ProblemHttpResult WrongState(string command, string status) =>
+        Problem(StatusCodes.Status409Conflict, "Wrong state", $"{command} does not apply to a service that is {status}.");
+
+    public static ProblemHttpResult NameTaken(string name) =>
+        Problem(StatusCodes.Status409Conflict, "Name taken", $"A service named '{name}' exists.");
+
+    public static ProblemHttpResult ServiceExists(Guid serviceId) =>
+        Problem(StatusCodes.Status409Conflict, "Service exists", $"A service with id {serviceId} exists.");
+
+    public static ProblemHttpResult QuotaExceeded(string which) =>
+        Problem(StatusCodes.Status429TooManyRequests, "Quota exceeded", $"This token's {which} quota would be exceeded.");
+
+    // Idempotency-Key on create.
+
+    public static ProblemHttpResult RequestInProgress() =>
+        Problem(StatusCodes.Status409Conflict, "Request in progress", "A request with this Idempotency-Key is still being handled.");
+
+    public static ProblemHttpResult IdempotencyKeyReused() =>
+        Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused", "This Idempotency-Key was used with a different body.");
+
+    // What the API depends on.
+
+    /// <summary>The broker did not confirm the command; <paramref name="undone"/> when what was prepared for it was removed.</summary>
+    public static ProblemHttpResult BrokerUnavailable(bool undone) =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "Broker unavailable", undone
+            ? "The command could not be handed to the message broker; nothing was created. Try again."
+            : "The command could not be handed to the message broker. Try again.");
+
+    public static ProblemHttpResult EngineUnavailable(string detail) =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "Engine unavailable", detail);
+
+    public static ProblemHttpResult WorkerDidNotAnswer() =>
+        Problem(StatusCodes.Status504GatewayTimeout, "Worker did not answer", "No worker answered the log request in time.");
+
+    // Written by middleware through IProblemDetailsService rather than returned by a handler.
+
+    public static ProblemDetails Unauthorized() =>
+        Details(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.");
+
+    public static ProblemDetails Forbidden() =>
+        Details(StatusCodes.Status403Forbidden, "Forbidden", "The token lacks the scope this call needs.");
+
+    public static ProblemDetails TooManyRequests(string detail) =>
+        Details(StatusCodes.Status429TooManyRequests, "Too many requests", detail);
+
+    public static ProblemDetails StateStoreUnavailable() =>
+        Details(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The state store is unreachable; try again shortly.");
+
+    private static ProblemHttpResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(Details(status, title, detail));
+
+    private static ProblemDetails Details(int status, string title, string detail) => new() { Status = status, Title = title, Detail = detail };
+}
