@@ -4,6 +4,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
 using Messaging.Worker.Containers;
+using ContainerSpec = Messaging.Worker.Containers.ContainerSpec;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -18,19 +19,17 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
     private static DockerContainerRuntime Runtime(IDockerClient docker) =>
         new(docker, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<DockerContainerRuntime>.Instance);
 
-    private static CreateContainerParameters Spec(string name, int hostPort, string image = "nginx:alpine") => new()
+    private static ContainerSpec Spec(string name, int hostPort, string image = "nginx:alpine") => new()
     {
         Name = name,
         Image = image,
         Labels = new Dictionary<string, string> { [ContainerLabels.Instance] = SystemFixture.Instance },
-        ExposedPorts = new Dictionary<string, EmptyStruct> { ["80/tcp"] = default },
-        HostConfig = new HostConfig
-        {
-            PortBindings = new Dictionary<string, IList<PortBinding>>
-            {
-                ["80/tcp"] = [new PortBinding { HostIP = "127.0.0.1", HostPort = hostPort.ToString() }],
-            },
-        },
+        Port = new PublishedPort(80, "127.0.0.1", hostPort),
+        MemoryBytes = 64L * 1024 * 1024,
+        NanoCpus = 500_000_000,
+        PidsLimit = 64,
+        Network = "bridge",
+        Logs = new LogLimits("1m", 1),
     };
 
     [Fact]

@@ -1,4 +1,3 @@
-using Docker.DotNet.Models;
 using Messaging.Contracts;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;
@@ -8,8 +7,8 @@ namespace Messaging.UnitTests;
 
 public class ContainerSpecBuilderTests
 {
-    private const int HostPort = 12345;
-    private const long Memory = 128L * 1024 * 1024;
+    internal const int HostPort = 12345;
+    internal const long Memory = 128L * 1024 * 1024;
 
     private static readonly DockerOptions Docker = new()
     {
@@ -21,7 +20,7 @@ public class ContainerSpecBuilderTests
         LogMaxFiles = 3,
     };
 
-    private static AllowedImage Entry() => new()
+    internal static AllowedImage Entry() => new()
     {
         Image = "nginx:alpine",
         MaxMemory = "512m",
@@ -32,7 +31,7 @@ public class ContainerSpecBuilderTests
         Tmpfs = ["/tmp", "/var/cache/nginx"],
     };
 
-    private static CreateService Command() => TestCommands.Valid() with
+    internal static CreateService Command() => TestCommands.Valid() with
     {
         ServiceName = "my-nginx",
         RequestedBy = "svc:deployer@corp",
@@ -40,17 +39,11 @@ public class ContainerSpecBuilderTests
         Env = new Dictionary<string, string> { ["A"] = "1", ["_B2"] = "x=y" },
     };
 
-    private static CreateContainerParameters Build(CreateService command, AllowedImage entry, int internalPort = 80) =>
+    internal static ContainerSpec Build(CreateService command, AllowedImage entry, int internalPort = 80) =>
         new ContainerSpecBuilder(Options.Create(Docker))
             .Build(new ApprovedService(command, entry, entry.Image, Memory, internalPort), HostPort);
 
-    private static CreateContainerParameters Build() => Build(Command(), Entry());
-
-    private static HostConfig HostOf(CreateContainerParameters spec)
-    {
-        Assert.NotNull(spec.HostConfig);
-        return spec.HostConfig;
-    }
+    internal static ContainerSpec Build() => Build(Command(), Entry());
 
     [Fact]
     public void Name_and_image_come_from_the_approved_service()
@@ -114,11 +107,9 @@ public class ContainerSpecBuilderTests
     }
 
     [Fact]
-    public void Memory_and_swap_are_both_the_limit()
+    public void Memory_is_the_approved_limit()
     {
-        var host = HostOf(Build());
-        Assert.Equal(Memory, host.Memory);
-        Assert.Equal(Memory, host.MemorySwap);
+        Assert.Equal(Memory, Build().MemoryBytes);
     }
 
     [Theory]
@@ -130,101 +121,53 @@ public class ContainerSpecBuilderTests
     [InlineData(64, 64_000_000_000L)]
     public void NanoCpus_are_the_cpu_limit_times_a_billion(double cpus, long nanoCpus)
     {
-        var spec = Build(Command() with { CpuLimit = cpus }, Entry());
-        Assert.Equal(nanoCpus, HostOf(spec).NanoCPUs);
+        Assert.Equal(nanoCpus, Build(Command() with { CpuLimit = cpus }, Entry()).NanoCpus);
     }
 
     [Fact]
     public void Pids_are_limited()
     {
-        Assert.Equal(256L, HostOf(Build()).PidsLimit);
+        Assert.Equal(256L, Build().PidsLimit);
     }
 
     [Fact]
-    public void Container_is_not_privileged_and_cannot_gain_privileges()
+    public void Only_the_entry_s_capabilities_are_asked_for()
     {
-        var host = HostOf(Build());
-        Assert.False(host.Privileged);
-        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        Assert.Equal(["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"], Build().Capabilities);
     }
 
     [Fact]
-    public void All_capabilities_are_dropped_and_only_the_entry_s_are_added_back()
+    public void An_entry_without_capabilities_asks_for_none()
     {
-        var host = HostOf(Build());
-        Assert.Equal(["ALL"], host.CapDrop);
-        Assert.Equal(["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"], host.CapAdd);
+        Assert.Empty(Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10" }).Capabilities);
     }
 
     [Fact]
-    public void An_entry_without_capabilities_adds_none()
-    {
-        var host = HostOf(Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10" }));
-        Assert.Equal(["ALL"], host.CapDrop);
-        Assert.Empty(host.CapAdd);
-    }
-
-    [Fact]
-    public void Cap_add_is_a_copy_of_the_entry_s_list()
+    public void Capabilities_are_a_copy_of_the_entry_s_list()
     {
         var entry = Entry();
-        var host = HostOf(Build(Command(), entry));
+        var spec = Build(Command(), entry);
         entry.Capabilities.Add("SYS_ADMIN");
-        Assert.DoesNotContain("SYS_ADMIN", host.CapAdd);
-    }
-
-    [Fact]
-    public void Nothing_from_the_host_is_mounted()
-    {
-        var host = HostOf(Build());
-        Assert.Empty(host.Binds);
-        Assert.NotNull(host.Mounts);
-        Assert.Empty(host.Mounts);
-        Assert.Empty(host.Devices);
-        Assert.Empty(host.VolumesFrom);
-    }
-
-    [Fact]
-    public void Host_namespaces_and_extras_are_left_unset()
-    {
-        var host = HostOf(Build());
-        Assert.True(string.IsNullOrEmpty(host.PidMode));
-        Assert.Equal("private", host.IpcMode); // spelled out: never the host's or a shareable IPC namespace
-        Assert.True(string.IsNullOrEmpty(host.UTSMode));
-        Assert.True(string.IsNullOrEmpty(host.UsernsMode));
-        Assert.True(string.IsNullOrEmpty(host.Runtime));
-        Assert.Empty(host.Sysctls ?? new Dictionary<string, string>());
-        Assert.Null(host.DeviceRequests);
-        Assert.Null(host.ExtraHosts);
+        Assert.DoesNotContain("SYS_ADMIN", spec.Capabilities);
     }
 
     [Fact]
     public void Container_joins_the_configured_network_only()
     {
-        Assert.Equal("proxy_network", HostOf(Build()).NetworkMode);
+        Assert.Equal("proxy_network", Build().Network);
     }
 
     [Fact]
-    public void Exactly_one_port_is_published_on_the_configured_address()
+    public void The_port_is_published_on_the_configured_address()
     {
-        var host = HostOf(Build());
-        Assert.False(host.PublishAllPorts);
-
-        var (key, bindings) = Assert.Single(host.PortBindings);
-        Assert.Equal("80/tcp", key);
-        var binding = Assert.Single(bindings);
-        Assert.Equal("127.0.0.1", binding.HostIP);
-        Assert.Equal("12345", binding.HostPort);
+        Assert.Equal(new PublishedPort(80, "127.0.0.1", HostPort), Build().Port);
     }
 
     [Fact]
     public void The_published_port_is_the_approved_internal_port()
     {
         var spec = Build(Command() with { InternalPort = 8080 }, Entry(), internalPort: 8080);
-
-        var (key, _) = Assert.Single(HostOf(spec).PortBindings!);
-        Assert.Equal("8080/tcp", key);
-        Assert.Equal("8080/tcp", Assert.Single(spec.ExposedPorts!).Key);
+        Assert.Equal(8080, spec.Port.InternalPort);
     }
 
     [Fact]
@@ -242,11 +185,10 @@ public class ContainerSpecBuilderTests
     [Fact]
     public void Read_only_root_and_tmpfs_come_from_the_entry()
     {
-        var host = HostOf(Build());
-        Assert.True(host.ReadonlyRootfs);
-        Assert.NotNull(host.Tmpfs);
-        Assert.Equal(["/tmp", "/var/cache/nginx"], host.Tmpfs.Keys.Order(StringComparer.Ordinal));
-        Assert.All(host.Tmpfs.Values, options =>
+        var spec = Build();
+        Assert.True(spec.ReadOnlyRootfs);
+        Assert.Equal(["/tmp", "/var/cache/nginx"], spec.Tmpfs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(spec.Tmpfs.Values, options =>
         {
             Assert.Contains("noexec", options.Split(','));
             Assert.Contains("nosuid", options.Split(','));
@@ -256,24 +198,14 @@ public class ContainerSpecBuilderTests
     [Fact]
     public void An_entry_without_read_only_root_or_tmpfs_gets_neither()
     {
-        var host = HostOf(Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10" }));
-        Assert.False(host.ReadonlyRootfs);
-        Assert.NotNull(host.Tmpfs);
-        Assert.Empty(host.Tmpfs);
+        var spec = Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10" });
+        Assert.False(spec.ReadOnlyRootfs);
+        Assert.Empty(spec.Tmpfs);
     }
 
     [Fact]
-    public void Logs_are_bounded_json_files()
+    public void Logs_are_bounded()
     {
-        var log = HostOf(Build()).LogConfig;
-        Assert.Equal("json-file", log.Type);
-        Assert.Equal("10m", log.Config["max-size"]);
-        Assert.Equal("3", log.Config["max-file"]);
-    }
-
-    [Fact]
-    public void Restart_policy_is_unless_stopped()
-    {
-        Assert.Equal(RestartPolicyKind.UnlessStopped, HostOf(Build()).RestartPolicy.Name);
+        Assert.Equal(new LogLimits("10m", 3), Build().Logs);
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Docker.DotNet.Models;
 using Messaging.Contracts;
 using Messaging.Worker.Containers;
 
@@ -11,7 +10,7 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     private int _next;
 
     public ConcurrentDictionary<string, FakeContainer> Containers { get; } = new();
-    public ConcurrentBag<CreateContainerParameters> Created { get; } = [];
+    public ConcurrentBag<ContainerSpec> Created { get; } = [];
     public ConcurrentBag<string> Removed { get; } = [];
 
     /// <summary>Host ports the engine says are "already allocated" (held outside our reservations).</summary>
@@ -45,14 +44,14 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         Interlocked.Decrement(ref _networkChecksInside);
     }
 
-    public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
+    public Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {
         if (FailCreate is not null)
             throw FailCreate;
         var id = $"fake{Interlocked.Increment(ref _next):D4}";
-        if (!Containers.TryAdd(parameters.Name!, new FakeContainer(id, parameters, false)))
-            throw new ContainerNameConflictException(parameters.Name!);
-        Created.Add(parameters);
+        if (!Containers.TryAdd(spec.Name, new FakeContainer(id, spec, false)))
+            throw new ContainerNameConflictException(spec.Name);
+        Created.Add(spec);
         return Task.FromResult(id);
     }
 
@@ -75,8 +74,7 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(Containers.TryGetValue(name, out var c)
-            ? new ExistingContainer(c.Id, (IReadOnlyDictionary<string, string>)c.Parameters.Labels, c.Running,
-                c.Parameters.HostConfig?.PortBindings?.Values.FirstOrDefault()?.FirstOrDefault() is { } b ? int.Parse(b.HostPort) : null)
+            ? new ExistingContainer(c.Id, c.Spec.Labels, c.Running, c.Spec.Port.HostPort == 0 ? null : c.Spec.Port.HostPort)
             : null);
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
@@ -121,17 +119,18 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ManagedContainer>>([.. Containers.Values.Select(c =>
         {
-            var binding = c.Parameters.HostConfig?.PortBindings?.FirstOrDefault();
-            var host = binding?.Value.FirstOrDefault();
-            return new ManagedContainer(c.Id, c.Parameters.Name!, c.Parameters.Image ?? "", (IReadOnlyDictionary<string, string>)c.Parameters.Labels,
-                c.Running, DateTimeOffset.UtcNow, c.Parameters.HostConfig?.Memory ?? 0, c.Parameters.HostConfig?.NanoCPUs ?? 0,
-                binding is { Key: { } key } ? int.Parse(key.Split('/')[0]) : null, host?.HostIP, host is null ? null : int.Parse(host.HostPort));
+            var port = c.Spec.Port.HostPort == 0 ? null : c.Spec.Port;
+            return new ManagedContainer(c.Id, c.Spec.Name, c.Spec.Image, c.Spec.Labels, c.Running, DateTimeOffset.UtcNow,
+                c.Spec.MemoryBytes, c.Spec.NanoCpus, port?.InternalPort, port?.HostAddress, port?.HostPort);
         })]);
 
     /// <summary>Puts a container there as if someone else (or an earlier delivery) had made it.</summary>
-    public void Add(string name, IDictionary<string, string> labels, bool running = true) =>
-        Containers[name] = new FakeContainer($"pre{Interlocked.Increment(ref _next):D4}",
-            new CreateContainerParameters { Name = name, Labels = labels }, running);
+    public void Add(string name, IReadOnlyDictionary<string, string> labels, bool running = true) =>
+        Containers[name] = new FakeContainer($"pre{Interlocked.Increment(ref _next):D4}", new ContainerSpec
+        {
+            Name = name, Image = "", Labels = labels, Port = new PublishedPort(0, "", 0), MemoryBytes = 0, NanoCpus = 0,
+            PidsLimit = 0, Network = "", Logs = new LogLimits("", 0),
+        }, running);
 }
 
-public sealed record FakeContainer(string Id, CreateContainerParameters Parameters, bool Running);
+public sealed record FakeContainer(string Id, ContainerSpec Spec, bool Running);

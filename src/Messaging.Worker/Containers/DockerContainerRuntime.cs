@@ -57,7 +57,6 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                 networks = await NetworksNamedAsync(cancellationToken);
             }
             await RemoveDuplicatesAsync(networks, cancellationToken);
-            return true;
         });
     }
 
@@ -88,20 +87,21 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         }
     }
 
-    public Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken) =>
+    public Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken) =>
         Call(async () =>
         {
+            var parameters = DockerCreateParameters.From(spec);
             try
             {
                 return (await docker.Containers.CreateContainerAsync(parameters, cancellationToken)).ID;
             }
             catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
             {
-                throw new ContainerNameConflictException(parameters.Name ?? "");
+                throw new ContainerNameConflictException(spec.Name);
             }
             catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound && _options.PullMissingImages)
             {
-                await PullAsync(parameters.Image, cancellationToken);
+                await PullAsync(spec.Image, cancellationToken);
                 return (await docker.Containers.CreateContainerAsync(parameters, cancellationToken)).ID;
             }
         });
@@ -117,7 +117,6 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             {
                 throw new HostPortUnavailableException(hostPort, e.ResponseBody ?? "");
             }
-            return true;
         });
 
     public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
@@ -150,7 +149,6 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             catch (DockerContainerNotFoundException)
             {
             }
-            return true;
         });
 
     public Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken) =>
@@ -173,7 +171,6 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             // Returns false (HTTP 304) when it was already stopped: fine.
             await docker.Containers.StopContainerAsync(containerId,
                 new ContainerStopParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
-            return true;
         });
 
     public Task RestartAsync(string containerId, CancellationToken cancellationToken) =>
@@ -181,7 +178,6 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         {
             await docker.Containers.RestartContainerAsync(containerId,
                 new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
-            return true;
         });
 
     public Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken) =>
@@ -282,6 +278,13 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     /// Maps transport failures to docker_unavailable and engine refusals to docker_error, inside a span
     /// named after the operation so traces show every engine call.
     /// </summary>
+    private static Task Call(Func<Task> operation, [CallerMemberName] string name = "") =>
+        Call(async () =>
+        {
+            await operation();
+            return 0;
+        }, name);
+
     private static async Task<T> Call<T>(Func<Task<T>> operation, [CallerMemberName] string name = "")
     {
         using var activity = WorkerTelemetry.Source.StartActivity("docker " + name.Replace("Async", "", StringComparison.Ordinal), ActivityKind.Client);

@@ -1,5 +1,3 @@
-using Docker.DotNet.Models;
-
 namespace Messaging.Worker.Containers;
 
 /// <summary>A container the engine knows, as far as the worker cares.</summary>
@@ -11,8 +9,8 @@ public sealed record ManagedContainer(
     long MemoryBytes, long NanoCpus, int? InternalPort, string? HostAddress, int? HostPort);
 
 /// <summary>
-/// The engine operations the worker uses. The seam exists so consumer tests can run without an engine;
-/// failures surface as <see cref="ContainerRuntimeException"/> with a reason code.
+/// The engine operations the worker uses, in the project's own types (no engine library leaks through). The seam
+/// exists so consumer tests can run without an engine; failures surface as <see cref="ContainerRuntimeException"/> with a reason code.
 /// </summary>
 public interface IContainerRuntime
 {
@@ -20,7 +18,7 @@ public interface IContainerRuntime
     Task EnsureNetworkAsync(CancellationToken cancellationToken);
 
     /// <summary>Creates a container; throws <see cref="ContainerNameConflictException"/> when the name is taken.</summary>
-    Task<string> CreateAsync(CreateContainerParameters parameters, CancellationToken cancellationToken);
+    Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken);
 
     /// <summary>Starts a container; throws <see cref="HostPortUnavailableException"/> when its port cannot be bound.</summary>
     Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken);

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Docker.DotNet.Models;
+
+namespace Messaging.Worker.Containers;
+
+/// <summary>
+/// Turns a <see cref="ContainerSpec"/> into the engine's create request. Everything security-relevant that
+/// is the same for every container is fixed here, spelled out rather than left to the engine's defaults.
+/// </summary>
+public static class DockerCreateParameters
+{
+    public static CreateContainerParameters From(ContainerSpec spec)
+    {
+        var portKey = spec.Port.InternalPort.ToString(CultureInfo.InvariantCulture) + "/tcp";
+        return new CreateContainerParameters
+        {
+            Name = spec.Name,
+            Image = spec.Image,
+            Env = [.. spec.Env],
+            Labels = new Dictionary<string, string>(spec.Labels),
+            ExposedPorts = new Dictionary<string, EmptyStruct> { [portKey] = default },
+            HostConfig = new HostConfig
+            {
+                Memory = spec.MemoryBytes,
+                MemorySwap = spec.MemoryBytes, // equal to memory: no swap on top
+                NanoCPUs = spec.NanoCpus,
+                PidsLimit = spec.PidsLimit,
+                Privileged = false,
+                // Never the host's network, PIDs, IPC or UTS namespaces. The user namespace is the daemon's
+                // default (the host's, unless dockerd runs with userns-remap).
+                IpcMode = "private",
+                PidMode = "",
+                UTSMode = "",
+                UsernsMode = "",
+                Sysctls = new Dictionary<string, string>(),
+                OomKillDisable = false,
+                SecurityOpt = ["no-new-privileges"],
+                CapDrop = ["ALL"],
+                CapAdd = [.. spec.Capabilities],
+                ReadonlyRootfs = spec.ReadOnlyRootfs,
+                Tmpfs = new Dictionary<string, string>(spec.Tmpfs),
+                Binds = [],
+                Mounts = [],
+                Devices = [],
+                VolumesFrom = [],
+                NetworkMode = spec.Network,
+                PublishAllPorts = false,
+                PortBindings = new Dictionary<string, IList<PortBinding>>
+                {
+                    [portKey] = [new PortBinding { HostIP = spec.Port.HostAddress, HostPort = spec.Port.HostPort.ToString(CultureInfo.InvariantCulture) }],
+                },
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                LogConfig = new LogConfig
+                {
+                    Type = "json-file",
+                    Config = new Dictionary<string, string>
+                    {
+                        ["max-size"] = spec.Logs.MaxSize,
+                        ["max-file"] = spec.Logs.MaxFiles.ToString(CultureInfo.InvariantCulture),
+                    },
+                },
+            },
+        };
+    }
+}
