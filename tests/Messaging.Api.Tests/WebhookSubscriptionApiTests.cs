@@ -72,4 +72,30 @@ public sealed class WebhookSubscriptionApiTests(ApiApplication app) : IClassFixt
         Assert.Equal(HttpStatusCode.Forbidden, (await alice.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://203.0.113.10/hook" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync("/api/v1/webhooks")).StatusCode);
     }
+
+    [Fact]
+    public async Task Every_refusal_of_a_subscription_is_listed_by_field_in_one_answer()
+    {
+        var body = """{"url":"http://169.254.169.254/hook","event_types":["ServiceCreated","CreateService"],"secret":"short"}""";
+        var response = await Admin.PostAsync("/api/v1/webhooks", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.StartsWith("url address 169.254.169.254 is link-local", errors.GetProperty("url")[0].GetString());
+        Assert.Equal("event_types may only contain ServiceCreated, ServiceCreationFailed, ServiceStopped, ServiceStarted, ServiceRestarted, " +
+            "ServiceRemoved, ServiceCommandRejected (not CreateService).", errors.GetProperty("event_types")[0].GetString());
+        Assert.Equal("secret must be 16-256 printable characters.", errors.GetProperty("secret")[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("text/plain", """{"url":"https://203.0.113.10/hook"}""", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json", """{"url":"https://203.0.113.10/hook","privileged":true}""", HttpStatusCode.BadRequest)]
+    [InlineData("application/json", "null", HttpStatusCode.BadRequest)]
+    public async Task A_subscription_body_is_read_as_strictly_as_a_service_request(string contentType, string body, HttpStatusCode status)
+    {
+        var response = await Admin.PostAsync("/api/v1/webhooks", new StringContent(body, System.Text.Encoding.UTF8, contentType));
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
 }
