@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Docker.DotNet;
+using Messaging.Testing;
 using Messaging.Benchmarks.Infrastructure;
 using Messaging.Benchmarks.Scenarios;
 
@@ -63,7 +64,7 @@ public static class BenchProgram
         object? machine = null;
         var status = 0;
         var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale"]);
-        using var docker = new DockerClientBuilder().WithApiVersion(new Version(1, 41)).Build();
+        using var docker = TestEnvironment.DockerClient();
         var baseline = new DockerBaseline(docker);
         try
         {

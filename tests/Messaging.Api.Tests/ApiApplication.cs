@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Messaging.State.Tokens;
+using Messaging.Testing;
 using StackExchange.Redis;
 
 namespace Messaging.Api.Tests;
@@ -28,7 +29,7 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Redis:Configuration", "localhost:6379");
+        builder.UseSetting("Redis:Configuration", TestEnvironment.Redis);
         builder.UseSetting("Redis:KeyPrefix", KeyPrefix);
         builder.UseSetting("Auth:BootstrapToken", AdminToken);
         builder.UseSetting("RateLimits:RequestsPerSecond", "100000");

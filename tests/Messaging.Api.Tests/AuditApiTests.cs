@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Messaging.Api.Tests;
 
 /// <summary>The audit read API on entries written straight to the trail, as the audit host would have.</summary>
+[Trait("Requires", "Redis")]
 public sealed class AuditApiTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     private async Task<string> Append(Guid serviceId, string type, string actor, string owner)

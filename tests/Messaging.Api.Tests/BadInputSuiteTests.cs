@@ -10,6 +10,7 @@ namespace Messaging.Api.Tests;
 /// Hostile and malformed requests, each with the exact status it must get, and proof that nothing was
 /// created: no command published, no record written.
 /// </summary>
+[Trait("Requires", "Redis")]
 public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : IClassFixture<BadInputSuiteTests.Application>
 {
     public const string ExpiredToken = "expired-token-for-the-bad-input-suite-0123";

@@ -18,6 +18,7 @@ public sealed class UnreachableBrokerApplication : ApiApplication
     }
 }
 
+[Trait("Requires", "Redis")]
 public sealed class BrokerDownTests(UnreachableBrokerApplication app) : IClassFixture<UnreachableBrokerApplication>
 {
     [Fact]
@@ -37,6 +38,7 @@ public sealed class BrokerDownTests(UnreachableBrokerApplication app) : IClassFi
     }
 }
 
+[Trait("Requires", "Redis")]
 public sealed class BrokerDownHealthTests(UnreachableBrokerApplication app) : IClassFixture<UnreachableBrokerApplication>
 {
     [Fact]

@@ -6,6 +6,7 @@ using Messaging.Contracts;
 
 namespace Messaging.Api.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class CreateServiceApiTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     private const string OriginalBody = """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5}""";

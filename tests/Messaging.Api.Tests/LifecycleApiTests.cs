@@ -6,6 +6,7 @@ using Messaging.Contracts;
 
 namespace Messaging.Api.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class LifecycleApiTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     [Theory]

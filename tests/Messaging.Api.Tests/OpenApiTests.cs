@@ -4,6 +4,7 @@ using System.Text.Json;
 
 namespace Messaging.Api.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     public static TheoryData<string, string, int[]> Endpoints => new()

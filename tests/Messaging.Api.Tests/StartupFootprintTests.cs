@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace Messaging.Api.Tests;
 
 /// <summary>What the API must not start: each of these costs resident memory for nothing it uses (docs/BENCHMARKS.md).</summary>
+[Trait("Requires", "Redis")]
 public sealed class StartupFootprintTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     [Fact]

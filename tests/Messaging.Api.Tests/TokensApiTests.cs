@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Api.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class TokensApiTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
@@ -165,6 +166,7 @@ public sealed class ThrottledApiApplication : ApiApplication
         builder.UseSetting("RateLimits:FailedAuthenticationsPerMinute", "5");
 }
 
+[Trait("Requires", "Redis")]
 public sealed class RateLimitTests(LimitedApiApplication app) : IClassFixture<LimitedApiApplication>
 {
     [Fact]
@@ -183,6 +185,7 @@ public sealed class RateLimitTests(LimitedApiApplication app) : IClassFixture<Li
     }
 }
 
+[Trait("Requires", "Redis")]
 public sealed class FailedAuthenticationThrottleTests(ThrottledApiApplication app) : IClassFixture<ThrottledApiApplication>
 {
     [Fact]

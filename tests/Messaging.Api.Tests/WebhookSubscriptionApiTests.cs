@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Messaging.Api.Tests;
 
 /// <summary>Webhook subscriptions: admin only, http(s) only, no address the policy refuses, the secret shown once.</summary>
+[Trait("Requires", "Redis")]
 public sealed class WebhookSubscriptionApiTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     private HttpClient Admin => app.ClientWith(ApiApplication.AdminToken);

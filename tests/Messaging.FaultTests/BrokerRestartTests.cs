@@ -11,6 +11,7 @@ namespace Messaging.FaultTests;
 /// the worker publishes them only with the acknowledgement (in-memory outbox), so a redelivery replays them.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class BrokerRestartTests(ITestOutputHelper output)
 {
     [Fact, Trait("Speed", "Fast")]

@@ -11,6 +11,7 @@ namespace Messaging.FaultTests;
 /// (nothing else); once the engine is back, new commands succeed.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class EngineAwayTests(ITestOutputHelper output)
 {
     [Fact, Trait("Speed", "Fast")]

@@ -9,6 +9,7 @@ namespace Messaging.FaultTests;
 /// left half-done: every command has one outcome, no record is stuck, no port or container is left over.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {
     [Fact, Trait("Speed", "Fast")]

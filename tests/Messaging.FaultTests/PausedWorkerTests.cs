@@ -17,6 +17,7 @@ namespace Messaging.FaultTests;
 /// A is frozen inside a creation. Only then does worker B start.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class PausedWorkerTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Freeze = TimeSpan.FromSeconds(3.5);

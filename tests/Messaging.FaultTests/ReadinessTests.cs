@@ -4,6 +4,7 @@ namespace Messaging.FaultTests;
 
 /// <summary>The worker's readiness follows its dependencies: Unhealthy while the engine is away, Healthy again after.</summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class ReadinessTests(ITestOutputHelper output)
 {
     [Fact, Trait("Speed", "Fast")]

@@ -10,6 +10,7 @@ namespace Messaging.FaultTests;
 /// that were in flight finish with one outcome each.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class RedisFaultTests(ITestOutputHelper output)
 {
     [Fact, Trait("Speed", "Fast")]

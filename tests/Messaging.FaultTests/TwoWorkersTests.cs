@@ -7,6 +7,7 @@ namespace Messaging.FaultTests;
 /// (the reservation lock and script serialise them). Every command ends once, no port has two services.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class TwoWorkersTests(ITestOutputHelper output)
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Messaging.FaultTests;
 /// adopted (same name, same service-id label), the same event is published.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class WorkerCrashTests(ITestOutputHelper output)
 {
     [Fact, Trait("Speed", "Fast")]

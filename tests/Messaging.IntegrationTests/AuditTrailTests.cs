@@ -9,6 +9,7 @@ namespace Messaging.IntegrationTests;
 
 /// <summary>The audit host records every command and event of a real run; the API reads it back, to the right people only.</summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class AuditTrailTests(SystemFixture system)
 {
     private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];

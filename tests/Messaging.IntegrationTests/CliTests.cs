@@ -9,6 +9,7 @@ namespace Messaging.IntegrationTests;
 /// (fast, output captured), and once as a real process to prove the built executable works.
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class CliTests(SystemFixture system) : IAsyncLifetime
 {
     private readonly List<string> _created = [];

@@ -9,6 +9,7 @@ namespace Messaging.IntegrationTests;
 /// quota holds, the table shows it, revoking it locks it out, and only admin tokens may administer tokens.
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed partial class CliTokenTests(SystemFixture system) : IAsyncLifetime
 {
     private readonly List<string> _services = [];

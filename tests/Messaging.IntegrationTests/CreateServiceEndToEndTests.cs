@@ -8,6 +8,7 @@ using Messaging.Contracts;
 namespace Messaging.IntegrationTests;
 
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class CreateServiceEndToEndTests(SystemFixture system)
 {
     private static StringContent Body(string name, string image = "nginx:alpine", string memory = "128m", double cpus = 0.5) =>

@@ -12,6 +12,7 @@ namespace Messaging.IntegrationTests;
 
 /// <summary>How the real engine's errors reach the worker: as the exceptions and reason codes it acts on.</summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class DockerContainerRuntimeTests(SystemFixture system)
 {
     private static readonly DockerOptions Options = new() { Instance = SystemFixture.Instance, PullMissingImages = false };

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Testing;
 
 namespace Messaging.IntegrationTests;
 
@@ -20,7 +21,8 @@ public sealed class EventListener : IAsyncDisposable
         EventListener? listener = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("localhost", "/", h => { h.Username("guest"); h.Password("guest"); });
+            var broker = TestEnvironment.RabbitMq;
+            cfg.Host(broker.Host, (ushort)broker.Port, "/", h => { h.Username(broker.Username); h.Password(broker.Password); });
             cfg.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>
             {
                 endpoint.Handler<ServiceCreated>(context => listener!.Record(context.Message));

@@ -3,6 +3,7 @@ using System.Net;
 namespace Messaging.IntegrationTests;
 
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class HealthTests(SystemFixture system)
 {
     [Fact]

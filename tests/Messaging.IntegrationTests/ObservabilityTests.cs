@@ -8,6 +8,7 @@ using Messaging.Contracts;
 namespace Messaging.IntegrationTests;
 
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class ObservabilityTests(SystemFixture system)
 {
     [Fact]

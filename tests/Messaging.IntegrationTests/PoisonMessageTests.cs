@@ -7,6 +7,7 @@ using RabbitMQ.Client.Exceptions;
 namespace Messaging.IntegrationTests;
 
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class PoisonMessageTests(SystemFixture system)
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace Messaging.IntegrationTests;
 /// audit trail), and may neither publish an event nor declare a queue.
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class PublisherPermissionsTests(SystemFixture system)
 {
     private static async Task<(int Code, string Output)> Run(string file, string[] arguments, Dictionary<string, string>? environment = null)

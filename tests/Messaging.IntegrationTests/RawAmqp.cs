@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Messaging.Testing;
 using RabbitMQ.Client;
 
 namespace Messaging.IntegrationTests;
@@ -15,9 +16,14 @@ public static class RawAmqp
 
     public static string Exchange(string messageType) => $"Messaging.Contracts:{messageType}";
 
-    public static Task<IConnection> ConnectAsync(string user = "guest", string password = "guest") =>
-        new ConnectionFactory { HostName = "localhost", UserName = user, Password = password, ClientProvidedName = "raw-amqp-test" }
-            .CreateConnectionAsync();
+    /// <summary>A connection to the tests' broker, as its default user or as <paramref name="user"/>.</summary>
+    public static Task<IConnection> ConnectAsync(string? user = null, string? password = null) =>
+        new ConnectionFactory
+        {
+            HostName = TestEnvironment.RabbitMq.Host, Port = TestEnvironment.RabbitMq.Port,
+            UserName = user ?? TestEnvironment.RabbitMq.Username, Password = password ?? TestEnvironment.RabbitMq.Password,
+            ClientProvidedName = "raw-amqp-test",
+        }.CreateConnectionAsync();
 
     /// <summary>A channel whose publishes complete only when the broker confirmed them.</summary>
     public static Task<IChannel> ConfirmingChannelAsync(IConnection connection) =>
@@ -29,7 +35,7 @@ public static class RawAmqp
         {
             ["messageId"] = Guid.NewGuid().ToString(),
             ["conversationId"] = Guid.NewGuid().ToString(),
-            ["destinationAddress"] = $"rabbitmq://localhost/{Exchange(messageType)}",
+            ["destinationAddress"] = $"rabbitmq://{TestEnvironment.RabbitMq.Host}/{Exchange(messageType)}",
             ["messageType"] = new JsonArray($"urn:message:Messaging.Contracts:{messageType}"),
             ["message"] = JsonSerializer.SerializeToNode(message, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
             ["sentTime"] = DateTimeOffset.UtcNow.ToString("O"),

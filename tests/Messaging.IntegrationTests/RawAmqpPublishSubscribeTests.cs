@@ -4,6 +4,7 @@ namespace Messaging.IntegrationTests;
 
 /// <summary>The wire contract from the outside: no MassTransit on this side, only RabbitMQ.Client and JSON.</summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class RawAmqpPublishSubscribeTests(SystemFixture system)
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Messaging.IntegrationTests;
 /// with bash exactly as written, against the fixture's worker: it must publish and print a ServiceCreated.
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class RawAmqpShellExampleTests(SystemFixture system)
 {
     private static string SolutionDirectory()

@@ -9,6 +9,7 @@ using Messaging.Contracts;
 namespace Messaging.IntegrationTests;
 
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class SecurityEndToEndTests(SystemFixture system)
 {
     private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];

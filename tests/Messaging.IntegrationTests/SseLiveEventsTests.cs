@@ -11,6 +11,7 @@ namespace Messaging.IntegrationTests;
 /// else's, and a reconnection with <c>Last-Event-ID</c> resumes right after the event it names.
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class SseLiveEventsTests(SystemFixture system)
 {
     private sealed record SseEvent(string Id, string Type, string Data);

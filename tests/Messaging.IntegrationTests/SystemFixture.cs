@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Messaging.State.Tokens;
+using Messaging.Testing;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
@@ -47,7 +48,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     /// <summary>Every line any host logged (one collector per host: each host has its own scopes).</summary>
     public IReadOnlyList<string> LogLines => [.. _logs.SelectMany(l => l.Lines)];
-    public IDockerClient Docker { get; } = new DockerClientBuilder().WithApiVersion(new System.Version(1, 41)).Build();
+    public IDockerClient Docker { get; } = TestEnvironment.DockerClient();
     public IDatabase Redis => _worker.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     /// <summary>Where the API listens (a free loopback port).</summary>
@@ -95,7 +96,7 @@ public sealed class SystemFixture : IAsyncLifetime
         return directory?.FullName ?? throw new InvalidOperationException("Messaging.sln not found above the test binaries.");
     }
 
-    private Dictionary<string, string?> Settings() => new()
+    private Dictionary<string, string?> Settings() => new(TestEnvironment.ServiceSettings())
     {
         ["Redis:KeyPrefix"] = _keyPrefix,
         ["Docker:Instance"] = Instance,

@@ -13,6 +13,7 @@ namespace Messaging.IntegrationTests;
 /// <see cref="AuditHostForTests.WebhookMaxAttempts"/> attempts, 50 ms apart and doubling).
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class WebhookDeliveryTests(SystemFixture system)
 {
     private const string Secret = "a-test-secret-0123456789abcdef";

@@ -3,6 +3,7 @@ using Messaging.Worker.Containers;
 
 namespace Messaging.Worker.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class CreateServiceConsumerTests : IAsyncLifetime
 {
     private WorkerHarness _worker = null!;

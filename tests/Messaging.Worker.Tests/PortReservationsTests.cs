@@ -9,6 +9,7 @@ using StackExchange.Redis;
 namespace Messaging.Worker.Tests;
 
 /// <summary>Reservations against the real Redis (the Lua scripts are the logic under test).</summary>
+[Trait("Requires", "Redis")]
 public sealed class PortReservationsTests : IAsyncLifetime
 {
     private WorkerHarness _worker = null!;

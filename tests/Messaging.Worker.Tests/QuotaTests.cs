@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Worker.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class QuotaTests : IAsyncLifetime
 {
     private WorkerHarness _worker = null!;

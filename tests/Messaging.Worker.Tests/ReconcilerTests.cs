@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Messaging.Worker.Tests;
 
 /// <summary>The reconciler against real Redis and the fake engine.</summary>
+[Trait("Requires", "Redis")]
 public sealed class ReconcilerTests : IAsyncLifetime
 {
     private WorkerHarness _worker = null!;

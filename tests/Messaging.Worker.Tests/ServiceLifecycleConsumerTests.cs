@@ -4,6 +4,7 @@ using Messaging.Worker.Containers;
 
 namespace Messaging.Worker.Tests;
 
+[Trait("Requires", "Redis")]
 public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
 {
     private WorkerHarness _worker = null!;

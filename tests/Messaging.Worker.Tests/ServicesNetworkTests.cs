@@ -6,6 +6,7 @@ using StackExchange.Redis;
 namespace Messaging.Worker.Tests;
 
 /// <summary>Two workers starting together on a fresh engine check for (and create) the network one at a time.</summary>
+[Trait("Requires", "Redis")]
 public sealed class ServicesNetworkTests : IAsyncLifetime
 {
     private WorkerHarness _worker = null!;

@@ -2,6 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Messaging.Contracts;
 using Messaging.State;
+using Messaging.Testing;
 using Messaging.Worker.Containers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ namespace Messaging.Worker.Tests;
 /// </summary>
 public sealed class WorkerHarness : IAsyncDisposable
 {
-    public const string RedisConfiguration = "localhost:6379";
+    public static string RedisConfiguration => TestEnvironment.Redis;
     private readonly IHost _host;
 
     private WorkerHarness(IHost host, string prefix)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Messaging.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -16,7 +17,8 @@ public static class Rabbit
 
     public static ConnectionFactory Factory(string vhost = BenchContext.VHost) => new()
     {
-        HostName = "localhost", Port = 5672, UserName = "guest", Password = "guest", VirtualHost = vhost,
+        HostName = TestEnvironment.RabbitMq.Host, Port = TestEnvironment.RabbitMq.Port,
+        UserName = TestEnvironment.RabbitMq.Username, Password = TestEnvironment.RabbitMq.Password, VirtualHost = vhost,
     };
 
     /// <summary><c>rabbitmqctl add_vhost</c> + <c>set_permissions</c> (idempotent): nothing the tests use is touched.</summary>

@@ -1,3 +1,4 @@
+using Messaging.Testing;
 using StackExchange.Redis;
 
 namespace Messaging.Benchmarks.Infrastructure;
@@ -5,7 +6,7 @@ namespace Messaging.Benchmarks.Infrastructure;
 public static class RedisTools
 {
     public static async Task<ConnectionMultiplexer> ConnectAsync() =>
-        await ConnectionMultiplexer.ConnectAsync("localhost:6379,allowAdmin=true");
+        await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis + ",allowAdmin=true");
 
     /// <summary>Deletes every key matching <paramref name="pattern"/> (SCAN, then DEL in batches); how many.</summary>
     public static async Task<long> DeleteAsync(IConnectionMultiplexer redis, string pattern)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Testing;
 
 namespace Messaging.FaultTests.Harness;
 
@@ -29,10 +30,11 @@ internal sealed class FaultBus : IAsyncDisposable
         FaultBus? self = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("localhost", vhost, h =>
+            var broker = TestEnvironment.RabbitMq;
+            cfg.Host(broker.Host, (ushort)broker.Port, vhost, h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(broker.Username);
+                h.Password(broker.Password);
                 h.PublisherConfirmation = true;
             });
             BindCommandQueue<CreateService>(cfg, CommandQueues.CreateService);

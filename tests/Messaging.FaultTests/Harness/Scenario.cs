@@ -3,6 +3,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
 using Messaging.State;
+using Messaging.Testing;
 using StackExchange.Redis;
 
 namespace Messaging.FaultTests.Harness;
@@ -51,7 +52,7 @@ internal sealed class Scenario : IAsyncDisposable
     public RedisKeys Keys { get; }
     public RedisServer Redis { get; private set; } = null!;
     public FaultBus Bus { get; private set; } = null!;
-    public DockerClient Docker { get; } = new DockerClientBuilder().WithApiVersion(new System.Version(1, 41)).Build();
+    public DockerClient Docker { get; } = TestEnvironment.DockerClient();
     public DockerSocketProxy? Proxy { get; private set; }
     public IReadOnlyList<CreateService> Commands => _commands;
     public IReadOnlyList<WorkerProcess> Workers => _workers;
@@ -94,7 +95,7 @@ internal sealed class Scenario : IAsyncDisposable
     public void Log(string text) => _output.WriteLine($"[{Seconds,7:F1}s] {text}");
 
     public WorkerSettings Settings(TimeSpan? reconcilerInterval = null, string? dockerEndpoint = null) =>
-        new(Redis.Configuration, KeyPrefix, dockerEndpoint ?? "unix:///var/run/docker.sock", reconcilerInterval ?? TimeSpan.FromSeconds(3));
+        new(Redis.Configuration, KeyPrefix, dockerEndpoint ?? TestEnvironment.DockerEndpoint, reconcilerInterval ?? TimeSpan.FromSeconds(3));
 
     public WorkerProcess StartWorker(WorkerSettings? settings = null)
     {

@@ -1,3 +1,5 @@
+using Messaging.Testing;
+
 namespace Messaging.FaultTests.Harness;
 
 /// <summary>
@@ -36,7 +38,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
-            ["RabbitMq__Host"] = "localhost",
+            ["RabbitMq__Host"] = TestEnvironment.RabbitMq.Host,
+            ["RabbitMq__Port"] = TestEnvironment.RabbitMq.Port.ToString(),
+            ["RabbitMq__User"] = TestEnvironment.RabbitMq.Username,
+            ["RabbitMq__Pass"] = TestEnvironment.RabbitMq.Password,
             ["RabbitMq__VHost"] = Rabbit.VHost,
             ["Redis__Configuration"] = settings.RedisConfiguration,
             ["Redis__KeyPrefix"] = settings.KeyPrefix,

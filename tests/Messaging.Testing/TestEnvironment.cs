@@ -1,0 +1,66 @@
+using Docker.DotNet;
+
+namespace Messaging.Testing;
+
+/// <summary>
+/// Where the tests find the shared services: one environment variable each, defaulting to what
+/// <c>infra/services-up.sh</c> starts on this machine. Every test project and the benchmarks read them
+/// here, so pointing the suite at other services is a matter of the environment, not of the code.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term><c>MESSAGING_TEST_REDIS</c></term><description>a StackExchange.Redis configuration; default <c>localhost:6379</c></description></item>
+/// <item><term><c>MESSAGING_TEST_RABBITMQ</c></term><description>an AMQP URI; default <c>amqp://guest:guest@localhost:5672</c></description></item>
+/// <item><term><c>MESSAGING_TEST_DOCKER</c></term><description>the engine's endpoint; default <c>DOCKER_HOST</c>, else <c>unix:///var/run/docker.sock</c></description></item>
+/// </list>
+/// Tests that need one of them say so with <c>[Trait("Requires", "Redis")]</c>, <c>"RabbitMq"</c> or
+/// <c>"Docker"</c>, so that <c>dotnet test --filter Requires!=Docker</c> runs the rest on a machine without it.
+/// </remarks>
+public static class TestEnvironment
+{
+    /// <summary>The Engine API version the tests speak (Docker 20.10 and newer), as the worker's default.</summary>
+    public static readonly Version DockerApiVersion = new(1, 41);
+
+    public static string Redis { get; } = Read("MESSAGING_TEST_REDIS") ?? "localhost:6379";
+
+    public static RabbitMqEndpoint RabbitMq { get; } =
+        RabbitMqEndpoint.Parse(Read("MESSAGING_TEST_RABBITMQ") ?? "amqp://guest:guest@localhost:5672");
+
+    public static string DockerEndpoint { get; } =
+        Read("MESSAGING_TEST_DOCKER") ?? Read("DOCKER_HOST") ?? "unix:///var/run/docker.sock";
+
+    /// <summary>A client of the engine at <see cref="DockerEndpoint"/>.</summary>
+    public static DockerClient DockerClient() =>
+        new DockerClientBuilder().WithEndpoint(new Uri(DockerEndpoint)).WithApiVersion(DockerApiVersion).Build();
+
+    /// <summary>
+    /// The settings that point a host of ours (API, worker, audit) at these services, keyed as in its
+    /// appsettings.json; <see cref="SystemSettings"/> adds the rest.
+    /// </summary>
+    public static Dictionary<string, string?> ServiceSettings() => new()
+    {
+        ["Redis:Configuration"] = Redis,
+        ["RabbitMq:Host"] = RabbitMq.Host,
+        ["RabbitMq:Port"] = RabbitMq.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RabbitMq:User"] = RabbitMq.Username,
+        ["RabbitMq:Pass"] = RabbitMq.Password,
+        ["Docker:Endpoint"] = DockerEndpoint,
+    };
+
+    private static string? Read(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+}
+
+/// <summary>The broker the tests use: host, AMQP port and the user they connect as.</summary>
+public sealed record RabbitMqEndpoint(string Host, int Port, string Username, string Password)
+{
+    public static RabbitMqEndpoint Parse(string uri)
+    {
+        var parsed = new Uri(uri);
+        var user = parsed.UserInfo.Split(':', 2);
+        return new RabbitMqEndpoint(
+            parsed.Host,
+            parsed.IsDefaultPort || parsed.Port <= 0 ? 5672 : parsed.Port,
+            user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "guest",
+            user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest");
+    }
+}
