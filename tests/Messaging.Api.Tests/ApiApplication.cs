@@ -94,9 +94,7 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
 
     async Task IAsyncLifetime.DisposeAsync()
     {
-        var server = Services.GetRequiredService<IConnectionMultiplexer>().GetServers()[0];
-        await foreach (var key in server.KeysAsync(pattern: KeyPrefix + "*"))
-            await Redis.KeyDeleteAsync(key);
+        await SystemCleanup.DeleteKeysAsync(Services.GetRequiredService<IConnectionMultiplexer>(), KeyPrefix);
         await DisposeAsync();
     }
 }

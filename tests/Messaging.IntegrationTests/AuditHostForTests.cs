@@ -1,4 +1,5 @@
 using Messaging.Audit;
+using Messaging.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -17,7 +18,7 @@ public static class AuditHostForTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            ContentRootPath = Path.Combine(SolutionDirectory(), "src", "Messaging.Audit"),
+            ContentRootPath = TestPaths.ProjectDirectory("Messaging.Audit"),
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -32,13 +33,5 @@ public static class AuditHostForTests
         var host = builder.Build();
         await host.StartAsync();
         return host;
-    }
-
-    private static string SolutionDirectory()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("Messaging.sln not found above the test binaries.");
     }
 }

@@ -29,13 +29,21 @@ public sealed class SystemFixture : IAsyncLifetime
     public const int PortMin = 19000;
     public const int PortMax = 19999;
 
-    private readonly string _keyPrefix = $"it:{Guid.NewGuid():N}:";
+    /// <summary>This run's corner of the shared services: label, key prefix, port range, health file.</summary>
+    public SystemSettings SystemSettings { get; } = new()
+    {
+        Instance = Instance,
+        KeyPrefix = $"it:{Guid.NewGuid():N}:",
+        PortMin = PortMin,
+        PortMax = PortMax,
+        HealthFile = Path.Combine(Path.GetTempPath(), $"messaging-it-{Guid.NewGuid():N}.health"),
+    };
 
     /// <summary>Where the worker reports its readiness.</summary>
-    public string HealthFile { get; } = Path.Combine(Path.GetTempPath(), $"messaging-it-{Guid.NewGuid():N}.health");
+    public string HealthFile => SystemSettings.HealthFile!;
 
     /// <summary>The Redis key prefix of this run.</summary>
-    public string KeyPrefix => _keyPrefix;
+    public string KeyPrefix => SystemSettings.KeyPrefix;
     private IHost _worker = null!;
     private IHost _audit = null!;
     private ApiFactory _api = null!;
@@ -71,7 +79,7 @@ public sealed class SystemFixture : IAsyncLifetime
         // The worker's own appsettings.json (default allowlist and caps), as it runs in production.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            ContentRootPath = Path.Combine(SolutionDirectory(), "src", "Messaging.Worker"),
+            ContentRootPath = TestPaths.ProjectDirectory("Messaging.Worker"),
         });
         builder.Configuration.AddInMemoryCollection(Settings());
         builder.AddWorker();
@@ -88,22 +96,9 @@ public sealed class SystemFixture : IAsyncLifetime
         ApiAddress = _api.ClientOptions.BaseAddress;
     }
 
-    private static string SolutionDirectory()
+    private Dictionary<string, string?> Settings() => new(SystemSettings.ToConfiguration())
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("Messaging.sln not found above the test binaries.");
-    }
-
-    private Dictionary<string, string?> Settings() => new(TestEnvironment.ServiceSettings())
-    {
-        ["Redis:KeyPrefix"] = _keyPrefix,
-        ["Docker:Instance"] = Instance,
-        ["Ports:Min"] = PortMin.ToString(),
-        ["Ports:Max"] = PortMax.ToString(),
         ["Auth:BootstrapToken"] = Token,
-        ["Health:File"] = HealthFile,
         ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1
     };
 
@@ -124,31 +119,16 @@ public sealed class SystemFixture : IAsyncLifetime
         }
     }
 
-    public async Task<IList<ContainerListResponse>> OurContainers(string? name = null)
-    {
-        var filters = new Dictionary<string, IDictionary<string, bool>>
-        {
-            ["label"] = new Dictionary<string, bool> { [$"messaging.instance={Instance}"] = true },
-        };
-        if (name is not null)
-            filters["name"] = new Dictionary<string, bool> { [$"^/{name}$"] = true };
-        return await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filters });
-    }
+    public Task<IList<ContainerListResponse>> OurContainers(string? name = null) => SystemCleanup.ContainersAsync(Docker, Instance, name);
 
-    private async Task RemoveOurContainers()
-    {
-        foreach (var container in await OurContainers())
-            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
-    }
+    private Task RemoveOurContainers() => SystemCleanup.RemoveContainersAsync(Docker, Instance);
 
     public async Task DisposeAsync()
     {
         await RemoveOurContainers();
         await _audit.StopAsync(); // before the keys go, so that it writes none again
         _audit.Dispose();
-        var multiplexer = _worker.Services.GetRequiredService<IConnectionMultiplexer>();
-        await foreach (var key in multiplexer.GetServers()[0].KeysAsync(pattern: _keyPrefix + "*"))
-            await multiplexer.GetDatabase().KeyDeleteAsync(key);
+        await SystemCleanup.DeleteKeysAsync(_worker.Services.GetRequiredService<IConnectionMultiplexer>(), KeyPrefix);
         await Events.DisposeAsync();
         await _api.DisposeAsync();
         await _worker.StopAsync();

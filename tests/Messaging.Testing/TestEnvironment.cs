@@ -35,7 +35,7 @@ public static class TestEnvironment
 
     /// <summary>
     /// The settings that point a host of ours (API, worker, audit) at these services, keyed as in its
-    /// appsettings.json; <see cref="SystemSettings"/> adds the rest.
+    /// appsettings.json; <see cref="SystemSettings"/> adds the rest of a run's settings.
     /// </summary>
     public static Dictionary<string, string?> ServiceSettings() => new()
     {

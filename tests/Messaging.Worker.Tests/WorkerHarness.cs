@@ -38,13 +38,9 @@ public sealed class WorkerHarness : IAsyncDisposable
     {
         var prefix = $"test:{Guid.NewGuid():N}:";
         var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new SystemSettings { Instance = "unit", KeyPrefix = prefix, PortMin = portMin, PortMax = portMax }.ToConfiguration());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Redis:Configuration"] = RedisConfiguration,
-            ["Redis:KeyPrefix"] = prefix,
-            ["Ports:Min"] = portMin.ToString(),
-            ["Ports:Max"] = portMax.ToString(),
-            ["Docker:Instance"] = "unit",
             // The harness starts hosted services; tests run reconcile passes themselves, when they mean to.
             ["Reconciler:Enabled"] = "false",
             ["Policy:MaxMemory"] = "1g",
@@ -110,9 +106,7 @@ public sealed class WorkerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var server = _host.Services.GetRequiredService<IConnectionMultiplexer>().GetServers()[0];
-        await foreach (var key in server.KeysAsync(pattern: KeyPrefix + "*"))
-            await Redis.KeyDeleteAsync(key);
+        await SystemCleanup.DeleteKeysAsync(_host.Services.GetRequiredService<IConnectionMultiplexer>(), KeyPrefix);
         await Harness.Stop();
         _host.Dispose();
     }

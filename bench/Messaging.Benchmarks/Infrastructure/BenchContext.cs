@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Messaging.Testing;
 
 namespace Messaging.Benchmarks.Infrastructure;
 
@@ -44,6 +45,21 @@ public sealed class BenchContext
     public string LogsDir { get; }
     public CancellationTokenSource Stop { get; } = new();
     public CancellationToken Cancel => Stop.Token;
+
+    /// <summary>
+    /// The bench's corner of the shared services for one part of the run: what its API and worker processes
+    /// (and the in-process <see cref="WorkerParts"/>) are told, as the test harnesses tell theirs.
+    /// </summary>
+    public SystemSettings Settings(string redisPrefix) => new()
+    {
+        Instance = Instance,
+        KeyPrefix = redisPrefix,
+        PortMin = WorkerPortMin,
+        PortMax = WorkerPortMax,
+        VHost = VHost,
+        Network = Network,
+        HealthFile = Path.Combine(Path.GetTempPath(), $"messaging-bench-{RunId}-worker.health"),
+    };
 
     /// <summary>A Redis prefix of this run for one part of it (cleaned at the end).</summary>
     public string Prefix(string part) => $"{RedisPrefixRoot}{RunId}:{part}:";

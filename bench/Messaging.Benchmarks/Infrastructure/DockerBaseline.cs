@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Messaging.Testing;
 
 namespace Messaging.Benchmarks.Infrastructure;
 
@@ -149,20 +150,10 @@ public sealed class DockerBaseline(IDockerClient docker)
     /// <summary>Force-removes every container with <c>messaging.instance=&lt;instance&gt;</c>; how many.</summary>
     public async Task<int> RemoveAllAsync(string instance, int parallel = 4)
     {
-        var containers = await ListAsync(instance);
         var sw = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(containers, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (container, _) =>
-        {
-            try
-            {
-                await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
-            }
-            catch (DockerContainerNotFoundException)
-            {
-            }
-        });
-        if (containers.Count > 0)
-            BenchContext.Log($"removed {containers.Count} container(s) labelled {InstanceLabel}={instance} in {sw.Elapsed.TotalSeconds:F1} s");
-        return containers.Count;
+        var removed = await SystemCleanup.RemoveContainersAsync(docker, instance, parallel);
+        if (removed > 0)
+            BenchContext.Log($"removed {removed} container(s) labelled {InstanceLabel}={instance} in {sw.Elapsed.TotalSeconds:F1} s");
+        return removed;
     }
 }

@@ -52,28 +52,20 @@ public sealed class SystemUnderTest : IAsyncDisposable
 
         var port = FreePort();
         system.BaseAddress = new Uri($"http://127.0.0.1:{port}");
-        var common = new Dictionary<string, string>
-        {
-            ["RabbitMq__VHost"] = BenchContext.VHost,
-            ["Redis__KeyPrefix"] = system.Prefix,
-        };
-        var api = new Dictionary<string, string>(common)
-        {
-            ["Urls"] = system.BaseAddress.ToString().TrimEnd('/'),
-            ["RateLimits__RequestsPerSecond"] = "1000000",
-            ["RateLimits__Burst"] = "1000000",
-        };
+        var settings = context.Settings(system.Prefix);
+        var api = settings.ToEnvironment();
+        api["Urls"] = system.BaseAddress.ToString().TrimEnd('/');
+        api["RateLimits__RequestsPerSecond"] = "1000000";
+        api["RateLimits__Burst"] = "1000000";
         foreach (var (key, value) in context.Options.ApiEnvironment)
             api[key] = value;
         system.Api = ServiceProcess.Start(context, "Messaging.Api", $"{part}-api", api);
         if (withWorker)
         {
-            var worker = new Dictionary<string, string>(common);
-            foreach (var (key, value) in WorkerParts.WorkerSettings(context, system.Prefix))
-                worker[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+            var worker = settings.ToEnvironment();
             foreach (var (key, value) in context.Options.WorkerEnvironment)
                 worker[key] = value;
-            File.Delete(WorkerParts.WorkerSettings(context, system.Prefix)["Health:File"]!);
+            File.Delete(settings.HealthFile!);
             system.Worker = ServiceProcess.Start(context, "Messaging.Worker", $"{part}-worker", worker);
         }
 
@@ -88,7 +80,7 @@ public sealed class SystemUnderTest : IAsyncDisposable
             (await system.Http.GetAsync("/health/ready", context.Cancel)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(90), context.Cancel);
         if (system.Worker is not null)
         {
-            var healthFile = WorkerParts.WorkerSettings(context, system.Prefix)["Health:File"]!;
+            var healthFile = settings.HealthFile!;
             await system.Worker.WaitUntilAsync(async () =>
                 File.Exists(healthFile) && (await File.ReadAllTextAsync(healthFile)).Trim() == "Healthy", TimeSpan.FromSeconds(90), context.Cancel);
         }
@@ -128,7 +120,7 @@ public sealed class SystemUnderTest : IAsyncDisposable
         await Api.DisposeAsync();
         Parts?.Dispose();
         await RedisTools.DeletePrefixAsync(Prefix);
-        var healthFile = WorkerParts.WorkerSettings(_context, Prefix)["Health:File"]!;
+        var healthFile = _context.Settings(Prefix).HealthFile!;
         File.Delete(healthFile);
         File.Delete(healthFile + ".tmp");
         foreach (var registration in _registrations)

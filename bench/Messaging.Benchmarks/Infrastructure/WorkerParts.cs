@@ -41,16 +41,8 @@ public sealed class WorkerParts : IDisposable
     }
 
     /// <summary>The settings the bench gives its worker process too (as environment variables).</summary>
-    public static Dictionary<string, string?> WorkerSettings(BenchContext context, string redisPrefix) => new()
-    {
-        ["RabbitMq:VHost"] = BenchContext.VHost,
-        ["Redis:KeyPrefix"] = redisPrefix,
-        ["Docker:Instance"] = BenchContext.Instance,
-        ["Docker:Network"] = BenchContext.Network,
-        ["Ports:Min"] = BenchContext.WorkerPortMin.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Ports:Max"] = BenchContext.WorkerPortMax.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-bench-{context.RunId}-worker.health"),
-    };
+    public static Dictionary<string, string?> WorkerSettings(BenchContext context, string redisPrefix) =>
+        context.Settings(redisPrefix).ToConfiguration();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

@@ -16,16 +16,7 @@ internal static class Paths
         }
     }
 
-    public static string SolutionDirectory
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
-                directory = directory.Parent;
-            return directory?.FullName ?? throw new InvalidOperationException("Messaging.sln not found above the test binaries.");
-        }
-    }
+    public static string SolutionDirectory => Messaging.Testing.TestPaths.SolutionDirectory;
 
     /// <summary>
     /// Tables and logs of the fault tests: <c>$FAULT_TESTS_RESULTS</c>, or tests/Messaging.FaultTests/TestResults.

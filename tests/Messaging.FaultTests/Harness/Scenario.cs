@@ -221,14 +221,7 @@ internal sealed class Scenario : IAsyncDisposable
     /// <summary>Our containers (label messaging.instance=fault-tests), running or not, with the host port they are bound to.</summary>
     public async Task<List<ContainerFact>> ContainersAsync()
     {
-        var listed = await Docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [$"messaging.instance={Instance}"] = true },
-            },
-        });
+        var listed = await SystemCleanup.ContainersAsync(Docker, Instance);
         var facts = new List<ContainerFact>();
         foreach (var item in listed)
         {
@@ -252,30 +245,7 @@ internal sealed class Scenario : IAsyncDisposable
         return facts;
     }
 
-    public async Task<int> RemoveContainersAsync()
-    {
-        var removed = 0;
-        var listed = await Docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [$"messaging.instance={Instance}"] = true },
-            },
-        });
-        await Parallel.ForEachAsync(listed, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (container, _) =>
-        {
-            try
-            {
-                await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
-                Interlocked.Increment(ref removed);
-            }
-            catch (DockerContainerNotFoundException)
-            {
-            }
-        });
-        return removed;
-    }
+    public Task<int> RemoveContainersAsync() => SystemCleanup.RemoveContainersAsync(Docker, Instance);
 
     /// <summary>
     /// Every scenario starts on an engine without the services network, so the worker's first-use path

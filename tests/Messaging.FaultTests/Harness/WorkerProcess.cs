@@ -35,27 +35,24 @@ internal sealed class WorkerProcess : IAsyncDisposable
     {
         var healthFile = Path.Combine(logDirectory, $"{name}.health");
         File.Delete(healthFile);
-        var environment = new Dictionary<string, string>
+        var environment = new SystemSettings
         {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["RabbitMq__Host"] = TestEnvironment.RabbitMq.Host,
-            ["RabbitMq__Port"] = TestEnvironment.RabbitMq.Port.ToString(),
-            ["RabbitMq__User"] = TestEnvironment.RabbitMq.Username,
-            ["RabbitMq__Pass"] = TestEnvironment.RabbitMq.Password,
-            ["RabbitMq__VHost"] = Rabbit.VHost,
-            ["Redis__Configuration"] = settings.RedisConfiguration,
-            ["Redis__KeyPrefix"] = settings.KeyPrefix,
-            ["Docker__Endpoint"] = settings.DockerEndpoint,
-            ["Docker__Instance"] = Scenario.Instance,
-            ["Docker__Network"] = Scenario.Network,
-            ["Ports__Min"] = Scenario.PortMin.ToString(),
-            ["Ports__Max"] = Scenario.PortMax.ToString(),
-            ["Reconciler__Interval"] = settings.ReconcilerInterval.ToString("c"),
-            ["Health__File"] = healthFile,
-            ["Logging__Console__FormatterName"] = "simple",
-            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
-            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
-        };
+            Instance = Scenario.Instance,
+            KeyPrefix = settings.KeyPrefix,
+            PortMin = Scenario.PortMin,
+            PortMax = Scenario.PortMax,
+            VHost = Rabbit.VHost,
+            Network = Scenario.Network,
+            HealthFile = healthFile,
+            Redis = settings.RedisConfiguration, // the scenario's own redis-server
+            DockerEndpoint = settings.DockerEndpoint, // the engine, or a proxy in front of it
+        }.ToEnvironment();
+        environment["DOTNET_ENVIRONMENT"] = "Production";
+        environment["Reconciler__Interval"] = settings.ReconcilerInterval.ToString("c");
+        // Plain single lines with timestamps: the harness counts some of them, people read the rest.
+        environment["Logging__Console__FormatterName"] = "simple";
+        environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
         foreach (var (key, value) in settings.Extra)
             environment[key] = value;
         var directory = Paths.WorkerDirectory;
