@@ -3,13 +3,15 @@
 # images), removes containers a previous run may have left, runs every test project, and ends
 # with one line "N passed, N failed[, N skipped]" of the real totals.
 #
-# Two runs, one after the other (never side by side): first the whole solution without the fault
-# tests (Category!=Fault), then the fast subset of tests/Messaging.FaultTests
-# (Category=Fault&Speed=Fast), which restarts RabbitMQ and so must not overlap the other projects.
-# The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
+# Three runs, one after the other (never side by side): first the whole solution without the fault
+# and compose tests (Category!=Fault&Category!=Compose), then the fast subset of
+# tests/Messaging.FaultTests (Category=Fault&Speed=Fast), which restarts RabbitMQ and so must not
+# overlap the other projects, then the compose tests (infra/compose-test.sh). The totals come from
+# the TRX files of all three. The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
 #
-# Usage: bash infra/test.sh [extra dotnet test arguments, e.g. --filter Category!=Slow]
+# Usage: bash infra/test.sh [extra dotnet test arguments, e.g. --filter Requires!=Docker]
 #        (a --filter given here is combined with each run's own filter)
+# Exits non-zero when a test failed or a run broke (build error, crashed test host).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,52 +32,49 @@ with_user_filter() { # own filter -> combined with the caller's
     if [ -n "$user_filter" ]; then printf '(%s)&(%s)' "$user_filter" "$1"; else printf '%s' "$1"; fi
 }
 
-log="$(mktemp -t messaging-test.XXXXXX.log)"
-dotnet test Messaging.sln --nologo --filter "$(with_user_filter 'Category!=Fault')" "${args[@]}" 2>&1 | tee "$log"
-main_status=${PIPESTATUS[0]}
+# Every run writes TRX files (--logger trx) into a folder of its own under $results; the totals are
+# summed from them (infra/trx-totals.sh), never from console text.
+results="$(mktemp -d -t messaging-test.XXXXXX)"
+run() { # NAME dotnet-test-arguments...
+    local name="$1"; shift
+    dotnet test "$@" --nologo --logger trx --results-directory "$results/$name" "${args[@]}"
+}
+
+run main Messaging.sln --filter "$(with_user_filter 'Category!=Fault&Category!=Compose')"
+main_status=$?
 
 bash infra/cleanup-containers.sh messaging.instance=it-tests
 
 # After the main run, alone: the fast fault tests (kill -9, broker restart, FLUSHALL, engine away, SIGSTOP).
-dotnet test tests/Messaging.FaultTests --nologo --filter "$(with_user_filter 'Category=Fault&Speed=Fast')" "${args[@]}" 2>&1 | tee -a "$log"
-fault_status=${PIPESTATUS[0]}
-status=$(( main_status != 0 ? main_status : fault_status ))
+run faults tests/Messaging.FaultTests --filter "$(with_user_filter 'Category=Fault&Speed=Fast')"
+fault_status=$?
 
 bash infra/cleanup-containers.sh messaging.instance=fault-tests
 
 # Last, the container packaging end to end: images from Dockerfile.*, the compose stack on local
-# stand-ins of the public base images, the README's request through it (infra/compose-test.sh, which
-# ends with its own "N passed, N failed"). MESSAGING_SKIP_COMPOSE_TEST=1 leaves it out (it takes minutes).
-compose_passed=0 compose_failed=0 compose_status=0
+# stand-ins of the public base images, the README's request through it (infra/compose-test.sh runs
+# tests/Messaging.ComposeTests). MESSAGING_SKIP_COMPOSE_TEST=1 leaves it out (it takes minutes).
+compose_status=skipped
 if [ "${MESSAGING_SKIP_COMPOSE_TEST:-0}" != 1 ]; then
-    compose_log="$(mktemp -t messaging-compose.XXXXXX.log)"
-    bash infra/compose-test.sh 2>&1 | tee "$compose_log"
-    compose_status=${PIPESTATUS[0]}
-    read -r compose_passed compose_failed < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$compose_log" | tail -n 1 | awk '{ print $1, $3 }')
-    rm -f "$compose_log"
-    compose_passed=${compose_passed:-0}
-    compose_failed=${compose_failed:-0}
-    if [ "$compose_status" -ne 0 ] && [ "$compose_failed" -eq 0 ]; then compose_failed=1; fi
+    bash infra/compose-test.sh --filter "$(with_user_filter 'Category=Compose')" \
+        --logger trx --results-directory "$results/compose" "${args[@]}"
+    compose_status=$?
 fi
 
-# Each test assembly prints: "Passed!  - Failed:     0, Passed:    21, Skipped:     0, Total:    21, ..."
-read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- Failed: ' "$log" | awk -F'[:,]' \
-    '{ f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
-assemblies=$(grep -cE '(Passed|Failed)! +- Failed: ' "$log")
-rm -f "$log"
-
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then # status: the two dotnet test runs
-    # The run broke outside any test (build error, crashed test host): count it as a failure.
+read -r passed failed skipped files < <(bash infra/trx-totals.sh "$results")
+status=0
+for code in "$main_status" "$fault_status" "$compose_status"; do
+    [ "$code" = skipped ] || [ "$code" -eq 0 ] || status=1
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    # A run broke outside any test (build error, crashed test host, failed clean-up): count it as a failure.
     failed=1
 fi
-echo "[test] $assemblies test assemblies, dotnet test exit codes $main_status (main run) and $fault_status (fault tests);" \
-     "compose test: $compose_passed passed, $compose_failed failed (exit $compose_status)"
-passed=$((passed + compose_passed))
-failed=$((failed + compose_failed))
-[ "$status" -ne 0 ] || status=$compose_status
+echo "[test] $files TRX files in $results; dotnet test exit codes: $main_status (main run)," \
+     "$fault_status (fault tests), $compose_status (compose tests)"
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else
     echo "$passed passed, $failed failed"
 fi
-[ "$status" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
