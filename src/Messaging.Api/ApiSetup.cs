@@ -1,5 +1,5 @@
-using Messaging.ServiceDefaults.Health;
 using Messaging.ServiceDefaults;
+using Messaging.ServiceDefaults.Bus;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
@@ -13,7 +13,6 @@ using Scalar.AspNetCore;
 using Messaging.Contracts;
 using Messaging.State;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Messaging.Api;
 
@@ -26,7 +25,8 @@ public static class ApiSetup
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
 
-        services.AddSingleton(TimeProvider.System);
+        // Readiness is answered at /health/ready (MapDefaultEndpoints), not written to a file.
+        builder.AddServiceDefaults("messaging-api", healthFile: false);
         builder.AddApiTelemetry();
         services.AddOpenApi();
         services.AddProblemDetails();
@@ -64,25 +64,21 @@ public static class ApiSetup
         services.AddValidatorsFromAssemblyContaining<CreateServiceRequestValidator>(ServiceLifetime.Singleton);
         services.AddScoped<CommandPublisher>();
         services.AddSingleton<IdempotencyKeys>();
-        services.AddRedisState();
         services.AddEventsApi(); // audit trail, live events, webhook subscriptions (Audit/EventsApiSetup.cs)
 
-        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
-        services.AddMassTransit(bus =>
+        builder.AddMessagingBus(bus =>
         {
             var logsTimeout = builder.Configuration.GetValue<TimeSpan?>($"{PublishOptions.Section}:{nameof(PublishOptions.LogsTimeout)}");
             bus.AddRequestClient<GetServiceLogs>(RequestTimeout.After(ms: (int)(logsTimeout ?? new PublishOptions().LogsTimeout).TotalMilliseconds));
-            bus.UsingRabbitMq((context, cfg) =>
-            {
-                // Declare the worker's queues with the first publish: without a bound queue RabbitMQ would
-                // confirm and then drop a command published before any worker started.
-                BindCommandQueue<CreateService>(cfg, CommandQueues.CreateService);
-                BindCommandQueue<StopService>(cfg, CommandQueues.ServiceLifecycle);
-                BindCommandQueue<StartService>(cfg, CommandQueues.ServiceLifecycle);
-                BindCommandQueue<RestartService>(cfg, CommandQueues.ServiceLifecycle);
-                BindCommandQueue<RemoveService>(cfg, CommandQueues.ServiceLifecycle);
-                cfg.ConfigureEndpoints(context);
-            });
+        }, (_, cfg) =>
+        {
+            // Declare the worker's queues with the first publish: without a bound queue RabbitMQ would
+            // confirm and then drop a command published before any worker started.
+            BindCommandQueue<CreateService>(cfg, CommandQueues.CreateService);
+            BindCommandQueue<StopService>(cfg, CommandQueues.ServiceLifecycle);
+            BindCommandQueue<StartService>(cfg, CommandQueues.ServiceLifecycle);
+            BindCommandQueue<RestartService>(cfg, CommandQueues.ServiceLifecycle);
+            BindCommandQueue<RemoveService>(cfg, CommandQueues.ServiceLifecycle);
         });
         return builder;
     }
@@ -103,13 +99,9 @@ public static class ApiSetup
         api.MapServicesApi();
         api.MapTokensApi();
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
-        // Liveness: the process answers. Readiness: the broker connection and Redis (503 while either is down).
         app.MapOpenApi(); // /openapi/v1.json
         app.MapScalarApiReference("/docs");
-        // Metrics name owners' services and reveal load: on the public port, only for a token with metrics:read.
-        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Scopes.MetricsRead);
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
+        app.MapDefaultEndpoints(); // /health/live, /health/ready, /metrics
         return app;
     }
 }

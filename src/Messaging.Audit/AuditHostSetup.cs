@@ -1,41 +1,33 @@
-using Messaging.ServiceDefaults;
 using MassTransit;
+using Messaging.ServiceDefaults;
+using Messaging.ServiceDefaults.Bus;
 using Messaging.Audit.Notifications;
 using Messaging.Audit.Trail;
 using Messaging.State;
-using Messaging.ServiceDefaults.Health;
 
 namespace Messaging.Audit;
 
 public static class AuditHostSetup
 {
-    /// <summary>Everything the audit host runs: Redis, the trail and webhook stores, the webhook HTTP client, the bus, the health file.</summary>
+    /// <summary>Everything the audit host runs: the host defaults, the trail and webhook stores, the webhook HTTP client, the bus.</summary>
     public static IHostApplicationBuilder AddAuditHost(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
-        services.AddRedisState();
+        // No port to ask: readiness (broker and Redis) goes to the file Health:File every 15 s,
+        // $TMPDIR/messaging-audit.health by default, for container healthchecks.
+        builder.AddServiceDefaults("messaging-audit", healthFile: true);
+        builder.AddAuditTelemetry();
         services.AddAuditRecords();
         services.AddSingleton<AuditRecorder>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddWebhookHttpClient();
-        // No port to ask: readiness (broker and Redis) goes to the file Health:File every 15 s,
-        // $TMPDIR/messaging-audit.health by default, for container healthchecks.
-        services.AddHealthFile("messaging-audit.health");
 
-        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
-        services.AddMassTransit(bus =>
+        // Durable and replicated like the worker's queues: nothing is lost while this host is down.
+        builder.AddMessagingBus(bus =>
         {
             bus.AddConsumer<AuditConsumer, AuditConsumerDefinition>();
             bus.AddConsumer<WebhookConsumer, WebhookConsumerDefinition>();
-            // Durable and replicated like the worker's queues: nothing is lost while this host is down.
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
-            {
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-                    rabbit.SetQuorumQueue();
-            });
-            bus.UsingRabbitMq((context, cfg) => cfg.ConfigureEndpoints(context));
         });
         return builder;
     }

@@ -1,4 +1,5 @@
 using Messaging.ServiceDefaults;
+using Messaging.ServiceDefaults.Bus;
 using Docker.DotNet;
 using FluentValidation;
 using MassTransit;
@@ -20,13 +21,13 @@ namespace Messaging.Worker;
 
 public static class WorkerSetup
 {
-    /// <summary>Everything the worker runs: options (validated at start), Redis, the engine client, the bus.</summary>
+    /// <summary>Everything the worker runs: the host defaults, options (validated at start), the engine client, the bus.</summary>
     public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
+        // Readiness (broker, Redis, engine) in the file Health:File, $TMPDIR/messaging-worker.health by default.
+        builder.AddServiceDefaults("messaging-worker", healthFile: true);
         builder.AddWorkerTelemetry();
-        services.AddRedisState();
 
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PortRangeOptions>().BindConfiguration(PortRangeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -57,24 +58,13 @@ public static class WorkerSetup
         // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
-        // Readiness (broker, Redis, engine) in the file Health:File, $TMPDIR/messaging-worker.health by default.
         services.AddHealthChecks().AddCheck<DockerEngineHealthCheck>("docker", tags: [HealthTags.Ready]);
-        services.AddHealthFile("messaging-worker.health");
 
-        services.AddOptions<RabbitMqTransportOptions>().BindConfiguration("RabbitMq");
-        services.AddMassTransit(bus =>
+        builder.AddMessagingBus(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
             bus.AddConsumer<CreateServiceConsumer, CreateServiceConsumerDefinition>();
             bus.AddConsumer<ServiceLifecycleConsumer, ServiceLifecycleConsumerDefinition>();
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
-            // The bus-level quorum setting does not reach endpoints made by ConfigureEndpoints; this does.
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
-            {
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-                    rabbit.SetQuorumQueue();
-            });
-            bus.UsingRabbitMq((context, cfg) => cfg.ConfigureEndpoints(context));
         });
         return builder;
     }

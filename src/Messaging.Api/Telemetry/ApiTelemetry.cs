@@ -1,5 +1,4 @@
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Messaging.Api.Telemetry;
@@ -7,29 +6,17 @@ namespace Messaging.Api.Telemetry;
 public static class ApiTelemetry
 {
     /// <summary>
-    /// Traces of requests and of MassTransit's publishes (whose context travels to the worker, so one
-    /// creation is one trace), request and bus metrics scraped at <c>/metrics</c>, and OTLP export when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// The web host's part of the telemetry, beside MassTransit's from <c>AddServiceDefaults</c> (whose publishes
+    /// carry the trace to the worker and the audit host, so one creation is one trace): request spans and
+    /// metrics, the latter scraped at <c>/metrics</c> (<see cref="DefaultEndpoints.MapDefaultEndpoints"/>).
     /// </summary>
     public static WebApplicationBuilder AddApiTelemetry(this WebApplicationBuilder builder)
     {
-        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("messaging-api"))
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation(options =>
-                    options.Filter = context => !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"));
-                tracing.AddSource("MassTransit");
-                if (otlp)
-                    tracing.AddOtlpExporter();
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics.AddAspNetCoreInstrumentation().AddMeter("MassTransit").AddPrometheusExporter();
-                if (otlp)
-                    metrics.AddOtlpExporter();
-            });
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(options =>
+                options.Filter = context => !context.Request.Path.StartsWithSegments(DefaultEndpoints.Health)
+                                            && !context.Request.Path.StartsWithSegments(DefaultEndpoints.Metrics)))
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddPrometheusExporter());
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -54,6 +55,8 @@ public static class WebhookHttpClient
         AllowAutoRedirect = false,
         UseProxy = false,
         UseCookies = false,
+        // Our trace context stays inside: receivers are other parties, and our trace ids are no business of theirs.
+        ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         ConnectCallback = async (context, cancellationToken) =>
         {
             var host = context.DnsEndPoint.Host;

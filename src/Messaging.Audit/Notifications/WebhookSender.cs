@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -14,6 +15,9 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookStore store
 {
     public async Task DeliverAsync(WebhookSubscription subscription, string eventType, string eventId, byte[] body, CancellationToken cancellationToken)
     {
+        using var activity = AuditTelemetry.Source.StartActivity("webhook deliver");
+        activity?.SetTag("messaging.webhook.subscription", subscription.Id);
+        activity?.SetTag("messaging.message_type", eventType);
         var timestamp = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
         {
@@ -42,6 +46,10 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookStore store
         }
 
         var delivered = error is null;
+        activity?.SetTag("messaging.webhook.attempts", attempts.Value);
+        activity?.SetTag("http.response.status_code", status);
+        if (!delivered)
+            activity?.SetStatus(ActivityStatusCode.Error, error);
         if (!delivered)
             logger.LogWarning("Webhook {Subscription}: {Type} {EventId} failed after {Attempts} attempts: {Error}",
                 subscription.Id, eventType, eventId, attempts.Value, error);

@@ -22,6 +22,9 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
     public async Task RecordAsync<T>(ConsumeContext<T> context, string kind, Guid serviceId, Guid commandId,
         string? requestedBy, string? ownerHint = null) where T : class
     {
+        using var activity = AuditTelemetry.Source.StartActivity("audit append");
+        activity?.SetTag("messaging.message_type", typeof(T).Name);
+        activity?.SetTag("messaging.service_id", serviceId.ToString("D"));
         // The record's owner wins: a command may name anyone, but the service belongs to whoever created it.
         var owner = serviceId == Guid.Empty ? null : (await records.GetAsync(serviceId))?.Owner;
         owner = !string.IsNullOrEmpty(owner) ? owner : ownerHint ?? "";
@@ -42,6 +45,7 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
             Message = MessageJson.Serialize(context.Message),
         };
         var id = await trail.AppendAsync(entry, context.MessageId);
+        activity?.SetTag("messaging.audit.redelivery", id is null);
         if (id is null)
             logger.LogDebug("{Type} {MessageId} was already recorded (redelivery)", entry.Type, entry.MessageId);
     }

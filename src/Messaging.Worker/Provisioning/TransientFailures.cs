@@ -1,20 +1,18 @@
 using MassTransit;
-using StackExchange.Redis;
+using Messaging.ServiceDefaults.Bus;
 
 namespace Messaging.Worker.Provisioning;
 
 /// <summary>
-/// What is worth retrying: Redis being away, and a service locked by another delivery (whose lock
+/// What is worth retrying: Redis being away, a timeout, and a service locked by another delivery (whose lock
 /// expires within <see cref="ServiceLocks.Ttl"/> if its holder died). Refusals are events, never retried.
 /// </summary>
 public static class TransientFailures
 {
     public static void Retry(IRetryConfigurator retry)
     {
+        retry.HandleTransientFailures();
         retry.Handle<ServiceBusyException>();
-        retry.Handle<RedisConnectionException>();
-        retry.Handle<RedisTimeoutException>();
-        retry.Handle<TimeoutException>();
         // 250 ms, 500 ms, ... 4 s: about 34 s in all, more than one lock TTL.
         retry.Incremental(16, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
     }

@@ -2,7 +2,6 @@ using Messaging.State;
 using Messaging.Worker.Ports;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
@@ -11,29 +10,20 @@ namespace Messaging.Worker.Telemetry;
 public static class TelemetrySetup
 {
     /// <summary>
-    /// Traces (MassTransit's and ours) and metrics. OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
-    /// set; a Prometheus scrape listener (<c>/metrics</c>) when <c>Metrics:PrometheusPort</c> is, bound to
-    /// <c>Metrics:PrometheusHost</c> (default localhost; in compose, the internal network only: the worker serves no users).
+    /// The worker's own spans and metrics, beside MassTransit's (<c>AddServiceDefaults</c>, which also exports
+    /// over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set); a Prometheus scrape listener (<c>/metrics</c>)
+    /// when <c>Metrics:PrometheusPort</c> is set, bound to <c>Metrics:PrometheusHost</c> (default localhost; in compose, the internal network only: the worker serves no users).
     /// </summary>
     public static IHostApplicationBuilder AddWorkerTelemetry(this IHostApplicationBuilder builder)
     {
-        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var prometheusPort = builder.Configuration.GetValue<int?>("Metrics:PrometheusPort");
         var prometheusHost = builder.Configuration["Metrics:PrometheusHost"] ?? "localhost";
         builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("messaging-worker"))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource("MassTransit").AddSource(WorkerTelemetry.Name);
-                if (otlp)
-                    tracing.AddOtlpExporter();
-            })
+            .WithTracing(tracing => tracing.AddSource(WorkerTelemetry.Name))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter("MassTransit").AddMeter(WorkerTelemetry.Name);
-                if (otlp)
-                    metrics.AddOtlpExporter();
+                metrics.AddMeter(WorkerTelemetry.Name);
                 if (prometheusPort is > 0)
                     metrics.AddPrometheusHttpListener(listener => (listener.Host, listener.Port) = (prometheusHost, prometheusPort.Value));
             });

@@ -1,0 +1,22 @@
+using System.Diagnostics;
+using OpenTelemetry.Trace;
+
+namespace Messaging.Audit;
+
+/// <summary>
+/// The audit host's own spans, inside MassTransit's consume spans: the append to the trail and each webhook
+/// delivery (with its attempts), so a trace that starts at the API's request ends where its record and its
+/// deliveries do.
+/// </summary>
+public static class AuditTelemetry
+{
+    public const string Name = "Messaging.Audit";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    public static IHostApplicationBuilder AddAuditTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Name));
+        return builder;
+    }
+}

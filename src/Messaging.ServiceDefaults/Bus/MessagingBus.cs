@@ -1,0 +1,47 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.ServiceDefaults.Bus;
+
+public static class MessagingBus
+{
+    /// <summary>
+    /// The MassTransit bus on RabbitMQ (<see cref="RabbitMqOptions"/>, validated at start) with every endpoint
+    /// made by <c>ConfigureEndpoints</c> on a quorum queue. The host names its consumers (with their
+    /// definitions: endpoint names, concurrency, retries filtered by <see cref="TransientFailureFilter"/>) in
+    /// <paramref name="registrations"/>, and anything the transport needs before the endpoints in
+    /// <paramref name="transport"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessagingBus(this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator> registrations,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? transport = null)
+    {
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            registrations(bus);
+            // Quorum queues: durable, replicated, and without the ~100 ms stalls classic queues showed under load.
+            // The bus-level SetQuorumQueue does not reach endpoints made by ConfigureEndpoints; this callback does.
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    rabbit.SetQuorumQueue();
+            });
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VHost, host =>
+                {
+                    host.Username(rabbit.User);
+                    host.Password(rabbit.Pass);
+                });
+                transport?.Invoke(context, cfg);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Messaging.ServiceDefaults.Bus;
+
+/// <summary>Section <c>RabbitMq</c>: the broker every host connects to, each as a user of its own in production.</summary>
+public sealed class RabbitMqOptions
+{
+    public const string Section = "RabbitMq";
+
+    [Required(AllowEmptyStrings = false)]
+    public string Host { get; set; } = "localhost";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 5672;
+
+    [Required(AllowEmptyStrings = false)]
+    public string VHost { get; set; } = "/";
+
+    [Required(AllowEmptyStrings = false)]
+    public string User { get; set; } = "guest";
+
+    [Required(AllowEmptyStrings = false)]
+    public string Pass { get; set; } = "guest";
+}
