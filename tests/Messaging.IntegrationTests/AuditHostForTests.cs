@@ -1,6 +1,7 @@
 using Messaging.Audit;
 using Messaging.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Messaging.IntegrationTests;
@@ -14,7 +15,9 @@ public static class AuditHostForTests
 {
     public const int WebhookMaxAttempts = 3;
 
-    public static async Task<IHost> StartAsync(Dictionary<string, string?> settings)
+    /// <param name="settings">The fixture's settings.</param>
+    /// <param name="observe">Adds the fixture's span and log collectors to the host's services.</param>
+    public static async Task<IHost> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? observe = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -30,6 +33,7 @@ public static class AuditHostForTests
             ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-it-audit-{Guid.NewGuid():N}.health"),
         });
         builder.AddAuditHost();
+        observe?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return host;

@@ -31,9 +31,82 @@ public sealed class ObservabilityTests(SystemFixture system)
         Assert.Contains(trace, s => s.Source.Name == "Messaging.Worker" && s.DisplayName == "docker Create");
         Assert.Contains(trace, s => s.Source.Name == "Messaging.Worker" && s.DisplayName == "docker Start");
         await WaitForSpan(s => s.TraceId == request.TraceId && s.Kind == ActivityKind.Producer && s.DisplayName.Contains("ServiceCreated"));
-        // Connected: every span but the request's own has its parent in the same trace.
-        var ids = trace.Select(s => s.SpanId).ToHashSet();
-        Assert.All(trace.Where(s => s != request), s => Assert.Contains(s.ParentSpanId, ids));
+        // Connected: every span but the request's own has its parent in the same trace. A span is exported when it
+        // ends, so a child (the audit host's append) can be in before its parent (the consume around it): wait.
+        await Eventually(() =>
+        {
+            var spans = system.Spans.Snapshot().Where(s => s.TraceId == request.TraceId).ToList();
+            var ids = spans.Select(s => s.SpanId).ToHashSet();
+            return spans.Where(s => s.SpanId != request.SpanId).All(s => ids.Contains(s.ParentSpanId));
+        }, "every span of the trace has its parent in it");
+    }
+
+    [Fact]
+    public async Task The_trace_of_a_creation_reaches_the_audit_hosts_append_and_the_webhook_delivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(_ => 200);
+        using var admin = system.Api();
+        var subscribed = await admin.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, event_types = new[] { nameof(ServiceCreated) } });
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var subscription = (await subscribed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("details").GetProperty("id").GetString();
+        try
+        {
+            using var api = system.Api(SystemFixture.AliceToken);
+            var name = $"it-audit-trace-{Guid.NewGuid():N}"[..24];
+            var response = await api.PostAsync("/api/v1/services", new StringContent(
+                $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+            await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);
+
+            // This creation's trace, found through the worker's reservation span (it names the service).
+            var reservation = await WaitForSpan(s => s.Source.Name == "Messaging.Worker" && Tag(s, "messaging.service_id") == id.ToString("D"));
+            var request = await WaitForSpan(s => s.TraceId == reservation.TraceId && s.Kind == ActivityKind.Server
+                                                 && s.DisplayName.StartsWith("POST /api/v1/services", StringComparison.Ordinal));
+
+            var append = await WaitForSpan(s => s.TraceId == request.TraceId && s.Source.Name == "Messaging.Audit"
+                                                && s.DisplayName == "audit append" && Tag(s, "messaging.message_type") == nameof(ServiceCreated));
+            var delivery = await WaitForSpan(s => s.TraceId == request.TraceId && s.Source.Name == "Messaging.Audit"
+                                                  && s.DisplayName == "webhook deliver" && Tag(s, "messaging.message_type") == nameof(ServiceCreated));
+            Assert.Equal(subscription, Tag(delivery, "messaging.webhook.subscription"));
+            Assert.Equal(ActivityStatusCode.Unset, delivery.Status);
+            Assert.Contains(system.Spans.Snapshot(), s => s.TraceId == request.TraceId && s.Source.Name == "Messaging.Audit"
+                                                          && s.DisplayName == "audit append" && Tag(s, "messaging.message_type") == nameof(CreateService));
+            await Eventually(() => DescendsFrom(append, request) && DescendsFrom(delivery, request),
+                "the append and the delivery descend from the POST's span");
+
+            // The trace stays inside: the receiver, another party, gets no traceparent of ours.
+            var received = Assert.Single(receiver.Received, r =>
+                JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("service_id").GetGuid() == id);
+            Assert.True(string.IsNullOrEmpty(received.TraceParent), $"The delivery carried traceparent {received.TraceParent}.");
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
+        }
+    }
+
+    private static string? Tag(Activity span, string name) => span.GetTagItem(name)?.ToString();
+
+    /// <summary>Whether following the parents of <paramref name="span"/> through the exported spans reaches <paramref name="ancestor"/>.</summary>
+    private bool DescendsFrom(Activity span, Activity ancestor)
+    {
+        var byId = system.Spans.Snapshot().Where(s => s.TraceId == ancestor.TraceId).GroupBy(s => s.SpanId).ToDictionary(g => g.Key, g => g.First());
+        for (var current = span; byId.TryGetValue(current.ParentSpanId, out var parent); current = parent)
+            if (parent.SpanId == ancestor.SpanId)
+                return true;
+        return false;
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Not within 20 s: {what}.");
+            await Task.Delay(100);
+        }
     }
 
     private bool TraceHasConsumeOf(ActivityTraceId traceId, string queue) =>

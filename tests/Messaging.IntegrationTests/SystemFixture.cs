@@ -50,7 +50,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public EventListener Events { get; private set; } = null!;
 
-    /// <summary>Spans of both hosts, and every line they log.</summary>
+    /// <summary>Spans of the three hosts (API, worker, audit), and every line they log.</summary>
     public SpanCollector Spans { get; } = new();
     private readonly List<LogCollector> _logs = [];
 
@@ -86,7 +86,7 @@ public sealed class SystemFixture : IAsyncLifetime
         Observe(builder.Services);
         _worker = builder.Build();
         await _worker.StartAsync();
-        _audit = await AuditHostForTests.StartAsync(Settings()); // audit trail + webhook deliveries (AuditHostForTests.cs)
+        _audit = await AuditHostForTests.StartAsync(Settings(), Observe); // audit trail + webhook deliveries (AuditHostForTests.cs)
         await SeedTokens();
 
         // On a real socket, so that the CLI and curl-like clients can talk to it too.

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Messaging.IntegrationTests;
 
 /// <summary>One POST as a webhook receiver saw it, and what it answered.</summary>
-public sealed record ReceivedWebhook(string DeliveryId, string? Timestamp, string? Signature, string? EventType, byte[] Body, int Answered);
+public sealed record ReceivedWebhook(string DeliveryId, string? Timestamp, string? Signature, string? EventType, byte[] Body, int Answered,
+    string? TraceParent = null);
 
 /// <summary>
 /// A webhook receiver on 127.0.0.1 and a free port (Kestrel, in the test process). It answers each attempt
@@ -37,7 +38,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             string delivery = http.Request.Headers["X-Messaging-Delivery"].ToString();
             var status = answer(_attempts.AddOrUpdate(delivery, 1, (_, n) => n + 1));
             Received.Enqueue(new ReceivedWebhook(delivery, http.Request.Headers["X-Messaging-Timestamp"], http.Request.Headers["X-Messaging-Signature"],
-                http.Request.Headers["X-Messaging-Event"], body.ToArray(), status));
+                http.Request.Headers["X-Messaging-Event"], body.ToArray(), status, http.Request.Headers.TraceParent));
             return Results.StatusCode(status);
         });
     }
