@@ -145,4 +145,30 @@ public sealed class WebhookDeliveryTests(SystemFixture system)
             await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
         }
     }
+
+    [Fact]
+    public async Task A_receiver_answering_an_endless_body_is_recorded_delivered_without_the_body_being_read()
+    {
+        // Before the fix the sender buffered the whole body: this delivery never ended and was never recorded.
+        await using var receiver = await WebhookReceiver.StartAsync(_ => 200, endlessBody: true);
+        using var admin = system.Api();
+        var subscription = await Subscribe(admin, receiver.Url);
+        try
+        {
+            var serviceId = await PublishEvent();
+            var delivery = Assert.Single(await WaitForDelivery(receiver, serviceId, ours => ours.Count > 0));
+
+            var outcome = await OutcomeOf(admin, subscription, delivery.DeliveryId);
+            Assert.Equal("delivered", outcome.GetProperty("status").GetString());
+            Assert.Equal(200, outcome.GetProperty("status_code").GetInt32());
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (!receiver.BodyAbandoned && DateTime.UtcNow < deadline)
+                await Task.Delay(25);
+            Assert.True(receiver.BodyAbandoned, "the sender kept the connection open reading the body");
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
+        }
+    }
 }

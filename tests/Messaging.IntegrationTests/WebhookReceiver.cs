@@ -15,7 +15,8 @@ public sealed record ReceivedWebhook(string DeliveryId, string? Timestamp, strin
 
 /// <summary>
 /// A webhook receiver on 127.0.0.1 and a free port (Kestrel, in the test process). It answers each attempt
-/// of a delivery with the status <c>answer(attempt)</c> (attempt counts from 1 per delivery id).
+/// of a delivery with the status <c>answer(attempt)</c> (attempt counts from 1 per delivery id), with an empty
+/// body or, with <c>endlessBody</c>, a body that never ends (until the sender hangs up).
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -25,7 +26,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
     public string Url { get; private set; } = "";
 
-    private WebhookReceiver(Func<int, int> answer)
+    private WebhookReceiver(Func<int, int> answer, bool endlessBody)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -39,13 +40,30 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var status = answer(_attempts.AddOrUpdate(delivery, 1, (_, n) => n + 1));
             Received.Enqueue(new ReceivedWebhook(delivery, http.Request.Headers["X-Messaging-Timestamp"], http.Request.Headers["X-Messaging-Signature"],
                 http.Request.Headers["X-Messaging-Event"], body.ToArray(), status, http.Request.Headers.TraceParent));
-            return Results.StatusCode(status);
+            if (!endlessBody)
+                return Results.StatusCode(status);
+            http.Response.StatusCode = status;
+            var chunk = new byte[64 * 1024];
+            try
+            {
+                // Kestrel signals RequestAborted (writes may just stop failing) once the sender hangs up.
+                while (!http.RequestAborted.IsCancellationRequested)
+                    await http.Response.Body.WriteAsync(chunk, http.RequestAborted);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+            }
+            BodyAbandoned = true;
+            return Results.Empty;
         });
     }
 
-    public static async Task<WebhookReceiver> StartAsync(Func<int, int> answer)
+    /// <summary>Whether a sender hung up while an endless body was being written.</summary>
+    public bool BodyAbandoned { get; private set; }
+
+    public static async Task<WebhookReceiver> StartAsync(Func<int, int> answer, bool endlessBody = false)
     {
-        var receiver = new WebhookReceiver(answer);
+        var receiver = new WebhookReceiver(answer, endlessBody);
         await receiver._app.StartAsync();
         var address = receiver._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         receiver.Url = address.TrimEnd('/') + "/hook";

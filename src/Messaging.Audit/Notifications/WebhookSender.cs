@@ -34,7 +34,10 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookStore store
         string? error = null;
         try
         {
-            using var response = await clients.CreateClient(WebhookHttpClient.Name).SendAsync(request, cancellationToken);
+            // Only the status counts. The body is never read: a receiver could answer with gigabytes or a stream that
+            // never ends; disposing the response closes the connection instead of draining it.
+            using var response = await clients.CreateClient(WebhookHttpClient.Name)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
                 error = $"answered {status}";
