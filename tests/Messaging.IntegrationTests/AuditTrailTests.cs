@@ -45,6 +45,24 @@ public sealed class AuditTrailTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task Environment_values_never_reach_the_trail_only_their_names()
+    {
+        using var alice = system.Api(SystemFixture.AliceToken);
+        var secret = "s3cret-" + Guid.NewGuid().ToString("N");
+        var response = await alice.PostAsync("/api/v1/services", new StringContent(
+            $$$"""{"service_name":"{{{UniqueName("it-env")}}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25,"env":{"DB_PASSWORD":"{{{secret}}}"}}""",
+            Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+        await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);
+
+        var command = (await EventsOf(alice, id, 2)).Single(i => i.GetProperty("type").GetString() == "CreateService");
+        Assert.Equal("[redacted]", command.GetProperty("message").GetProperty("env").GetProperty("DB_PASSWORD").GetString());
+        var trail = await system.Redis.StreamRangeAsync(system.KeyPrefix + "audit");
+        Assert.DoesNotContain(trail, e => e.Values.Any(v => v.Value.ToString().Contains(secret, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Every_command_and_event_of_a_create_stop_remove_run_is_in_the_trail_in_order()
     {
         using var alice = system.Api(SystemFixture.AliceToken);
