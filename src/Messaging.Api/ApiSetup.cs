@@ -63,7 +63,6 @@ public static class ApiSetup
 
         services.AddValidatorsFromAssemblyContaining<CreateServiceRequestValidator>(ServiceLifetime.Singleton);
         services.AddScoped<CommandPublisher>();
-        services.AddSingleton<IdempotencyKeys>();
         services.AddEventsApi(); // audit trail, live events, webhook subscriptions (Audit/EventsApiSetup.cs)
 
         builder.AddMessagingBus(bus =>

@@ -28,6 +28,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>String (expiring): held by the worker that checks for (and creates) the services network.</summary>
     public RedisKey NetworkLock => $"{Prefix}lock:network";
 
+    /// <summary>String (expiring): held by the worker running a reconcile pass.</summary>
+    public RedisKey ReconcilerLock => $"{Prefix}lock:reconciler";
+
     /// <summary>Sorted set: every service id by creation time (the admin's listing).</summary>
     public RedisKey AllServices => $"{Prefix}services";
 

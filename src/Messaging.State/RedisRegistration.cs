@@ -5,7 +5,10 @@ namespace Messaging.State;
 
 public static class RedisRegistration
 {
-    /// <summary>Registers the key layout and the record and token stores. The connection comes from the host.</summary>
+    /// <summary>
+    /// Registers the key layout and every store of the state module. The connection comes from the host; the
+    /// worker binds <see cref="Reservations.PortRangeOptions"/> (the API never reserves).
+    /// </summary>
     public static IServiceCollection AddServiceRecords(this IServiceCollection services)
     {
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section)
@@ -13,6 +16,11 @@ public static class RedisRegistration
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix));
         services.AddSingleton<ServiceRecordStore>();
         services.AddSingleton<Tokens.TokenStore>();
+        services.AddSingleton<Idempotency.IdempotencyStore>();
+        services.AddSingleton<Reservations.PortReservations>();
+        services.AddSingleton<Locks.ServiceLocks>();
+        services.AddSingleton<Locks.InstallationLocks>();
+        services.AddSingleton<Outcomes.CommandOutcomes>();
         return services;
     }
 }

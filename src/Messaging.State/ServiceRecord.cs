@@ -2,6 +2,8 @@ using System.Globalization;
 using Messaging.Contracts;
 using StackExchange.Redis;
 
+using F = Messaging.State.ServiceRecordFields;
+
 namespace Messaging.State;
 
 /// <summary>A service as stored in Redis: what the worker knows and the API shows.</summary>
@@ -45,24 +47,24 @@ public sealed record ServiceRecord
     {
         var entries = new List<HashEntry>
         {
-            new("service_id", ServiceId.ToString("D")),
-            new("command_id", CommandId.ToString("D")),
-            new("name", Name),
-            new("image", Image),
-            new("owner", Owner),
-            new("status", Status),
-            new("memory_limit", MemoryLimit),
-            new("memory_bytes", MemoryBytes),
-            new("cpu_limit", CpuLimit.ToString("R", CultureInfo.InvariantCulture)),
-            new("created_at", CreatedAt.ToUnixTimeMilliseconds()),
-            new("updated_at", UpdatedAt.ToUnixTimeMilliseconds()),
+            new(F.ServiceId, ServiceId.ToString("D")),
+            new(F.CommandId, CommandId.ToString("D")),
+            new(F.Name, Name),
+            new(F.Image, Image),
+            new(F.Owner, Owner),
+            new(F.Status, Status),
+            new(F.MemoryLimit, MemoryLimit),
+            new(F.MemoryBytes, MemoryBytes),
+            new(F.CpuLimit, CpuLimit.ToString("R", CultureInfo.InvariantCulture)),
+            new(F.CreatedAt, CreatedAt.ToUnixTimeMilliseconds()),
+            new(F.UpdatedAt, UpdatedAt.ToUnixTimeMilliseconds()),
         };
-        if (InternalPort is { } internalPort) entries.Add(new("internal_port", internalPort));
-        if (HostPort is { } hostPort) entries.Add(new("host_port", hostPort));
-        if (Host is not null) entries.Add(new("host", Host));
-        if (ContainerId is not null) entries.Add(new("container_id", ContainerId));
-        if (FailureCode is not null) entries.Add(new("failure_code", FailureCode));
-        if (FailureMessage is not null) entries.Add(new("failure_message", FailureMessage));
+        if (InternalPort is { } internalPort) entries.Add(new(F.InternalPort, internalPort));
+        if (HostPort is { } hostPort) entries.Add(new(F.HostPort, hostPort));
+        if (Host is not null) entries.Add(new(F.Host, Host));
+        if (ContainerId is not null) entries.Add(new(F.ContainerId, ContainerId));
+        if (FailureCode is not null) entries.Add(new(F.FailureCode, FailureCode));
+        if (FailureMessage is not null) entries.Add(new(F.FailureMessage, FailureMessage));
         return [.. entries];
     }
 
@@ -77,23 +79,23 @@ public sealed record ServiceRecord
 
         return new ServiceRecord
         {
-            ServiceId = Guid.TryParse(Text("service_id"), out var id) ? id : Guid.Empty,
-            CommandId = Guid.TryParse(Text("command_id"), out var commandId) ? commandId : Guid.Empty,
-            Name = Text("name") ?? "",
-            Image = Text("image") ?? "",
-            Owner = Text("owner") ?? "",
-            Status = Text("status") ?? "",
-            MemoryLimit = Text("memory_limit") ?? "",
-            MemoryBytes = Long("memory_bytes"),
-            CpuLimit = double.TryParse(Text("cpu_limit"), NumberStyles.Float, CultureInfo.InvariantCulture, out var cpu) ? cpu : 0,
-            InternalPort = Int("internal_port"),
-            HostPort = Int("host_port"),
-            Host = Text("host"),
-            ContainerId = Text("container_id"),
-            FailureCode = Text("failure_code"),
-            FailureMessage = Text("failure_message"),
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long("created_at")),
-            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long("updated_at")),
+            ServiceId = Guid.TryParse(Text(F.ServiceId), out var id) ? id : Guid.Empty,
+            CommandId = Guid.TryParse(Text(F.CommandId), out var commandId) ? commandId : Guid.Empty,
+            Name = Text(F.Name) ?? "",
+            Image = Text(F.Image) ?? "",
+            Owner = Text(F.Owner) ?? "",
+            Status = Text(F.Status) ?? "",
+            MemoryLimit = Text(F.MemoryLimit) ?? "",
+            MemoryBytes = Long(F.MemoryBytes),
+            CpuLimit = double.TryParse(Text(F.CpuLimit), NumberStyles.Float, CultureInfo.InvariantCulture, out var cpu) ? cpu : 0,
+            InternalPort = Int(F.InternalPort),
+            HostPort = Int(F.HostPort),
+            Host = Text(F.Host),
+            ContainerId = Text(F.ContainerId),
+            FailureCode = Text(F.FailureCode),
+            FailureMessage = Text(F.FailureMessage),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.CreatedAt)),
+            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.UpdatedAt)),
         };
     }
 }

@@ -1,13 +1,15 @@
+using System.Text.Json;
 using Messaging.Contracts;
+using Messaging.State.Scripts;
 using StackExchange.Redis;
 
 namespace Messaging.State;
 
-/// <summary>How a worker's claim on a creation ended.</summary>
 /// <summary>Why the API's pending record was not written.</summary>
 public enum PendingRefusal { NameTaken, IdExists }
 
-public enum CreationClaim
+/// <summary>How a worker's claim on a creation ended.</summary>
+public enum ClaimOutcome
 {
     /// <summary>The record is ours to create (new, pending, or an interrupted attempt of the same command).</summary>
     Claimed,
@@ -41,40 +43,50 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
     /// </summary>
     public async Task<PendingRefusal?> TryCreatePendingAsync(ServiceRecord record)
     {
-        var result = (string?)await Db.ScriptEvaluateAsync(Scripts.CreatePendingIfFree,
-            [keys.Service(record.ServiceId), keys.OwnerServices(record.Owner), keys.AllServices, keys.Names],
-            [record.ServiceId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds(), record.Name, .. Flatten(record)]);
+        var result = (string?)await Db.ScriptEvaluateAsync(StateScripts.CreatePending, new
+        {
+            record = keys.Service(record.ServiceId), ownerIndex = keys.OwnerServices(record.Owner), allIndex = keys.AllServices,
+            names = keys.Names, name = record.Name, serviceId = record.ServiceId.ToString("D"),
+            createdAt = record.CreatedAt.ToUnixTimeMilliseconds(), fields = FieldsJson(record),
+        });
         return result switch
         {
             "created" => null,
             "name_taken" => PendingRefusal.NameTaken,
-            _ => PendingRefusal.IdExists,
+            "id_exists" => PendingRefusal.IdExists,
+            _ => throw new InvalidOperationException($"Unexpected result {result} writing a pending record."),
         };
     }
 
     /// <summary>Removes a pending record that never reached the broker (the publish failed).</summary>
     public async Task DeletePendingAsync(Guid serviceId, Guid commandId, string owner)
     {
-        await Db.ScriptEvaluateAsync(Scripts.DeleteIfPending,
-            [keys.Service(serviceId), keys.OwnerServices(owner), keys.AllServices],
-            [commandId.ToString("D"), serviceId.ToString("D")]);
+        await Db.ScriptEvaluateAsync(StateScripts.DeletePending, new
+        {
+            record = keys.Service(serviceId), ownerIndex = keys.OwnerServices(owner), allIndex = keys.AllServices,
+            serviceId = serviceId.ToString("D"), commandId = commandId.ToString("D"), pending = ServiceStatus.Pending,
+        });
     }
 
     /// <summary>
     /// Marks the record <c>creating</c> for this command, or says why not. Atomic, so two workers holding
     /// the same command agree on what the record is.
     /// </summary>
-    public async Task<(CreationClaim Claim, ServiceRecord? Existing)> ClaimCreationAsync(ServiceRecord creating)
+    public async Task<(ClaimOutcome Claim, ServiceRecord? Existing)> ClaimCreationAsync(ServiceRecord creating)
     {
-        var result = (string?)await Db.ScriptEvaluateAsync(Scripts.ClaimCreation,
-            [keys.Service(creating.ServiceId), keys.OwnerServices(creating.Owner), keys.AllServices],
-            [creating.CommandId.ToString("D"), creating.ServiceId.ToString("D"),
-             creating.CreatedAt.ToUnixTimeMilliseconds(), .. Flatten(creating)]);
+        var result = (string?)await Db.ScriptEvaluateAsync(StateScripts.ClaimCreation, new
+        {
+            record = keys.Service(creating.ServiceId), ownerIndex = keys.OwnerServices(creating.Owner), allIndex = keys.AllServices,
+            serviceId = creating.ServiceId.ToString("D"), commandId = creating.CommandId.ToString("D"), noCommand = Guid.Empty.ToString("D"),
+            pending = ServiceStatus.Pending, creating = ServiceStatus.Creating,
+            createdAt = creating.CreatedAt.ToUnixTimeMilliseconds(), fields = FieldsJson(creating),
+        });
         return result switch
         {
-            "claimed" => (CreationClaim.Claimed, null),
-            "finished" => (CreationClaim.AlreadyFinished, await GetAsync(creating.ServiceId)),
-            _ => (CreationClaim.ForeignRecord, await GetAsync(creating.ServiceId)),
+            "claimed" => (ClaimOutcome.Claimed, null),
+            "finished" => (ClaimOutcome.AlreadyFinished, await GetAsync(creating.ServiceId)),
+            "foreign" => (ClaimOutcome.ForeignRecord, await GetAsync(creating.ServiceId)),
+            _ => throw new InvalidOperationException($"Unexpected result {result} claiming a creation."),
         };
     }
 
@@ -94,19 +106,31 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
 
     /// <summary>
     /// Moves a record to <paramref name="to"/> if its current status may lead there (see
-    /// <see cref="ServiceTransitions"/>) and is one of <paramref name="from"/>; sets the extra fields in the
-    /// same atomic step. Returns whether it moved and the status it had.
+    /// <see cref="ServiceTransitions"/>) and is one of <paramref name="from"/>, in one atomic step.
     /// </summary>
-    public async Task<(bool Moved, string? Previous)> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to,
-        DateTimeOffset at, params (string Field, RedisValue Value)[] fields)
+    public Task<TransitionResult> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to, DateTimeOffset at) =>
+        TransitionAsync(serviceId, from, to, at, clearPlacement: false);
+
+    /// <summary>A removal the engine confirmed: <c>removing</c> becomes <c>removed</c>, and the port, host and container id are cleared.</summary>
+    public Task<TransitionResult> MarkRemovedAsync(Guid serviceId, DateTimeOffset at) =>
+        TransitionAsync(serviceId, [ServiceStatus.Removing], ServiceStatus.Removed, at, clearPlacement: true);
+
+    private async Task<TransitionResult> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to, DateTimeOffset at, bool clearPlacement)
     {
         var allowed = from.Where(status => ServiceTransitions.IsAllowed(status, to)).ToArray();
-        RedisValue[] args = [to, at.ToUnixTimeMilliseconds(), allowed.Length, .. allowed.Select(a => (RedisValue)a),
-            .. fields.SelectMany(f => new[] { (RedisValue)f.Field, f.Value })];
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Scripts.Transition, [keys.Service(serviceId)], args))!;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(StateScripts.Transition, new
+        {
+            record = keys.Service(serviceId), from = JsonSerializer.Serialize(allowed), to,
+            now = at.ToUnixTimeMilliseconds(), clearPlacement = clearPlacement ? 1 : 0,
+        }))!;
         var previous = (string?)result[1];
-        return ((string?)result[0] == "moved", string.IsNullOrEmpty(previous) ? null : previous);
+        return new TransitionResult((string?)result[0] == "moved", string.IsNullOrEmpty(previous) ? null : previous);
     }
+
+    /// <summary>Every service id, oldest first (the admin's index; the reconciler walks it).</summary>
+    public async Task<IReadOnlyList<Guid>> AllIdsAsync() =>
+        [.. (await Db.SortedSetRangeByRankAsync(keys.AllServices))
+            .Select(v => Guid.TryParse(v.ToString(), out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
 
     /// <summary>
     /// A page of services, oldest first: an owner's, or everyone's when <paramref name="owner"/> is null.
@@ -139,58 +163,10 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         return (page, more ? position : null);
     }
 
-    private static RedisValue[] Flatten(ServiceRecord record) =>
-        [.. record.ToHashEntries().SelectMany(e => new[] { (RedisValue)e.Name.ToString(), e.Value })];
-
-    private static class Scripts
-    {
-        // KEYS: record. ARGV: to, now ms, n, from_1..from_n, field, value, ...
-        public const string Transition = """
-            local current = redis.call('HGET', KEYS[1], 'status')
-            if not current then return {'missing', ''} end
-            local n = tonumber(ARGV[3])
-            for i = 4, 3 + n do
-              if ARGV[i] == current then
-                redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[2])
-                for j = 4 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[j], ARGV[j + 1]) end
-                return {'moved', current}
-              end
-            end
-            return {'refused', current}
-            """;
-
-        // KEYS: record, owner index, all index, names. ARGV: service id, created at ms, name, field/value pairs.
-        public const string CreatePendingIfFree = """
-            if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 1 then return 'name_taken' end
-            if redis.call('EXISTS', KEYS[1]) == 1 then return 'id_exists' end
-            for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-            redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-            redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-            return 'created'
-            """;
-
-        // KEYS: record, owner index, all index. ARGV: command id, service id.
-        public const string DeleteIfPending = """
-            if redis.call('HGET', KEYS[1], 'status') == 'pending' and redis.call('HGET', KEYS[1], 'command_id') == ARGV[1] then
-              redis.call('DEL', KEYS[1])
-              redis.call('ZREM', KEYS[2], ARGV[2])
-              redis.call('ZREM', KEYS[3], ARGV[2])
-            end
-            return 0
-            """;
-
-        // KEYS: record, owner index, all index. ARGV: command id, service id, created_at, field, value, ...
-        public const string ClaimCreation = """
-            local existing = redis.call('HMGET', KEYS[1], 'command_id', 'status', 'created_at')
-            -- A record rebuilt by the reconciler from an old container may lack the command id: not foreign.
-            if existing[1] and existing[1] ~= ARGV[1] and existing[1] ~= '00000000-0000-0000-0000-000000000000' then return 'foreign' end
-            if existing[2] and existing[2] ~= 'pending' and existing[2] ~= 'creating' then return 'finished' end
-            for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-            if existing[3] then redis.call('HSET', KEYS[1], 'created_at', existing[3]) end
-            redis.call('HSET', KEYS[1], 'status', 'creating')
-            redis.call('ZADD', KEYS[2], existing[3] or ARGV[3], ARGV[2])
-            redis.call('ZADD', KEYS[3], existing[3] or ARGV[3], ARGV[2])
-            return 'claimed'
-            """;
-    }
+    /// <summary>The record's hash as the JSON array (field, value, field, value...) the record scripts HSET.</summary>
+    private static string FieldsJson(ServiceRecord record) =>
+        JsonSerializer.Serialize(record.ToHashEntries().SelectMany(e => new[] { e.Name.ToString(), e.Value.ToString() }));
 }
+
+/// <summary>Whether a transition happened, and the status the record had (null: no record).</summary>
+public sealed record TransitionResult(bool Moved, string? Previous);

@@ -13,7 +13,7 @@ using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
 using Messaging.Worker.Telemetry;
 using Messaging.Worker.Policy;
-using Messaging.Worker.Ports;
+using Messaging.State.Reservations;
 using Messaging.Worker.Provisioning;
 using Microsoft.Extensions.Options;
 
@@ -36,9 +36,6 @@ public static class WorkerSetup
 
         services.AddSingleton<IValidator<CreateService>, CreateServiceCommandValidator>();
         services.AddSingleton<CreateServicePolicy>();
-        services.AddSingleton<PortReservations>();
-        services.AddSingleton<ServiceLocks>();
-        services.AddSingleton<CommandOutcomes>();
         services.AddSingleton<ContainerSpecBuilder>();
         services.AddSingleton<IDockerClient>(sp =>
         {

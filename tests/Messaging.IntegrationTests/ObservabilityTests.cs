@@ -27,7 +27,7 @@ public sealed class ObservabilityTests(SystemFixture system)
 
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer && s.DisplayName.Contains("CreateService"));
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer && s.DisplayName.StartsWith(CommandQueues.CreateService, StringComparison.Ordinal));
-        Assert.Contains(trace, s => s.Source.Name == "Messaging.Worker" && s.DisplayName == "reserve port and name");
+        Assert.Contains(trace, s => s.Source.Name == "Messaging.State" && s.DisplayName == "reserve port and name");
         Assert.Contains(trace, s => s.Source.Name == "Messaging.Worker" && s.DisplayName == "docker Create");
         Assert.Contains(trace, s => s.Source.Name == "Messaging.Worker" && s.DisplayName == "docker Start");
         await WaitForSpan(s => s.TraceId == request.TraceId && s.Kind == ActivityKind.Producer && s.DisplayName.Contains("ServiceCreated"));

@@ -1,7 +1,7 @@
 using Messaging.State.Locks;
 using Messaging.State;
 using Messaging.State.Tokens;
-using Messaging.Worker.Ports;
+using Messaging.State.Reservations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -27,7 +27,7 @@ public sealed class PortReservationsTests : IAsyncLifetime
             for (var i = 0; i < 20; i++)
             {
                 var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{worker}-{i}", Allocation.Uncounted(), null, default);
-                Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
+                Assert.Equal(ReserveOutcome.Reserved, r.Outcome);
                 mine.Add(r.Port);
             }
             return mine;
@@ -46,11 +46,11 @@ public sealed class PortReservationsTests : IAsyncLifetime
         for (var i = 0; i < 200; i++)
         {
             var r = await Reservations.ReserveAsync(Guid.NewGuid(), $"svc-{i}", Allocation.Uncounted(), null, default);
-            Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
+            Assert.Equal(ReserveOutcome.Reserved, r.Outcome);
             Assert.True(ports.Add(r.Port), $"port {r.Port} given twice, at reservation {i}; ports hash has {await _worker.Redis.HashLengthAsync(_worker.Keys.Ports)} entries");
         }
         Assert.Equal(200, ports.Count);
-        Assert.Equal(ReservationOutcome.Exhausted, (await Reservations.ReserveAsync(Guid.NewGuid(), "one-more", Allocation.Uncounted(), null, default)).Outcome);
+        Assert.Equal(ReserveOutcome.Exhausted, (await Reservations.ReserveAsync(Guid.NewGuid(), "one-more", Allocation.Uncounted(), null, default)).Outcome);
     }
 
     [Fact]
@@ -68,10 +68,10 @@ public sealed class PortReservationsTests : IAsyncLifetime
     {
         var holder = Guid.NewGuid();
         await Reservations.ReserveAsync(holder, "svc", Allocation.Uncounted(), null, default);
-        Assert.Equal(ReservationOutcome.NameTaken, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", Allocation.Uncounted(), null, default)).Outcome);
+        Assert.Equal(ReserveOutcome.NameTaken, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", Allocation.Uncounted(), null, default)).Outcome);
 
         await Reservations.ReleaseAsync(holder, "svc");
-        Assert.Equal(ReservationOutcome.Reserved, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", Allocation.Uncounted(), null, default)).Outcome);
+        Assert.Equal(ReserveOutcome.Reserved, (await Reservations.ReserveAsync(Guid.NewGuid(), "svc", Allocation.Uncounted(), null, default)).Outcome);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class PortReservationsTests : IAsyncLifetime
     {
         var r = await Reservations.ReserveAsync(Guid.NewGuid(), "lock-free-after", Allocation.Uncounted(), null, default);
 
-        Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
+        Assert.Equal(ReserveOutcome.Reserved, r.Outcome);
         Assert.False(await _worker.Redis.KeyExistsAsync(_worker.Keys.ReservationLock));
     }
 
@@ -148,7 +148,7 @@ public sealed class PortReservationsTests : IAsyncLifetime
 
         await held.DisposeAsync();
         var r = await reserving.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(ReservationOutcome.Reserved, r.Outcome);
+        Assert.Equal(ReserveOutcome.Reserved, r.Outcome);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using MassTransit;
 using Messaging.Contracts;
 using Messaging.State.Tokens;
 using Messaging.Worker.Containers;
-using Messaging.Worker.Ports;
+using Messaging.State.Reservations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Worker.Tests;
@@ -118,7 +118,7 @@ public sealed class QuotaTests : IAsyncLifetime
         var allocation = new Allocation("harry", 1 << 20, 0.1, new Quota(25, null, null));
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).SelectMany(w => Enumerable.Range(0, 10).Select(i => (w, i)))
             .Select(x => Task.Run(() => reservations.ReserveAsync(Guid.NewGuid(), $"h-{x.w}-{x.i}", allocation, null, default))));
-        Assert.Equal(25, outcomes.Count(o => o.Outcome == ReservationOutcome.Reserved));
-        Assert.Equal(55, outcomes.Count(o => o.Outcome == ReservationOutcome.QuotaExceeded));
+        Assert.Equal(25, outcomes.Count(o => o.Outcome == ReserveOutcome.Reserved));
+        Assert.Equal(55, outcomes.Count(o => o.Outcome == ReserveOutcome.QuotaExceeded));
     }
 }

@@ -1,3 +1,4 @@
+using Messaging.State.Reservations;
 using MassTransit;
 using Messaging.Contracts;
 using Messaging.Worker.Reconciliation;
@@ -103,9 +104,9 @@ public sealed class ReconcilerTests : IAsyncLifetime
     [Fact]
     public async Task A_reservation_without_a_container_or_live_record_is_released()
     {
-        var reservations = _worker.Services.GetRequiredService<Ports.PortReservations>();
+        var reservations = _worker.Services.GetRequiredService<PortReservations>();
         var stray = Guid.NewGuid();
-        await reservations.ReserveAsync(stray, "stray", Ports.Allocation.Uncounted(), null, default);
+        await reservations.ReserveAsync(stray, "stray", Allocation.Uncounted(), null, default);
 
         var report = await Reconciler.ReconcileAsync(default);
 

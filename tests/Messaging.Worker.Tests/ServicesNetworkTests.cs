@@ -1,7 +1,6 @@
-using Messaging.State;
+using Messaging.State.Locks;
 using Messaging.Worker.Provisioning;
 using Microsoft.Extensions.DependencyInjection;
-using StackExchange.Redis;
 
 namespace Messaging.Worker.Tests;
 
@@ -18,8 +17,8 @@ public sealed class ServicesNetworkTests : IAsyncLifetime
     public async Task Workers_sharing_a_Redis_never_make_the_network_at_the_same_time()
     {
         var engine = new FakeContainerRuntime { NetworkCheckTakes = TimeSpan.FromMilliseconds(50) };
-        var redis = _worker.Services.GetRequiredService<IConnectionMultiplexer>();
-        var workers = Enumerable.Range(0, 4).Select(_ => new ServicesNetwork(engine, redis, _worker.Keys)).ToList();
+        var locks = _worker.Services.GetRequiredService<InstallationLocks>();
+        var workers = Enumerable.Range(0, 4).Select(_ => new ServicesNetwork(engine, locks)).ToList();
 
         await Task.WhenAll(workers.Select(w => Task.Run(() => w.EnsureAsync(default))));
 
@@ -35,7 +34,7 @@ public sealed class ServicesNetworkTests : IAsyncLifetime
     public async Task One_worker_looks_at_the_engine_once_however_many_consumers_ask_together()
     {
         var engine = new FakeContainerRuntime { NetworkCheckTakes = TimeSpan.FromMilliseconds(50) };
-        var network = new ServicesNetwork(engine, _worker.Services.GetRequiredService<IConnectionMultiplexer>(), _worker.Keys);
+        var network = new ServicesNetwork(engine, _worker.Services.GetRequiredService<InstallationLocks>());
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => network.EnsureAsync(default))));
 

@@ -3,7 +3,7 @@ using Messaging.State.Tokens;
 using Messaging.Worker;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;
-using Messaging.Worker.Ports;
+using Messaging.State.Reservations;
 using Messaging.Worker.Reconciliation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Messaging.Benchmarks.Infrastructure;
 using Messaging.State.Tokens;
-using Messaging.Worker.Ports;
+using Messaging.State.Reservations;
 using StackExchange.Redis;
 
 namespace Messaging.Benchmarks.Scenarios;
@@ -47,7 +47,7 @@ public static class ReservationBenchmark
                     var begin = Clock.Now;
                     var reservation = await reservations.ReserveAsync(Guid.NewGuid(), $"rate-{i}", allocation, null, context.Cancel);
                     each.Add(Clock.MsSince(begin));
-                    if (reservation.Outcome != ReservationOutcome.Reserved)
+                    if (reservation.Outcome != ReserveOutcome.Reserved)
                         throw new InvalidOperationException($"Reservation {i} ended {reservation.Outcome}.");
                     ports.Add(reservation.Port);
                 }
@@ -80,9 +80,9 @@ public static class ReservationBenchmark
                 {
                     var i = Interlocked.Increment(ref serial);
                     var reservation = await reservations.ReserveAsync(Guid.NewGuid(), $"exhaust-{i}", allocation, null, context.Cancel);
-                    if (reservation.Outcome == ReservationOutcome.Exhausted)
+                    if (reservation.Outcome == ReserveOutcome.Exhausted)
                         return;
-                    if (reservation.Outcome != ReservationOutcome.Reserved)
+                    if (reservation.Outcome != ReserveOutcome.Reserved)
                         throw new InvalidOperationException($"Reservation {i} ended {reservation.Outcome}.");
                     ports.Add(reservation.Port);
                 }
@@ -94,7 +94,7 @@ public static class ReservationBenchmark
             inRange = ports.All(p => p is >= Min and <= Max);
             exhaustRate = total / seconds;
             var oneMore = await reservations.ReserveAsync(Guid.NewGuid(), "one-more", allocation, null, context.Cancel);
-            exhaustedAfter = oneMore.Outcome == ReservationOutcome.Exhausted;
+            exhaustedAfter = oneMore.Outcome == ReserveOutcome.Exhausted;
             BenchContext.Log($"reservation: {total} reserved ({distinct} distinct, all in range: {inRange}) in {seconds:F1} s ({exhaustRate:F0}/s); then {oneMore.Outcome}");
         }
 

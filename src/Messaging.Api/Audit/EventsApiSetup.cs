@@ -3,6 +3,7 @@ using Messaging.Api.Auth;
 using Messaging.Api.LiveEvents;
 using Messaging.Api.Webhooks;
 using Messaging.State;
+using Messaging.State.Audit;
 
 // In the root namespace, beside ApiSetup, so that ApiSetup needs no extra using for its two calls.
 namespace Messaging.Api;

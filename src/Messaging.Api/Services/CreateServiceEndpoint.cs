@@ -4,6 +4,7 @@ using Messaging.Api.Auth;
 using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.State;
+using Messaging.State.Idempotency;
 using Messaging.State.Tokens;
 using Messaging.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,7 +23,7 @@ public static class CreateServiceEndpoint
         ClaimsPrincipal user,
         ServiceRecordStore records,
         TokenStore tokens,
-        IdempotencyKeys idempotency,
+        IdempotencyStore idempotency,
         CommandPublisher publisher,
         IOptions<PublishOptions> publishing,
         TimeProvider clock)
@@ -32,7 +33,7 @@ public static class CreateServiceEndpoint
         if (key is not null && !IdempotencyKeys.KeyPattern().IsMatch(key))
             return Problems.InvalidParameter(IdempotencyHeader, "Use 1-128 characters of A-Z, a-z, 0-9 and _.:-");
 
-        var claim = new IdempotencyKeys.Entry("pending", Guid.NewGuid(), body.ServiceName!, IdempotencyKeys.Hash(body));
+        var claim = new IdempotencyEntry(IdempotencyState.Pending, Guid.NewGuid(), body.ServiceName!, IdempotencyKeys.Hash(body));
         while (key is not null && !await idempotency.TryClaimAsync(owner, key, claim))
         {
             // Someone sent this key before: answer as they were answered, once they know the answer.

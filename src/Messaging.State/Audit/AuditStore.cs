@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Messaging.State.Scripts;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -28,14 +31,13 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
     {
         var settings = options.Value;
         var minId = settings.MaxAge is { } age ? FirstIdAt(clock.GetUtcNow() - age) : "";
-        RedisValue[] args =
-        [
-            messageId is null ? "" : (long)settings.DeduplicationWindow.TotalSeconds,
-            settings.MaxLength, settings.ServiceMaxLength, minId, keys.AuditChannel,
-            .. entry.ToStreamFields().SelectMany(f => new[] { (RedisValue)f.Name.ToString(), f.Value }),
-        ];
-        var result = await Db.ScriptEvaluateAsync(Scripts.Append,
-            [messageId is { } id ? keys.AuditSeen(id) : keys.AuditSeen(Guid.Empty), keys.Audit, keys.ServiceAudit(entry.ServiceId)], args);
+        var result = await Db.ScriptEvaluateAsync(StateScripts.AuditAppend, new
+        {
+            seen = keys.AuditSeen(messageId ?? Guid.Empty), trail = keys.Audit, serviceTrail = keys.ServiceAudit(entry.ServiceId),
+            dedupSeconds = messageId is null ? "" : ((long)settings.DeduplicationWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            maxLength = settings.MaxLength, serviceMaxLength = settings.ServiceMaxLength, minId, channel = keys.AuditChannel,
+            fields = JsonSerializer.Serialize(entry.ToStreamFields().SelectMany(f => new[] { f.Name.ToString(), f.Value.ToString() })),
+        });
         return result.IsNull ? null : result.ToString();
     }
 
@@ -65,30 +67,4 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
 
     [GeneratedRegex(@"^\d{1,20}-\d{1,20}\z")]
     private static partial Regex EntryId();
-
-    private static class Scripts
-    {
-        // KEYS: seen marker, trail, service stream.
-        // ARGV: dedup ttl seconds ('' = no dedup), trail maxlen, service maxlen, min id ('' = no age limit), channel, field, value, ...
-        // The service stream reuses the trail's id, so a cursor means the same in both. Should it ever be
-        // ahead of the trail (the trail key was deleted by hand), it falls back to an id of its own.
-        public const string Append = """
-            if ARGV[1] ~= '' then
-              if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return nil end
-            end
-            local fields = {}
-            for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-            local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
-            local copied = redis.pcall('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], id, unpack(fields))
-            if type(copied) == 'table' and copied.err then
-              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
-            end
-            if ARGV[4] ~= '' then
-              redis.call('XTRIM', KEYS[2], 'MINID', '~', ARGV[4])
-              redis.call('XTRIM', KEYS[3], 'MINID', '~', ARGV[4])
-            end
-            redis.call('PUBLISH', ARGV[5], id)
-            return id
-            """;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Messaging.State.Scripts;
 using StackExchange.Redis;
 
 namespace Messaging.State.Locks;
@@ -10,16 +11,6 @@ namespace Messaging.State.Locks;
 /// </summary>
 public sealed class RedisLock : IAsyncDisposable
 {
-    private const string ReleaseScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """;
-
-    private const string RenewScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-        return 0
-        """;
-
     private readonly IDatabase _db;
     private CancellationTokenSource? _renewal;
 
@@ -55,7 +46,8 @@ public sealed class RedisLock : IAsyncDisposable
                 try
                 {
                     await Task.Delay(ttl / 3, cancel);
-                    await _db.ScriptEvaluateAsync(RenewScript, [Key], [Token, (long)ttl.TotalMilliseconds]);
+                    if (!await RenewAsync(ttl))
+                        return; // lost (expired while Redis was away, say): whoever holds it now is not to be extended
                 }
                 catch (OperationCanceledException)
                 {
@@ -98,6 +90,14 @@ public sealed class RedisLock : IAsyncDisposable
             await _renewal.CancelAsync();
             _renewal.Dispose();
         }
-        await _db.ScriptEvaluateAsync(ReleaseScript, [Key], [Token]);
+        await ReleaseAsync();
     }
+
+    /// <summary>Extends the TTL if this holder still has the lock; false when it was lost.</summary>
+    public async Task<bool> RenewAsync(TimeSpan ttl) =>
+        (long)await _db.ScriptEvaluateAsync(StateScripts.LockRenew, new { @lock = Key, token = Token, ttlMs = (long)ttl.TotalMilliseconds }) == 1;
+
+    /// <summary>Releases the lock if this holder still has it (compare-and-delete); false when it was not ours any more.</summary>
+    public async Task<bool> ReleaseAsync() =>
+        (long)await _db.ScriptEvaluateAsync(StateScripts.LockRelease, new { @lock = Key, token = Token }) == 1;
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Messaging.State.Scripts;
 using StackExchange.Redis;
 
 namespace Messaging.State.Tokens;
@@ -57,7 +58,8 @@ public sealed class TokenStore(IConnectionMultiplexer redis, RedisKeys keys, Tim
     public async Task<TokenRecord?> AuthenticateAsync(string presented)
     {
         var hash = Hash(presented);
-        var found = await Db.ScriptEvaluateAsync(FindByHashScript, [keys.TokensByHash], [Convert.ToHexString(hash), keys.TokenKeyPrefix]);
+        var found = await Db.ScriptEvaluateAsync(StateScripts.TokenByHash,
+            new { byHash = keys.TokensByHash, sha256 = Convert.ToHexString(hash), tokenKeyPrefix = keys.TokenKeyPrefix });
         if (found.IsNull)
             return null;
         var flat = (RedisValue[])found!;
@@ -69,14 +71,6 @@ public sealed class TokenStore(IConnectionMultiplexer redis, RedisKeys keys, Tim
             _ = Db.HashSetAsync(keys.Token(record.Id), "last_used_at", now.ToUnixTimeMilliseconds(), flags: CommandFlags.FireAndForget);
         return record;
     }
-
-    // KEYS: tokens by hash. ARGV: the hash (hex), the token key prefix. The record's key is built here:
-    // it depends on the id the first read returns.
-    private const string FindByHashScript = """
-        local id = redis.call('HGET', KEYS[1], ARGV[1])
-        if not id then return false end
-        return redis.call('HGETALL', ARGV[2] .. id)
-        """;
 
     public async Task<IReadOnlyList<TokenRecord>> ListAsync()
     {
@@ -101,7 +95,7 @@ public sealed class TokenStore(IConnectionMultiplexer redis, RedisKeys keys, Tim
     /// <summary>What an owner holds now, as counted by the worker's reservations.</summary>
     public async Task<Usage> UsageOfAsync(string owner)
     {
-        var values = await Db.HashGetAsync(keys.Usage(owner), ["services", "memory_bytes", "millicpus"]);
+        var values = await Db.HashGetAsync(keys.Usage(owner), [UsageFields.Services, UsageFields.MemoryBytes, UsageFields.MilliCpus]);
         long Value(int i) => values[i].TryParse(out long v) ? v : 0;
         return new Usage((int)Value(0), Value(1), Value(2));
     }

@@ -3,7 +3,9 @@ using Messaging.Contracts;
 using Messaging.State;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
-using Messaging.Worker.Ports;
+using Messaging.State.Locks;
+using Messaging.State.Outcomes;
+using Messaging.State.Reservations;
 using Messaging.Worker.Provisioning;
 
 namespace Messaging.Worker.Lifecycle;
@@ -118,8 +120,7 @@ public sealed class ServiceLifecycleConsumer(
         }
 
         await reservations.ReleaseAsync(record.ServiceId, record.Name);
-        await records.TransitionAsync(record.ServiceId, [ServiceStatus.Removing], ServiceStatus.Removed, clock.GetUtcNow(),
-            ("host_port", ""), ("host", ""), ("container_id", ""));
+        await records.MarkRemovedAsync(record.ServiceId, clock.GetUtcNow());
         return new ServiceRemoved
         {
             CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, HostPort = record.HostPort,

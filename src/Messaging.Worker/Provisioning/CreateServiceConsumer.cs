@@ -5,7 +5,8 @@ using Messaging.State;
 using Messaging.State.Tokens;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Policy;
-using Messaging.Worker.Ports;
+using Messaging.State.Locks;
+using Messaging.State.Reservations;
 using Messaging.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -68,11 +69,11 @@ public sealed class CreateServiceConsumer(
         var (claim, existing) = await records.ClaimCreationAsync(NewRecord(command, approved));
         switch (claim)
         {
-            case CreationClaim.ForeignRecord:
+            case ClaimOutcome.ForeignRecord:
                 await PublishFailure(context, FailureReasons.InvalidCommand,
                     $"Service id {command.ServiceId} already belongs to another command.");
                 return;
-            case CreationClaim.AlreadyFinished:
+            case ClaimOutcome.AlreadyFinished:
                 await ReplayOutcome(context, existing!);
                 return;
         }
@@ -105,18 +106,18 @@ public sealed class CreateServiceConsumer(
         {
             var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, allocation, refusedPort, cancellationToken);
             telemetry.Reservations.Add(1, new KeyValuePair<string, object?>("outcome", reservation.Outcome.ToString()));
-            if (reservation.Outcome == ReservationOutcome.NameTaken)
+            if (reservation.Outcome == ReserveOutcome.NameTaken)
             {
                 await Fail(context, FailureReasons.NameConflict, $"The name '{command.ServiceName}' is taken by another service.", release: false);
                 return;
             }
-            if (reservation.Outcome == ReservationOutcome.QuotaExceeded)
+            if (reservation.Outcome == ReserveOutcome.QuotaExceeded)
             {
                 await Fail(context, FailureReasons.QuotaExceeded,
                     $"The {reservation.Detail} quota of '{command.RequestedBy}' would be exceeded.", release: false);
                 return;
             }
-            if (reservation.Outcome == ReservationOutcome.Exhausted)
+            if (reservation.Outcome == ReserveOutcome.Exhausted)
             {
                 await Fail(context, FailureReasons.PortsExhausted, $"No free host port in {ports.Value.Min}-{ports.Value.Max}.");
                 return;
@@ -175,7 +176,7 @@ public sealed class CreateServiceConsumer(
                 {
                     var command = service.Command;
                     await reservations.ReleaseAsync(command.ServiceId, command.ServiceName);
-                    if (await reservations.RestoreAsync(command.ServiceId, command.ServiceName, actual, allocation) == "conflict")
+                    if (await reservations.RestoreAsync(command.ServiceId, command.ServiceName, actual, allocation) == RestoreOutcome.Conflict)
                         throw new ContainerRuntimeException(FailureReasons.DockerError, $"The adopted container holds port {actual}, which Redis gives to another service.");
                     return (existing.Id, actual);
                 }

@@ -1,8 +1,5 @@
 using Messaging.State.Locks;
-using Messaging.State;
 using Messaging.Worker.Containers;
-using Messaging.Worker.Ports;
-using StackExchange.Redis;
 
 namespace Messaging.Worker.Provisioning;
 
@@ -13,7 +10,7 @@ namespace Messaging.Worker.Provisioning;
 /// engine, each made one. The gate serialises this worker's consumers, the Redis lock the workers. After
 /// the first success it costs nothing.
 /// </summary>
-public sealed class ServicesNetwork(IContainerRuntime containers, IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class ServicesNetwork(IContainerRuntime containers, InstallationLocks locks)
 {
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
@@ -29,7 +26,7 @@ public sealed class ServicesNetwork(IContainerRuntime containers, IConnectionMul
         {
             if (_ready)
                 return;
-            await using (await RedisLock.AcquireAsync(redis.GetDatabase(), keys.NetworkLock, LockTtl, LockWait, cancellationToken))
+            await using (await locks.AcquireNetworkAsync(LockTtl, LockWait, cancellationToken))
                 await containers.EnsureNetworkAsync(cancellationToken);
             _ready = true;
         }

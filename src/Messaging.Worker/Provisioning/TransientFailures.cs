@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.ServiceDefaults.Bus;
+using Messaging.State.Locks;
 
 namespace Messaging.Worker.Provisioning;
 

@@ -4,9 +4,9 @@ using Messaging.State;
 using Messaging.State.Tokens;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
-using Messaging.Worker.Ports;
+using Messaging.State.Locks;
+using Messaging.State.Reservations;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Messaging.Worker.Reconciliation;
 
@@ -24,8 +24,7 @@ public sealed class Reconciler(
     IContainerRuntime containers,
     ServiceRecordStore records,
     PortReservations reservations,
-    IConnectionMultiplexer redis,
-    RedisKeys keys,
+    ServiceLocks locks,
     IBus bus,
     IOptions<ReconcilerOptions> options,
     IOptions<DockerOptions> docker,
@@ -44,7 +43,7 @@ public sealed class Reconciler(
         foreach (var (serviceId, container) in byService)
             await ReconcileContainer(serviceId, container, corrections);
 
-        foreach (var serviceId in await AllServiceIds())
+        foreach (var serviceId in await records.AllIdsAsync())
         {
             if (!byService.ContainsKey(serviceId))
                 await ReconcileMissingContainer(serviceId, corrections, cancellationToken);
@@ -110,9 +109,9 @@ public sealed class Reconciler(
             var owner = container.Labels.GetValueOrDefault(ContainerLabels.Owner, "");
             var allocation = new Allocation(owner, container.MemoryBytes, container.NanoCpus / 1e9, Quota.Unlimited);
             var restored = await reservations.RestoreAsync(serviceId, container.Name, port, allocation);
-            if (restored == "restored")
+            if (restored == RestoreOutcome.Restored)
                 await Correct(corrections, serviceId, container.Name, DriftKinds.ReservationRebuilt, $"Port {port} and name restored.");
-            else if (restored == "conflict")
+            else if (restored == RestoreOutcome.Conflict)
                 logger.LogError("Container {Name} holds port {Port} or its name, which Redis gives to another service", container.Name, port);
         }
     }
@@ -168,10 +167,7 @@ public sealed class Reconciler(
         UpdatedAt = now,
     };
 
-    private async Task<IReadOnlyList<Guid>> AllServiceIds() =>
-        [.. (await redis.GetDatabase().SortedSetRangeByRankAsync(keys.AllServices)).Select(v => Guid.TryParse(v.ToString(), out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
-
-    private async Task<bool> IsLocked(Guid serviceId) => await redis.GetDatabase().KeyExistsAsync(keys.ServiceLock(serviceId));
+    private Task<bool> IsLocked(Guid serviceId) => locks.IsHeldAsync(serviceId);
 
     private async Task Correct(Dictionary<string, int> corrections, Guid serviceId, string name, string drift, string detail)
     {

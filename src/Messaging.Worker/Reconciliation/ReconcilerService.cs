@@ -1,7 +1,5 @@
 using Messaging.State.Locks;
-using Messaging.State;
 using Messaging.Worker.Containers;
-using Messaging.Worker.Ports;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -10,8 +8,7 @@ namespace Messaging.Worker.Reconciliation;
 /// <summary>Runs a reconcile pass at start and then every <see cref="ReconcilerOptions.Interval"/>, one worker at a time.</summary>
 public sealed class ReconcilerService(
     Reconciler reconciler,
-    IConnectionMultiplexer redis,
-    RedisKeys keys,
+    InstallationLocks locks,
     IOptions<ReconcilerOptions> options,
     ILogger<ReconcilerService> logger) : BackgroundService
 {
@@ -30,8 +27,7 @@ public sealed class ReconcilerService(
     {
         try
         {
-            // Two workers reconciling at once would only repeat each other's work.
-            await using var held = await RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.Prefix + "lock:reconciler", options.Value.Interval);
+            await using var held = await locks.TryAcquireReconcilerAsync(options.Value.Interval);
             if (held is null)
                 return;
             var report = await reconciler.ReconcileAsync(stoppingToken);

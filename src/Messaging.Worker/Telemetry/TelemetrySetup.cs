@@ -1,5 +1,5 @@
 using Messaging.State;
-using Messaging.Worker.Ports;
+using Messaging.State.Reservations;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -20,7 +20,7 @@ public static class TelemetrySetup
         var prometheusHost = builder.Configuration["Metrics:PrometheusHost"] ?? "localhost";
         builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddSource(WorkerTelemetry.Name))
+            .WithTracing(tracing => tracing.AddSource(WorkerTelemetry.Name).AddSource(StateTelemetry.Name))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(WorkerTelemetry.Name);
@@ -32,7 +32,7 @@ public static class TelemetrySetup
     }
 
     /// <summary>Registers the free-ports gauge once the services exist.</summary>
-    private sealed class FreePortsGauge(WorkerTelemetry telemetry, IConnectionMultiplexer redis, RedisKeys keys, IOptions<PortRangeOptions> range) : IHostedService
+    private sealed class FreePortsGauge(WorkerTelemetry telemetry, PortReservations reservations, IOptions<PortRangeOptions> range) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -41,7 +41,7 @@ public static class TelemetrySetup
             {
                 try
                 {
-                    return size - redis.GetDatabase().HashLength(keys.Ports);
+                    return size - reservations.CountHeld();
                 }
                 catch (RedisException)
                 {

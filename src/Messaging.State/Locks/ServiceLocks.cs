@@ -1,9 +1,6 @@
-using Messaging.State.Locks;
-using Messaging.State;
-using Messaging.Worker.Ports;
 using StackExchange.Redis;
 
-namespace Messaging.Worker.Provisioning;
+namespace Messaging.State.Locks;
 
 /// <summary>The service is being worked on by another delivery; the message is retried shortly.</summary>
 public sealed class ServiceBusyException(Guid serviceId)
@@ -24,4 +21,7 @@ public sealed class ServiceLocks(IConnectionMultiplexer redis, RedisKeys keys)
         var held = await RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.ServiceLock(serviceId), Ttl);
         return held?.KeepAlive(Ttl) ?? throw new ServiceBusyException(serviceId);
     }
+
+    /// <summary>Whether a command holds the service now (the reconciler leaves such services to it).</summary>
+    public Task<bool> IsHeldAsync(Guid serviceId) => redis.GetDatabase().KeyExistsAsync(keys.ServiceLock(serviceId));
 }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Messaging.Worker.Ports;
+namespace Messaging.State.Reservations;
 
 /// <summary>The host ports services are published on. Section <c>Ports</c>.</summary>
 public sealed class PortRangeOptions : IValidatableObject

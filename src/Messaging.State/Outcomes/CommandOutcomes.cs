@@ -1,10 +1,9 @@
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.State;
 using StackExchange.Redis;
 
-namespace Messaging.Worker.Provisioning;
+namespace Messaging.State.Outcomes;
 
 /// <summary>
 /// The terminal event each lifecycle command ended with, kept for a while so a redelivered or duplicated
@@ -19,8 +18,11 @@ public sealed class CommandOutcomes(IConnectionMultiplexer redis, RedisKeys keys
         typeof(ServiceStopped), typeof(ServiceStarted), typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
     }.ToDictionary(t => t.Name);
 
+    /// <summary>Keeps the event <paramref name="outcome"/> as what command <paramref name="commandId"/> ended with.</summary>
     public async Task SaveAsync(Guid commandId, object outcome)
     {
+        if (!EventTypes.ContainsKey(outcome.GetType().Name))
+            throw new ArgumentException($"{outcome.GetType().Name} is not a lifecycle command's outcome.", nameof(outcome));
         var json = JsonSerializer.Serialize(new StoredOutcome(outcome.GetType().Name, JsonSerializer.SerializeToElement(outcome, outcome.GetType())));
         await redis.GetDatabase().StringSetAsync(keys.CommandOutcome(commandId), json, Retention);
     }

@@ -1,7 +1,6 @@
-using Messaging.State;
 using StackExchange.Redis;
 
-namespace Messaging.Api.LiveEvents;
+namespace Messaging.State.Audit;
 
 /// <summary>
 /// Wakes the live event streams when the audit host appends an entry (it publishes the id on

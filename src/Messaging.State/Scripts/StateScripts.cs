@@ -1,0 +1,37 @@
+using StackExchange.Redis;
+
+namespace Messaging.State.Scripts;
+
+/// <summary>
+/// Every Lua script of the state module, read from the embedded <c>Scripts/*.lua</c> files and prepared once.
+/// Parameters are named (<c>@name</c>) and come from an object's members; members of type
+/// <see cref="RedisKey"/> are sent as KEYS. StackExchange.Redis loads each script once per server
+/// (<c>SCRIPT LOAD</c>, pipelined with the first call), runs it by hash (<c>EVALSHA</c>) after that, and when
+/// Redis answers <c>NOSCRIPT</c> (restarted, or its script cache flushed) sends it again in full. A
+/// <see cref="LoadedLuaScript"/> pinned to one server would add nothing to that and break on a failover.
+/// </summary>
+internal static class StateScripts
+{
+    public static LuaScript Reserve { get; } = Load("reserve");
+    public static LuaScript RestoreReservation { get; } = Load("restore-reservation");
+    public static LuaScript ReleaseReservation { get; } = Load("release-reservation");
+    public static LuaScript CreatePending { get; } = Load("create-pending");
+    public static LuaScript DeletePending { get; } = Load("delete-pending");
+    public static LuaScript ClaimCreation { get; } = Load("claim-creation");
+    public static LuaScript Transition { get; } = Load("transition");
+    public static LuaScript LockRelease { get; } = Load("lock-release");
+    public static LuaScript LockRenew { get; } = Load("lock-renew");
+    public static LuaScript TokenByHash { get; } = Load("token-by-hash");
+    public static LuaScript AuditAppend { get; } = Load("audit-append");
+
+    /// <summary>The text of an embedded script, as written (before parameters are rewritten to ARGV).</summary>
+    public static string Text(string name)
+    {
+        using var stream = typeof(StateScripts).Assembly.GetManifestResourceStream($"Messaging.State.Scripts.{name}.lua")
+            ?? throw new InvalidOperationException($"No embedded script {name}.lua in Messaging.State.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static LuaScript Load(string name) => LuaScript.Prepare(Text(name));
+}
