@@ -52,10 +52,11 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookStore store
         activity?.SetTag("messaging.webhook.attempts", attempts.Value);
         activity?.SetTag("http.response.status_code", status);
         if (!delivered)
+        {
             activity?.SetStatus(ActivityStatusCode.Error, error);
-        if (!delivered)
             logger.LogWarning("Webhook {Subscription}: {Type} {EventId} failed after {Attempts} attempts: {Error}",
                 subscription.Id, eventType, eventId, attempts.Value, error);
+        }
         await store.RecordDeliveryAsync(subscription.Id, new WebhookDelivery
         {
             At = clock.GetUtcNow(), EventType = eventType, EventId = eventId,
