@@ -17,6 +17,7 @@ namespace Messaging.Api.Tests;
 /// What the /api/v1 route group sets once must reach every endpoint, and what the problem catalogue and the
 /// query checks answer must be the same everywhere.
 /// </summary>
+[Trait("Requires", "Redis")]
 public sealed class ApiConventionsTests(ApiApplication app) : IClassFixture<ApiApplication>
 {
     private List<RouteEndpoint> ApiEndpoints()

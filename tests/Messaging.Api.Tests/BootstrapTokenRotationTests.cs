@@ -25,6 +25,7 @@ public sealed class FileBootstrapApiApplication : ApiApplication
     }
 }
 
+[Trait("Requires", "Redis")]
 public sealed class BootstrapTokenRotationTests(FileBootstrapApiApplication app) : IClassFixture<FileBootstrapApiApplication>
 {
     [Fact]
