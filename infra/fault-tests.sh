@@ -22,10 +22,11 @@ results="${FAULT_TESTS_RESULTS:-tests/Messaging.FaultTests/TestResults}"
 mkdir -p "$results"
 rm -rf "$results/fault-tables.md" "$results/fault-summary.md" "$results/logs"
 
-log="$(mktemp -t messaging-fault-tests.XXXXXX.log)"
+trx="$(mktemp -d -t messaging-fault-tests.XXXXXX)"
 start=$(date +%s)
-dotnet test tests/Messaging.FaultTests --filter Category=Fault --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+dotnet test tests/Messaging.FaultTests --filter Category=Fault --logger "console;verbosity=normal" \
+    --logger trx --results-directory "$trx" "$@"
+status=$?
 took=$(( $(date +%s) - start ))
 
 bash infra/cleanup-containers.sh messaging.instance=fault-tests
@@ -40,13 +41,11 @@ if [ -f "$results/fault-tables.md" ]; then
     grep -v '^<!--' "$results/fault-tables.md"
 fi
 
-# At verbosity "normal" dotnet test ends with "Total tests: N / Passed: N / Failed: N" (not the one-line summary).
-read -r passed failed < <(awk '/^Total tests:/ { on = 1; next } on && /^ +Passed: / { p = $2 } on && /^ +Failed: / { f = $2 }
-    END { printf "%d %d\n", p, f }' "$log")
-rm -f "$log"
+# The totals from the run's TRX file, not from console text.
+read -r passed failed _ _ < <(bash infra/trx-totals.sh "$trx")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=1
 fi
-echo "[fault-tests] dotnet test exit code $status, ${took} s"
+echo "[fault-tests] dotnet test exit code $status, ${took} s, TRX in $trx"
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ]
