@@ -1,3 +1,4 @@
+using Messaging.State;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
@@ -32,7 +33,7 @@ public sealed class BrokerDownTests(UnreachableBrokerApplication app) : IClassFi
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
         var server = app.Redis.Multiplexer.GetServers()[0];
         var keys = new List<RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: app.KeyPrefix + "service:*"))
+        await foreach (var key in server.KeysAsync(pattern: new RedisKeys(app.KeyPrefix).Service(Guid.Empty).ToString().Replace(Guid.Empty.ToString("D"), "*")))
             keys.Add(key);
         Assert.Empty(keys);
     }

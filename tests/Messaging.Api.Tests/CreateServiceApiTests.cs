@@ -1,3 +1,4 @@
+using Messaging.State;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -166,7 +167,7 @@ public sealed class CreateServiceApiTests(ApiApplication app) : IClassFixture<Ap
     public async Task A_name_held_by_a_live_service_is_409()
     {
         var name = $"taken-{Guid.NewGuid():N}"[..20];
-        await app.Redis.HashSetAsync(app.KeyPrefix + "names", name, Guid.NewGuid().ToString());
+        await app.Redis.HashSetAsync(new RedisKeys(app.KeyPrefix).Names, name, Guid.NewGuid().ToString());
         var before = app.PublishedCreateCommands;
 
         var response = await app.ClientWith(ApiApplication.AliceToken).PostAsync("/api/v1/services", Json(UniqueBody(name)));

@@ -1,3 +1,4 @@
+using Messaging.State;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -135,7 +136,7 @@ public sealed class TokensApiTests(ApiApplication app) : IClassFixture<ApiApplic
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/api/v1/services", Json(Body(name)))).StatusCode);
 
         // What the worker would have counted for it; the next one does not fit.
-        await app.Redis.HashSetAsync(app.KeyPrefix + "usage:" + id, [new("services", servicesHeld), new("memory_bytes", memoryHeld), new("millicpus", 500)]);
+        await app.Redis.HashSetAsync(new RedisKeys(app.KeyPrefix).Usage(id), [new("services", servicesHeld), new("memory_bytes", memoryHeld), new("millicpus", 500)]);
         var published = app.PublishedCreateCommands;
         var refused = await client.PostAsync("/api/v1/services", Json(Body(name + "-b")));
 
@@ -144,7 +145,7 @@ public sealed class TokensApiTests(ApiApplication app) : IClassFixture<ApiApplic
         Assert.Equal("Quota exceeded", problem.GetProperty("title").GetString());
         Assert.Contains(which, problem.GetProperty("detail").GetString());
         Assert.Equal(published, app.PublishedCreateCommands);
-        Assert.False(await app.Redis.HashExistsAsync(app.KeyPrefix + "names", name + "-b"));
+        Assert.False(await app.Redis.HashExistsAsync(new RedisKeys(app.KeyPrefix).Names, name + "-b"));
     }
 }
 

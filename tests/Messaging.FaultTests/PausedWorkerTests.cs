@@ -1,3 +1,4 @@
+using Messaging.State;
 using System.Diagnostics;
 using Messaging.FaultTests.Harness;
 using StackExchange.Redis;
@@ -34,8 +35,8 @@ public sealed class PausedWorkerTests(ITestOutputHelper output)
 
         // Freeze A while it works on a service (it is the only worker, so a service lock is A's).
         var db = s.Redis.Db;
-        var reservationLock = (RedisKey)(Scenario.KeyPrefix + "lock:reservations");
-        const string serviceLocks = Scenario.KeyPrefix + "lock:service:*";
+        var reservationLock = new RedisKeys(Scenario.KeyPrefix).ReservationLock;
+        var serviceLocks = new RedisKeys(Scenario.KeyPrefix).ServiceLock(Guid.Empty).ToString().Replace(Guid.Empty.ToString("D"), "*");
         var attempts = 0;
         var midCreation = false;
         var watch = Stopwatch.StartNew();

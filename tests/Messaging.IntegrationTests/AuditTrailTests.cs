@@ -1,3 +1,4 @@
+using Messaging.State;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -58,7 +59,7 @@ public sealed class AuditTrailTests(SystemFixture system)
 
         var command = (await EventsOf(alice, id, 2)).Single(i => i.GetProperty("type").GetString() == "CreateService");
         Assert.Equal("[redacted]", command.GetProperty("message").GetProperty("env").GetProperty("DB_PASSWORD").GetString());
-        var trail = await system.Redis.StreamRangeAsync(system.KeyPrefix + "audit");
+        var trail = await system.Redis.StreamRangeAsync(new RedisKeys(system.KeyPrefix).Audit);
         Assert.DoesNotContain(trail, e => e.Values.Any(v => v.Value.ToString().Contains(secret, StringComparison.Ordinal)));
     }
 
@@ -90,7 +91,7 @@ public sealed class AuditTrailTests(SystemFixture system)
         Assert.Equal(remove, items[5].GetProperty("command_id").GetGuid());
 
         // The whole trail holds the same entries (same ids), in the same order.
-        var trail = await system.Redis.StreamRangeAsync(system.KeyPrefix + "audit");
+        var trail = await system.Redis.StreamRangeAsync(new RedisKeys(system.KeyPrefix).Audit);
         var ours = trail.Where(e => e["service_id"] == id.ToString("D")).ToList();
         Assert.Equal(expected, ours.Select(e => e["type"].ToString()));
         Assert.Equal(items.Select(i => i.GetProperty("id").GetString()), ours.Select(e => e.Id.ToString()));

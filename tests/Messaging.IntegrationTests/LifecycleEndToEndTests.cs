@@ -1,3 +1,4 @@
+using Messaging.State;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -64,7 +65,7 @@ public sealed class LifecycleEndToEndTests(SystemFixture system)
         var removed = await system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == remove);
         Assert.Equal(created.HostPort, removed.HostPort);
         Assert.Empty(await system.OurContainers(created.ServiceName));
-        Assert.False(await system.Redis.HashExistsAsync(system.KeyPrefix + "ports", created.HostPort));
+        Assert.False(await system.Redis.HashExistsAsync(new RedisKeys(system.KeyPrefix).Ports, created.HostPort));
         Assert.Equal("removed", await Status(api, id));
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/"));
     }
