@@ -70,6 +70,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Stream: one service's slice of the audit trail, same entry ids as <see cref="Audit"/> (trimmed shorter).</summary>
     public RedisKey ServiceAudit(Guid serviceId) => $"{Prefix}audit:service:{serviceId:D}";
 
+    /// <summary>Stream: one owner's slice of the audit trail, same entry ids as <see cref="Audit"/> (what their live stream reads).</summary>
+    public RedisKey OwnerAudit(string owner) => $"{Prefix}audit:owner:{owner}";
+
     /// <summary>String (expiring): a bus message id already written to the audit trail (redeliveries are not written twice).</summary>
     public RedisKey AuditSeen(Guid messageId) => $"{Prefix}audit:seen:{messageId:D}";
 

@@ -20,6 +20,8 @@ public static class EventsApiSetup
     {
         services.AddAuditRecords();
         services.AddSingleton<AuditAppendedSignal>();
+        services.AddOptions<LiveEventsOptions>().BindConfiguration(LiveEventsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LiveStreamSlots>();
         return services;
     }
 

@@ -13,17 +13,25 @@ namespace Messaging.Api.LiveEvents;
 /// <summary>
 /// <c>GET /api/v1/events</c>: the audit trail as Server-Sent Events, live, filtered to the caller's own
 /// services (an admin sees all). Each event's <c>id:</c> is its audit entry id, so a client that reconnects
-/// with <c>Last-Event-ID</c> (browsers' EventSource does it by itself) resumes right after it; without one the
-/// stream starts with what happens from now on.
+/// with <c>Last-Event-ID</c> (browsers' EventSource does it by itself) resumes right after it, within
+/// <see cref="LiveEventsOptions.ReplayMaxCount"/> entries and <see cref="LiveEventsOptions.ReplayMaxAge"/>;
+/// without one the stream starts with what happens from now on.
 /// </summary>
+/// <remarks>
+/// A stream outlives the request that authenticated it, so its token is checked again at every heartbeat and the
+/// stream ends once the token is revoked or expired. Streams are capped per token and per process
+/// (<see cref="LiveStreamSlots"/>).
+/// </remarks>
 public static class LiveEventsEndpoint
 {
+    /// <summary>The event that says a replay was cut short: older entries than the ones that follow were skipped.</summary>
+    public const string ReplayTruncatedEvent = "replay_truncated";
+
     private const int BatchSize = 100;
     private static readonly TimeSpan PollFallback = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
     public static async Task Handle(HttpContext http, ClaimsPrincipal user, AuditStore trail, AuditAppendedSignal appended,
-        IOptions<JsonOptions> json, TimeProvider clock)
+        LiveStreamSlots slots, TokenAuthenticator tokens, IOptions<LiveEventsOptions> options, IOptions<JsonOptions> json, TimeProvider clock)
     {
         string? lastEventId = http.Request.Headers["Last-Event-ID"];
         if (string.IsNullOrEmpty(lastEventId))
@@ -35,8 +43,19 @@ public static class LiveEventsEndpoint
             return;
         }
 
+        var (slot, refusal) = slots.TryTake(user.Id());
+        if (slot is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many live streams", detail: refusal)
+                .ExecuteAsync(http);
+            return;
+        }
+        using var _ = slot;
+
+        var limits = options.Value;
         var owner = user.Has(Scopes.Admin) ? null : user.Id();
-        var position = string.IsNullOrEmpty(lastEventId) ? await trail.LastIdAsync() : lastEventId;
+        var (position, truncated) = await StartAsync(trail, owner, lastEventId, limits, clock.GetUtcNow());
         var cancel = http.RequestAborted;
 
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -44,14 +63,33 @@ public static class LiveEventsEndpoint
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         // The position is fixed before the client sees the headers: whatever is appended after that, it gets.
-        await WriteAsync(http, "retry: 2000\n: connected\n\n", cancel);
+        var greeting = new StringBuilder("retry: 2000\n: connected\n\n");
+        if (truncated)
+            greeting.Append("event: ").Append(ReplayTruncatedEvent).Append("\ndata: ")
+                .Append(JsonSerializer.Serialize(new { resumes_after = position, limits.ReplayMaxCount, limits.ReplayMaxAge }, json.Value.SerializerOptions))
+                .Append("\n\n");
+        await WriteAsync(http, greeting.ToString(), cancel);
 
+        var presented = PresentedToken(http);
         var lastWrite = clock.GetUtcNow();
+        var lastCheck = lastWrite;
         try
         {
             while (!cancel.IsCancellationRequested)
             {
-                var batch = await trail.ReadAsync(position, null, BatchSize);
+                if (clock.GetUtcNow() - lastCheck >= limits.Heartbeat)
+                {
+                    if (!await StillValidAsync(tokens, presented, user))
+                    {
+                        await WriteAsync(http, ": token revoked or expired\n\n", cancel);
+                        return;
+                    }
+                    lastCheck = clock.GetUtcNow();
+                }
+
+                var batch = owner is null
+                    ? await trail.ReadAsync(position, null, BatchSize)
+                    : await trail.ReadOwnerAsync(owner, position, BatchSize);
                 var text = new StringBuilder();
                 foreach (var entry in batch)
                 {
@@ -60,7 +98,7 @@ public static class LiveEventsEndpoint
                         text.Append("id: ").Append(entry.Id).Append("\nevent: ").Append(entry.Type).Append("\ndata: ")
                             .Append(JsonSerializer.Serialize(AuditEventView.From(entry), json.Value.SerializerOptions)).Append("\n\n");
                 }
-                if (clock.GetUtcNow() - lastWrite > Heartbeat && text.Length == 0)
+                if (clock.GetUtcNow() - lastWrite >= limits.Heartbeat && text.Length == 0)
                     text.Append(": keep-alive\n\n");
                 if (text.Length > 0)
                 {
@@ -68,7 +106,7 @@ public static class LiveEventsEndpoint
                     lastWrite = clock.GetUtcNow();
                 }
                 if (batch.Count < BatchSize)
-                    await appended.WaitAsync(PollFallback, cancel);
+                    await appended.WaitAsync(limits.Heartbeat < PollFallback ? limits.Heartbeat : PollFallback, cancel);
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -76,6 +114,34 @@ public static class LiveEventsEndpoint
             // The client went away: the normal end of a live stream.
         }
     }
+
+    /// <summary>
+    /// Where the stream starts: after <paramref name="lastEventId"/>, but no further back than the replay limits
+    /// allow (then <c>Truncated</c>); without one, after the newest entry.
+    /// </summary>
+    private static async Task<(string Position, bool Truncated)> StartAsync(AuditStore trail, string? owner, string? lastEventId,
+        LiveEventsOptions limits, DateTimeOffset now)
+    {
+        if (string.IsNullOrEmpty(lastEventId))
+            return (await trail.LastIdAsync(), false);
+        var truncated = false;
+        var oldestAllowed = AuditStore.LastIdBefore(now - limits.ReplayMaxAge);
+        if (AuditStore.CompareIds(lastEventId, oldestAllowed) < 0)
+            (lastEventId, truncated) = (oldestAllowed, true);
+        if (await trail.SkipToNewestAsync(owner, lastEventId, limits.ReplayMaxCount) is { } nearer)
+            (lastEventId, truncated) = (nearer, true);
+        return (lastEventId, truncated);
+    }
+
+    private static string PresentedToken(HttpContext http)
+    {
+        string header = http.Request.Headers.Authorization.ToString();
+        return header.Length > "Bearer ".Length ? header["Bearer ".Length..].Trim() : "";
+    }
+
+    /// <summary>Whether the token that opened the stream still authenticates, as the same identity.</summary>
+    private static async Task<bool> StillValidAsync(TokenAuthenticator tokens, string presented, ClaimsPrincipal user) =>
+        await tokens.FindAsync(presented) is { } identity && identity.Id == user.Id();
 
     private static async Task WriteAsync(HttpContext http, string text, CancellationToken cancel)
     {

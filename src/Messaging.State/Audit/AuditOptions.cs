@@ -15,6 +15,10 @@ public sealed class AuditOptions
     [Range(10, 1_000_000)]
     public long ServiceMaxLength { get; set; } = 1_000;
 
+    /// <summary>About how many entries each owner's own stream keeps (what their live stream replays from).</summary>
+    [Range(10, 10_000_000)]
+    public long OwnerMaxLength { get; set; } = 10_000;
+
     /// <summary>Entries older than this are trimmed too (<c>XTRIM MINID ~</c>); none when unset.</summary>
     public TimeSpan? MaxAge { get; set; }
 

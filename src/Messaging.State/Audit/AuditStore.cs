@@ -36,6 +36,8 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
             seen = keys.AuditSeen(messageId ?? Guid.Empty), trail = keys.Audit, serviceTrail = keys.ServiceAudit(entry.ServiceId),
             dedupSeconds = messageId is null ? "" : ((long)settings.DeduplicationWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             maxLength = settings.MaxLength, serviceMaxLength = settings.ServiceMaxLength, minId, channel = keys.AuditChannel,
+            ownerTrail = keys.OwnerAudit(entry.Owner),
+            ownerMaxLength = string.IsNullOrEmpty(entry.Owner) ? "" : settings.OwnerMaxLength.ToString(CultureInfo.InvariantCulture),
             fields = JsonSerializer.Serialize(entry.ToStreamFields().SelectMany(f => new[] { f.Name.ToString(), f.Value.ToString() })),
         });
         return result.IsNull ? null : result.ToString();
@@ -58,6 +60,40 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
     /// <summary>Up to <paramref name="count"/> entries of one service, oldest first, after <paramref name="after"/> (exclusive).</summary>
     public Task<IReadOnlyList<AuditEntry>> ReadServiceAsync(Guid serviceId, string? after, int count) =>
         RangeAsync(keys.ServiceAudit(serviceId), after is not null ? "(" + after : "-", count);
+
+    /// <summary>
+    /// Up to <paramref name="count"/> entries of one owner's services, oldest first, after <paramref name="after"/>
+    /// (exclusive): read from the owner's own stream, not filtered out of everyone's.
+    /// </summary>
+    public Task<IReadOnlyList<AuditEntry>> ReadOwnerAsync(string owner, string after, int count) =>
+        RangeAsync(keys.OwnerAudit(owner), "(" + after, count);
+
+    /// <summary>
+    /// When more than <paramref name="keep"/> entries follow <paramref name="after"/> (in the owner's stream, or the
+    /// whole trail when <paramref name="owner"/> is null): the id after which exactly the newest <paramref name="keep"/>
+    /// remain. Null when there are no more than that.
+    /// </summary>
+    public async Task<string?> SkipToNewestAsync(string? owner, string after, int keep)
+    {
+        var newest = await Db.StreamRangeAsync(owner is null ? keys.Audit : keys.OwnerAudit(owner), "(" + after, "+", keep + 1, Order.Descending);
+        return newest.Length > keep ? newest[keep].Id.ToString() : null;
+    }
+
+    /// <summary>The greatest possible entry id before <paramref name="time"/>: "after" it means "from that time on".</summary>
+    public static string LastIdBefore(DateTimeOffset time) => $"{Math.Max(0, time.ToUnixTimeMilliseconds() - 1)}-{ulong.MaxValue}";
+
+    /// <summary>Orders two entry ids (<c>ms-seq</c>) as the stream does.</summary>
+    public static int CompareIds(string left, string right)
+    {
+        // An id of 20 digits may exceed what a stream can hold: it sorts last.
+        static ulong Part(ReadOnlySpan<char> digits) => ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : ulong.MaxValue;
+        static (ulong Ms, ulong Seq) Parse(string id)
+        {
+            var dash = id.IndexOf('-');
+            return (Part(id.AsSpan(0, dash)), Part(id.AsSpan(dash + 1)));
+        }
+        return Parse(left).CompareTo(Parse(right));
+    }
 
     private async Task<IReadOnlyList<AuditEntry>> RangeAsync(RedisKey key, string min, int count)
     {
