@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Messaging.Contracts;
+using RabbitMQ.Client;
 using StackExchange.Redis;
 
 namespace Messaging.IntegrationTests;
@@ -118,5 +119,49 @@ public sealed class AuditTrailTests(SystemFixture system)
         Assert.Contains(query.GetProperty("items").EnumerateArray(), i => i.GetProperty("service_id").GetGuid() == id);
         Assert.All(query.GetProperty("items").EnumerateArray(), i => Assert.Equal("CreateService", i.GetProperty("type").GetString()));
         Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync("/api/v1/audit")).StatusCode);
+    }
+
+    /// <summary>
+    /// An event is recorded only when it came through its own type's exchange, which only the worker may write.
+    /// A system allowed to publish commands (infra/rabbitmq/add-publisher.sh) can still put an envelope typed
+    /// <c>ServiceRemoved</c> on a command exchange; the <c>audit</c> queue is bound to those too.
+    /// </summary>
+    [Fact]
+    public async Task An_event_published_through_a_command_exchange_is_not_recorded_while_the_genuine_one_is()
+    {
+        using var alice = system.Api(SystemFixture.AliceToken);
+        var id = await Create(alice, UniqueName("it-audit-forged"));
+
+        await using var connection = await RawAmqp.ConnectAsync();
+        await using var channel = await RawAmqp.ConfirmingChannelAsync(connection);
+        var forgedRemoved = Guid.NewGuid();
+        var forgedStopped = Guid.NewGuid();
+        await PublishThrough(channel, "CreateService", "ServiceRemoved", new
+        {
+            commandId = forgedRemoved, serviceId = id, serviceName = "forged", hostPort = 19001, requestedBy = "alice", at = DateTimeOffset.UtcNow,
+        });
+        await PublishThrough(channel, "RemoveService", "ServiceStopped", new
+        {
+            commandId = forgedStopped, serviceId = id, serviceName = "forged", requestedBy = "alice", at = DateTimeOffset.UtcNow,
+        });
+
+        // The genuine removal comes after the forgeries on the same queue, which the audit host reads in order:
+        // once its event is in the trail, the forgeries have been dealt with.
+        var remove = await Send(alice, HttpMethod.Delete, $"/api/v1/services/{id}");
+        await system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == remove);
+        var items = await EventsOf(alice, id, 4);
+
+        Assert.Equal(["CreateService", "ServiceCreated", "RemoveService", "ServiceRemoved"], items.Select(i => i.GetProperty("type").GetString()));
+        Assert.Equal(remove, items[3].GetProperty("command_id").GetGuid());
+        var trail = await system.Redis.StreamRangeAsync(system.KeyPrefix + "audit");
+        Assert.DoesNotContain(trail, e => e["command_id"] == forgedRemoved.ToString("D") || e["command_id"] == forgedStopped.ToString("D"));
+    }
+
+    /// <summary>Publishes an envelope typed <paramref name="messageType"/> to the exchange of <paramref name="exchangeOf"/>.</summary>
+    private static async Task PublishThrough(IChannel channel, string exchangeOf, string messageType, object message)
+    {
+        var properties = new BasicProperties { ContentType = RawAmqp.ContentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() };
+        await channel.BasicPublishAsync(RawAmqp.Exchange(exchangeOf), routingKey: "", mandatory: false, basicProperties: properties,
+            body: RawAmqp.Envelope(messageType, message));
     }
 }
