@@ -26,7 +26,7 @@ public static class AuditHostSetup
         // Durable and replicated like the worker's queues: nothing is lost while this host is down.
         builder.AddMessagingBus(bus =>
         {
-            bus.AddConsumer<AuditConsumer, AuditConsumerDefinition>();
+            bus.AddAuditConsumers();
             bus.AddConsumer<WebhookConsumer, WebhookConsumerDefinition>();
         });
         return builder;

@@ -60,7 +60,7 @@ public static class WorkerSetup
         builder.AddMessagingBus(bus =>
         {
             bus.AddConsumer<CreateServiceConsumer, CreateServiceConsumerDefinition>();
-            bus.AddConsumer<ServiceLifecycleConsumer, ServiceLifecycleConsumerDefinition>();
+            bus.AddServiceLifecycleConsumers();
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
         });
         return builder;

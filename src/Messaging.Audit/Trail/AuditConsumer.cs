@@ -1,55 +1,34 @@
 using MassTransit;
-using Messaging.Contracts;
-using Messaging.State.Audit;
 
 namespace Messaging.Audit.Trail;
 
 /// <summary>
-/// Records every command and event (the five commands, the seven events) from the queue <c>audit</c>,
-/// which is bound to each of their exchanges.
+/// Records one command or event type from the queue <c>audit</c>, which is bound to the exchange of every command
+/// and event: one handler for all of them, registered once per type (<see cref="AuditConsumerRegistration"/>).
 /// </summary>
-public sealed class AuditConsumer(AuditRecorder recorder) :
-    IConsumer<CreateService>, IConsumer<StopService>, IConsumer<StartService>, IConsumer<RestartService>, IConsumer<RemoveService>,
-    IConsumer<ServiceCreated>, IConsumer<ServiceCreationFailed>, IConsumer<ServiceStopped>, IConsumer<ServiceStarted>,
-    IConsumer<ServiceRestarted>, IConsumer<ServiceRemoved>, IConsumer<ServiceCommandRejected>
+/// <remarks>
+/// Only a message that came through its own type's exchange is recorded. The command exchanges are open to
+/// other systems, and MassTransit picks the consumer by the envelope's <c>messageType</c>, which the publisher
+/// writes: without this check an envelope typed <c>ServiceRemoved</c> published to <c>Messaging.Contracts:CreateService</c>
+/// would enter the trail as an event of someone's service. RabbitMQ names in every delivery the exchange the
+/// message was published to (through exchange-to-exchange bindings too); a publisher cannot set it, and only the
+/// worker may write the event exchanges. A transport that does not name the exchange (the in-memory one) records nothing.
+/// </remarks>
+public sealed class AuditConsumer<TMessage>(AuditRecorder recorder, IBus bus, ILogger<AuditConsumer<TMessage>> logger) : IConsumer<TMessage>
+    where TMessage : class
 {
-    private const string Command = AuditMessageTypes.Command;
-    private const string Event = AuditMessageTypes.Event;
-
-    public Task Consume(ConsumeContext<CreateService> c) =>
-        recorder.RecordAsync(c, Command, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy, ownerHint: c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<StopService> c) =>
-        recorder.RecordAsync(c, Command, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<StartService> c) =>
-        recorder.RecordAsync(c, Command, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<RestartService> c) =>
-        recorder.RecordAsync(c, Command, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<RemoveService> c) =>
-        recorder.RecordAsync(c, Command, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    // ServiceCreated names no requester, but its owner is the one who asked for it.
-    public Task Consume(ConsumeContext<ServiceCreated> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, c.Message.Owner, ownerHint: c.Message.Owner);
-
-    public Task Consume(ConsumeContext<ServiceCreationFailed> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, requestedBy: null);
-
-    public Task Consume(ConsumeContext<ServiceStopped> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<ServiceStarted> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<ServiceRestarted> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<ServiceRemoved> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, c.Message.RequestedBy);
-
-    public Task Consume(ConsumeContext<ServiceCommandRejected> c) =>
-        recorder.RecordAsync(c, Event, c.Message.ServiceId, c.Message.CommandId, requestedBy: null);
+    public async Task Consume(ConsumeContext<TMessage> context)
+    {
+        var cameThrough = context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery) ? delivery.Exchange : null;
+        var ownExchange = (bus.Topology.Publish<TMessage>() as IRabbitMqMessagePublishTopology<TMessage>)?.Exchange.ExchangeName;
+        if (cameThrough is null || cameThrough != ownExchange)
+        {
+            // Acknowledged and dropped, neither retried nor sent to audit_error: forgeries would otherwise fill
+            // the error queue and hold the trail up behind their retries.
+            logger.LogWarning("Not recorded: a {Type} (message {MessageId}) that came through the exchange {Exchange}, not {OwnExchange}",
+                typeof(TMessage).Name, context.MessageId, cameThrough ?? "(unknown)", ownExchange);
+            return;
+        }
+        await recorder.RecordAsync(context);
+    }
 }

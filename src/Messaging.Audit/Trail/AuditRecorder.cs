@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.Contracts;
 using Messaging.State;
 using Messaging.State.Audit;
 
@@ -13,15 +14,10 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
     /// <summary>The actor of messages that name no one and whose service has no known owner.</summary>
     public const string SystemActor = "system";
 
-    /// <param name="context">The consumed message and its envelope.</param>
-    /// <param name="kind"><see cref="AuditMessageTypes.Command"/> or <see cref="AuditMessageTypes.Event"/>.</param>
-    /// <param name="serviceId">The service the message is about.</param>
-    /// <param name="commandId">The command (or the command an event answers).</param>
-    /// <param name="requestedBy">The message's <c>RequestedBy</c>, when it has one: the actor.</param>
-    /// <param name="ownerHint">An owner the message itself names, used when the service has no record (yet).</param>
-    public async Task RecordAsync<T>(ConsumeContext<T> context, string kind, Guid serviceId, Guid commandId,
-        string? requestedBy, string? ownerHint = null) where T : class
+    /// <summary>Appends <paramref name="context"/>'s command or event to the trail, unless it is a redelivery of one already there.</summary>
+    public async Task RecordAsync<T>(ConsumeContext<T> context) where T : class
     {
+        var (kind, serviceId, commandId, requestedBy, ownerHint) = Describe(context.Message);
         using var activity = AuditTelemetry.Source.StartActivity("audit append");
         activity?.SetTag("messaging.message_type", typeof(T).Name);
         activity?.SetTag("messaging.service_id", serviceId.ToString("D"));
@@ -49,4 +45,21 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
         if (id is null)
             logger.LogDebug("{Type} {MessageId} was already recorded (redelivery)", entry.Type, entry.MessageId);
     }
+
+    /// <summary>
+    /// What the trail needs from a message, by its shape: its kind, its service and command, who asked (the actor,
+    /// when the message names one) and an owner the message itself names (used while the service has no record).
+    /// </summary>
+    private static (string Kind, Guid ServiceId, Guid CommandId, string? RequestedBy, string? OwnerHint) Describe(object message) => message switch
+    {
+        // Whoever asks for a service becomes its owner.
+        CreateService create => (AuditMessageTypes.Command, create.ServiceId, create.CommandId, create.RequestedBy, create.RequestedBy),
+        IServiceCommand command => (AuditMessageTypes.Command, command.ServiceId, command.CommandId, command.RequestedBy, null),
+        // ServiceCreated names no requester, but its owner is the one who asked for it.
+        ServiceCreated created => (AuditMessageTypes.Event, created.ServiceId, created.CommandId, created.Owner, created.Owner),
+        IServiceLifecycleEvent done => (AuditMessageTypes.Event, done.ServiceId, done.CommandId, done.RequestedBy, null),
+        // Failures and rejections name no one: the actor is the owner, else the system.
+        IServiceEvent other => (AuditMessageTypes.Event, other.ServiceId, other.CommandId, null, null),
+        _ => throw new ArgumentException($"{message.GetType().Name} is neither a service command nor a service event.", nameof(message)),
+    };
 }

@@ -4,7 +4,7 @@ namespace Messaging.Contracts;
 /// Asks the worker to run a container. Published by the API or directly by another system;
 /// the worker validates every field again and trusts none of them.
 /// </summary>
-public sealed record CreateService
+public sealed record CreateService : IServiceCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }

@@ -1,7 +1,7 @@
 namespace Messaging.Contracts;
 
 /// <summary>Stops a running service's container. Answered by <see cref="ServiceStopped"/> or <see cref="ServiceCommandRejected"/>.</summary>
-public sealed record StopService
+public sealed record StopService : IServiceCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }
@@ -14,7 +14,7 @@ public sealed record StopService
 }
 
 /// <summary>Starts a stopped service. Answered by <see cref="ServiceStarted"/> or <see cref="ServiceCommandRejected"/>.</summary>
-public sealed record StartService
+public sealed record StartService : IServiceCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }
@@ -27,7 +27,7 @@ public sealed record StartService
 }
 
 /// <summary>Restarts a running or stopped service. Answered by <see cref="ServiceRestarted"/> or <see cref="ServiceCommandRejected"/>.</summary>
-public sealed record RestartService
+public sealed record RestartService : IServiceCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }
@@ -43,7 +43,7 @@ public sealed record RestartService
 /// Removes a service: its container, then its port and name. Answered by <see cref="ServiceRemoved"/>
 /// or <see cref="ServiceCommandRejected"/>.
 /// </summary>
-public sealed record RemoveService
+public sealed record RemoveService : IServiceCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }

@@ -1,7 +1,7 @@
 namespace Messaging.Contracts;
 
 /// <summary>A service's container was created and started.</summary>
-public sealed record ServiceCreated
+public sealed record ServiceCreated : IServiceEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }

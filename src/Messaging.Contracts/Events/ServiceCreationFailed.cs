@@ -1,7 +1,7 @@
 namespace Messaging.Contracts;
 
 /// <summary>A <see cref="CreateService"/> command ended without a container. Nothing of it remains.</summary>
-public sealed record ServiceCreationFailed
+public sealed record ServiceCreationFailed : IServiceEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }

@@ -1,7 +1,7 @@
 namespace Messaging.Contracts;
 
 /// <summary>A service's container was stopped.</summary>
-public sealed record ServiceStopped
+public sealed record ServiceStopped : IServiceLifecycleEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }
@@ -16,7 +16,7 @@ public sealed record ServiceStopped
 }
 
 /// <summary>A stopped service's container was started again.</summary>
-public sealed record ServiceStarted
+public sealed record ServiceStarted : IServiceLifecycleEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }
@@ -31,7 +31,7 @@ public sealed record ServiceStarted
 }
 
 /// <summary>A service's container was restarted.</summary>
-public sealed record ServiceRestarted
+public sealed record ServiceRestarted : IServiceLifecycleEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }
@@ -46,7 +46,7 @@ public sealed record ServiceRestarted
 }
 
 /// <summary>A service's container is gone; its port and name are free again.</summary>
-public sealed record ServiceRemoved
+public sealed record ServiceRemoved : IServiceLifecycleEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }
@@ -63,7 +63,7 @@ public sealed record ServiceRemoved
 }
 
 /// <summary>A lifecycle command was not carried out; nothing changed.</summary>
-public sealed record ServiceCommandRejected
+public sealed record ServiceCommandRejected : IServiceEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }

@@ -38,6 +38,8 @@ public static class MessagingBus
                     host.Username(rabbit.User);
                     host.Password(rabbit.Pass);
                 });
+                // Envelopes name the contract types alone, not the shape interfaces they implement.
+                cfg.PublishContractTypesOnly();
                 transport?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });

@@ -13,13 +13,14 @@ public sealed class CommandOutcomes(IConnectionMultiplexer redis, RedisKeys keys
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
+    /// <summary>The events a lifecycle command can end with, by the type name stored beside each.</summary>
     private static readonly Dictionary<string, Type> EventTypes = new[]
     {
         typeof(ServiceStopped), typeof(ServiceStarted), typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
     }.ToDictionary(t => t.Name);
 
     /// <summary>Keeps the event <paramref name="outcome"/> as what command <paramref name="commandId"/> ended with.</summary>
-    public async Task SaveAsync(Guid commandId, object outcome)
+    public async Task SaveAsync(Guid commandId, IServiceEvent outcome)
     {
         if (!EventTypes.ContainsKey(outcome.GetType().Name))
             throw new ArgumentException($"{outcome.GetType().Name} is not a lifecycle command's outcome.", nameof(outcome));
@@ -34,8 +35,8 @@ public sealed class CommandOutcomes(IConnectionMultiplexer redis, RedisKeys keys
         if (json.IsNullOrEmpty)
             return false;
         var stored = JsonSerializer.Deserialize<StoredOutcome>(json.ToString())!;
-        var outcome = stored.Event.Deserialize(EventTypes[stored.Type])!;
-        await publisher.Publish(outcome, EventTypes[stored.Type]);
+        var outcome = (IServiceEvent)stored.Event.Deserialize(EventTypes[stored.Type])!;
+        await publisher.Publish(outcome, outcome.GetType());
         return true;
     }
 

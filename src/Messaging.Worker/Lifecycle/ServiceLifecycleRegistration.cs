@@ -1,0 +1,24 @@
+using MassTransit;
+using Messaging.Contracts;
+
+namespace Messaging.Worker.Lifecycle;
+
+public static class ServiceLifecycleRegistration
+{
+    /// <summary>The four lifecycle commands: each an action and the one generic consumer, all on the queue <c>service-lifecycle</c>.</summary>
+    public static void AddServiceLifecycleConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddLifecycleCommand<StopService, StopServiceAction>();
+        bus.AddLifecycleCommand<StartService, StartServiceAction>();
+        bus.AddLifecycleCommand<RestartService, RestartServiceAction>();
+        bus.AddLifecycleCommand<RemoveService, RemoveServiceAction>();
+    }
+
+    private static void AddLifecycleCommand<TCommand, TAction>(this IBusRegistrationConfigurator bus)
+        where TCommand : class, IServiceCommand
+        where TAction : class, ILifecycleAction<TCommand>
+    {
+        bus.AddSingleton<ILifecycleAction<TCommand>, TAction>();
+        bus.AddConsumer<ServiceLifecycleConsumer<TCommand>, ServiceLifecycleConsumerDefinition<TCommand>>();
+    }
+}
