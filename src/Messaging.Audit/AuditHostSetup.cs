@@ -27,7 +27,7 @@ public static class AuditHostSetup
         builder.AddMessagingBus(bus =>
         {
             bus.AddAuditConsumers();
-            bus.AddConsumer<WebhookConsumer, WebhookConsumerDefinition>();
+            bus.AddWebhookConsumers();
         });
         return builder;
     }

@@ -1,42 +1,44 @@
 using MassTransit;
-using Messaging.Contracts;
 
 namespace Messaging.Audit.Notifications;
 
 /// <summary>
-/// Delivers the seven events to webhook subscribers, from a queue of its own (<c>webhook-deliveries</c>), so
-/// a slow receiver delays neither the audit trail nor the worker.
+/// Delivers one event type to webhook subscribers, from a queue of its own (<c>webhook-deliveries</c>), so a slow
+/// receiver delays neither the audit trail nor the worker. One handler for every event, registered once per type
+/// (<see cref="WebhookConsumerRegistration"/>).
 /// </summary>
-public sealed class WebhookConsumer(WebhookDispatcher dispatcher) :
-    IConsumer<ServiceCreated>, IConsumer<ServiceCreationFailed>, IConsumer<ServiceStopped>, IConsumer<ServiceStarted>,
-    IConsumer<ServiceRestarted>, IConsumer<ServiceRemoved>, IConsumer<ServiceCommandRejected>
+public sealed class WebhookConsumer<TEvent>(WebhookDispatcher dispatcher) : IConsumer<TEvent> where TEvent : class
 {
-    public Task Consume(ConsumeContext<ServiceCreated> context) => dispatcher.DispatchAsync(context);
-    public Task Consume(ConsumeContext<ServiceCreationFailed> context) => dispatcher.DispatchAsync(context);
-    public Task Consume(ConsumeContext<ServiceStopped> context) => dispatcher.DispatchAsync(context);
-    public Task Consume(ConsumeContext<ServiceStarted> context) => dispatcher.DispatchAsync(context);
-    public Task Consume(ConsumeContext<ServiceRestarted> context) => dispatcher.DispatchAsync(context);
-    public Task Consume(ConsumeContext<ServiceRemoved> context) => dispatcher.DispatchAsync(context);
-    public Task Consume(ConsumeContext<ServiceCommandRejected> context) => dispatcher.DispatchAsync(context);
+    public Task Consume(ConsumeContext<TEvent> context) => dispatcher.DispatchAsync(context);
 }
 
-/// <summary>Delivery policy of <see cref="WebhookConsumer"/>.</summary>
-public sealed class WebhookConsumerDefinition : ConsumerDefinition<WebhookConsumer>
+/// <summary>Delivery policy of <see cref="WebhookConsumer{TEvent}"/>: every event type on the one queue <c>webhook-deliveries</c>.</summary>
+public sealed class WebhookConsumerDefinition<TEvent> : ConsumerDefinition<WebhookConsumer<TEvent>> where TEvent : class
 {
-    public const string Queue = "webhook-deliveries";
-
     public WebhookConsumerDefinition()
     {
-        EndpointName = Queue;
+        EndpointName = WebhookConsumerRegistration.Queue;
         // Each message may wait out a receiver's retries; several run side by side so one slow receiver
         // does not hold up the rest.
         ConcurrentMessageLimit = 16;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<WebhookConsumer> consumerConfigurator, IRegistrationContext context)
+        IConsumerConfigurator<WebhookConsumer<TEvent>> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = 32;
         // No message retry: it would deliver again to the subscribers that already got the event.
+    }
+}
+
+public static class WebhookConsumerRegistration
+{
+    public const string Queue = "webhook-deliveries";
+
+    /// <summary>One <see cref="WebhookConsumer{TEvent}"/> per event, all on <see cref="Queue"/>.</summary>
+    public static void AddWebhookConsumers(this IBusRegistrationConfigurator bus)
+    {
+        foreach (var type in ServiceMessageTypes.Events)
+            bus.AddConsumer(typeof(WebhookConsumer<>).MakeGenericType(type), typeof(WebhookConsumerDefinition<>).MakeGenericType(type));
     }
 }

@@ -10,8 +10,9 @@ namespace Messaging.Worker.Lifecycle;
 public interface ILifecycleAction<in TCommand> where TCommand : IServiceCommand
 {
     /// <summary>
-    /// Carries <paramref name="command"/> out on <paramref name="record"/>. Throws <see cref="Containers.ContainerRuntimeException"/>
-    /// when the engine refuses or is away, with the service left as it was.
+    /// Carries <paramref name="command"/> out on <paramref name="record"/> for <paramref name="requestedBy"/>, who asked as
+    /// far as the worker can tell (the event names them). Throws <see cref="Containers.ContainerRuntimeException"/> when
+    /// the engine refuses or is away, with the service left as it was.
     /// </summary>
-    Task<IServiceLifecycleEvent> RunAsync(TCommand command, ServiceRecord record, CancellationToken cancellationToken);
+    Task<IServiceLifecycleEvent> RunAsync(TCommand command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken);
 }

@@ -9,7 +9,7 @@ namespace Messaging.Worker.Lifecycle;
 public sealed class RemoveServiceAction(IContainerRuntime containers, ServiceRecordStore records, PortReservations reservations, TimeProvider clock)
     : ILifecycleAction<RemoveService>
 {
-    public async Task<IServiceLifecycleEvent> RunAsync(RemoveService command, ServiceRecord record, CancellationToken cancellationToken)
+    public async Task<IServiceLifecycleEvent> RunAsync(RemoveService command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken)
     {
         await records.TransitionAsync(record.ServiceId, [record.Status], ServiceStatus.Removing, clock.GetUtcNow());
         try
@@ -32,7 +32,7 @@ public sealed class RemoveServiceAction(IContainerRuntime containers, ServiceRec
         return new ServiceRemoved
         {
             CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, HostPort = record.HostPort,
-            RequestedBy = command.RequestedBy, At = clock.GetUtcNow(),
+            RequestedBy = requestedBy, At = clock.GetUtcNow(),
         };
     }
 }

@@ -32,7 +32,9 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
     {
         var command = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["ServiceId"] = command.ServiceId, ["CommandId"] = command.CommandId });
-        if (command.CommandId == Guid.Empty || command.ServiceId == Guid.Empty || !ServiceRules.RequesterPattern().IsMatch(command.RequestedBy ?? ""))
+        // Who asked, as far as the worker can tell: the name the command gives (null when a publisher left it out).
+        var requestedBy = command.RequestedBy ?? "";
+        if (command.CommandId == Guid.Empty || command.ServiceId == Guid.Empty || !ServiceRules.RequesterPattern().IsMatch(requestedBy))
         {
             await Publish(context, Reject(command, RejectionReasons.InvalidCommand, "CommandId, ServiceId and RequestedBy are required.", status: null));
             return;
@@ -48,7 +50,7 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
         var record = await records.GetAsync(command.ServiceId);
         var outcome = record is null
             ? Reject(command, RejectionReasons.NotFound, $"No service {command.ServiceId}.", status: null)
-            : Refusal(command, record) ?? await RunAsync(command, record, context.CancellationToken);
+            : Refusal(command, record) ?? await RunAsync(command, requestedBy, record, context.CancellationToken);
 
         await outcomes.SaveAsync(command.CommandId, outcome);
         logger.LogInformation("{Command} of {ServiceName} ended with {Outcome}", CommandName, record?.Name, outcome.GetType().Name);
@@ -64,11 +66,11 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
             ? null
             : Reject(command, RejectionReasons.WrongState, $"{CommandName} does not apply to a service that is {record.Status}.", record.Status);
 
-    private async Task<IServiceEvent> RunAsync(TCommand command, ServiceRecord record, CancellationToken cancellationToken)
+    private async Task<IServiceEvent> RunAsync(TCommand command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken)
     {
         try
         {
-            return await action.RunAsync(command, record, cancellationToken);
+            return await action.RunAsync(command, requestedBy, record, cancellationToken);
         }
         catch (ContainerRuntimeException e)
         {
