@@ -60,7 +60,7 @@ public sealed class ObservabilityTests(SystemFixture system)
             await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);
 
             // This creation's trace, found through the worker's reservation span (it names the service).
-            var reservation = await WaitForSpan(s => s.Source.Name == "Messaging.Worker" && Tag(s, "messaging.service_id") == id.ToString("D"));
+            var reservation = await WaitForSpan(s => s.DisplayName == "reserve port and name" && Tag(s, "messaging.service_id") == id.ToString("D"));
             var request = await WaitForSpan(s => s.TraceId == reservation.TraceId && s.Kind == ActivityKind.Server
                                                  && s.DisplayName.StartsWith("POST /api/v1/services", StringComparison.Ordinal));
 
