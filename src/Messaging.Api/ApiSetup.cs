@@ -71,6 +71,7 @@ public static class ApiSetup
             bus.AddRequestClient<GetServiceLogs>(RequestTimeout.After(ms: (int)(logsTimeout ?? new PublishOptions().LogsTimeout).TotalMilliseconds));
         }, (_, cfg) =>
         {
+            cfg.NameBusEndpoint("api");
             // Declare the worker's queues with the first publish: without a bound queue RabbitMQ would
             // confirm and then drop a command published before any worker started.
             BindCommandQueue<CreateService>(cfg, CommandQueues.CreateService);

@@ -28,7 +28,7 @@ public static class AuditHostSetup
         {
             bus.AddAuditConsumers();
             bus.AddWebhookConsumers();
-        });
+        }, (_, cfg) => cfg.NameBusEndpoint("audit"));
         return builder;
     }
 }

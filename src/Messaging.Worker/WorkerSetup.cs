@@ -9,6 +9,7 @@ using Messaging.ServiceDefaults.Health;
 using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.Worker.Health;
+using Messaging.Worker.Identity;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
 using Messaging.Worker.Telemetry;
@@ -34,6 +35,12 @@ public static class WorkerSetup
         services.AddOptions<ImagePolicyOptions>().BindConfiguration(ImagePolicyOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ImagePolicyOptions>, ImagePolicyOptionsValidator>();
 
+        // Who a command acts for: the publisher's broker user (Identity/CommandIdentity.cs), with a quota per system.
+        services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section);
+        services.AddOptions<SystemQuotaOptions>().BindConfiguration(SystemQuotaOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SystemQuotaOptions>, SystemQuotaOptionsValidator>();
+        services.AddSingleton<IBrokerUserSource, RabbitMqBrokerUser>();
+        services.AddSingleton<CommandIdentity>();
         services.AddSingleton<IValidator<CreateService>, CreateServiceCommandValidator>();
         services.AddSingleton<CreateServicePolicy>();
         services.AddSingleton<ContainerSpecBuilder>();
@@ -62,7 +69,7 @@ public static class WorkerSetup
             bus.AddConsumer<CreateServiceConsumer, CreateServiceConsumerDefinition>();
             bus.AddServiceLifecycleConsumers();
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
-        });
+        }, (_, cfg) => cfg.NameBusEndpoint("worker"));
         return builder;
     }
 }

@@ -23,6 +23,12 @@ public sealed class EventListener : IAsyncDisposable
         {
             var broker = TestEnvironment.RabbitMq;
             cfg.Host(broker.Host, (ushort)broker.Port, "/", h => { h.Username(broker.Username); h.Password(broker.Password); });
+            // This user is also the API's broker user in these tests: commands sent from here act like the API's.
+            cfg.ConfigurePublish(publish => publish.UseExecute(context =>
+            {
+                if (context.TryGetPayload(out RabbitMqSendContext? rabbit))
+                    rabbit.BasicProperties.UserId = broker.Username;
+            }));
             cfg.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>
             {
                 endpoint.Handler<ServiceCreated>(context => listener!.Record(context.Message));

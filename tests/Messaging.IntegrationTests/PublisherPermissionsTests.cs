@@ -15,7 +15,7 @@ namespace Messaging.IntegrationTests;
 [Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class PublisherPermissionsTests(SystemFixture system)
 {
-    private static async Task<(int Code, string Output)> Run(string file, string[] arguments, Dictionary<string, string>? environment = null)
+    internal static async Task<(int Code, string Output)> Run(string file, string[] arguments, Dictionary<string, string>? environment = null, int timeoutSeconds = 60)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -25,11 +25,11 @@ public sealed class PublisherPermissionsTests(SystemFixture system)
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds)).Token);
         return (process.ExitCode, await output + await error);
     }
 
-    private static string Script()
+    internal static string Script()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
@@ -51,14 +51,14 @@ public sealed class PublisherPermissionsTests(SystemFixture system)
             // Allowed: a command. The image is not on the allowlist, so the worker refuses it and makes nothing.
             var serviceId = Guid.NewGuid();
             await using (var channel = await RawAmqp.ConfirmingChannelAsync(connection))
-                await RawAmqp.PublishAsync(channel, "CreateService", RawAmqp.CreateService(serviceId, $"pub-{Guid.NewGuid():N}"[..16], name, "ubuntu:latest"));
+                await RawAmqp.PublishAsync(channel, "CreateService", RawAmqp.CreateService(serviceId, $"pub-{Guid.NewGuid():N}"[..16], name, "ubuntu:latest"), userId: name);
             var failed = await system.Events.WaitFor<ServiceCreationFailed>(e => e.ServiceId == serviceId, TimeSpan.FromSeconds(30));
             Assert.Equal(FailureReasons.ImageNotAllowed, failed.Reason);
 
             // Refused: forging an event.
             await using (var channel = await RawAmqp.ConfirmingChannelAsync(connection))
             {
-                await Assert.ThrowsAnyAsync<Exception>(() => RawAmqp.PublishAsync(channel, "ServiceCreated", new { serviceId }));
+                await Assert.ThrowsAnyAsync<Exception>(() => RawAmqp.PublishAsync(channel, "ServiceCreated", new { serviceId }, userId: name));
                 Assert.Equal((ushort?)Constants.AccessRefused, await CloseCode(channel));
             }
 

@@ -42,9 +42,17 @@ public static class RawAmqp
             ["headers"] = new JsonObject(),
         }.ToJsonString());
 
-    public static async Task PublishAsync(IChannel channel, string messageType, object message)
+    /// <summary>Publishes as the test broker user (also the API's user in these tests), with its user_id.</summary>
+    public static Task PublishAsync(IChannel channel, string messageType, object message) =>
+        PublishAsync(channel, messageType, message, TestEnvironment.RabbitMq.Username);
+
+    /// <summary>
+    /// Publishes an envelope to the type's exchange. <paramref name="userId"/> is the AMQP user_id the worker takes
+    /// the publisher's identity from: RabbitMQ refuses it unless it is the connection's user; null sends none.
+    /// </summary>
+    public static async Task PublishAsync(IChannel channel, string messageType, object message, string? userId)
     {
-        var properties = new BasicProperties { ContentType = ContentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() };
+        var properties = new BasicProperties { ContentType = ContentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), UserId = userId };
         await channel.BasicPublishAsync(Exchange(messageType), routingKey: "", mandatory: false, basicProperties: properties,
             body: Envelope(messageType, message));
     }

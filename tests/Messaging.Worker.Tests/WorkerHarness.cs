@@ -4,6 +4,7 @@ using Messaging.Contracts;
 using Messaging.State;
 using Messaging.Testing;
 using Messaging.Worker.Containers;
+using Messaging.Worker.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,7 +35,7 @@ public sealed class WorkerHarness : IAsyncDisposable
     public IDatabase Redis => _host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
     public RedisKeys Keys => _host.Services.GetRequiredService<RedisKeys>();
 
-    public static async Task<WorkerHarness> StartAsync(int portMin = 11000, int portMax = 20000)
+    public static async Task<WorkerHarness> StartAsync(int portMin = 11000, int portMax = 20000, IDictionary<string, string?>? settings = null)
     {
         var prefix = $"test:{Guid.NewGuid():N}:";
         var builder = Host.CreateApplicationBuilder();
@@ -49,9 +50,12 @@ public sealed class WorkerHarness : IAsyncDisposable
             ["Policy:AllowedImages:0:MaxMemory"] = "512m",
             ["Policy:AllowedImages:0:MaxCpus"] = "1",
             ["Policy:AllowedImages:0:Capabilities:0"] = "NET_BIND_SERVICE",
+            ["Identity:ApiBrokerUser"] = TestBrokerUser.Api,
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddWorker();
         builder.Services.AddSingleton<IContainerRuntime, FakeContainerRuntime>();
+        builder.Services.AddSingleton<IBrokerUserSource, TestBrokerUser>();
         builder.Services.AddMassTransitTestHarness();
         var host = builder.Build();
         await host.Services.GetRequiredService<ITestHarness>().Start();
@@ -75,10 +79,13 @@ public sealed class WorkerHarness : IAsyncDisposable
     public Task Handle(CreateService command) => Handle(command, command.CommandId);
 
     /// <summary>Publishes a lifecycle command (stop, start, restart, remove) and waits for its next terminal event.</summary>
-    public async Task Handle<T>(T command, Guid commandId) where T : class
+    public Task Handle<T>(T command, Guid commandId) where T : class => HandleAs(TestBrokerUser.Api, command, commandId);
+
+    /// <summary>Like <see cref="Handle{T}"/>, published as the broker user <paramref name="brokerUser"/> ("" = no user_id).</summary>
+    public async Task HandleAs<T>(string brokerUser, T command, Guid commandId) where T : class
     {
         var before = TerminalEvents(commandId);
-        await Harness.Bus.Publish(command);
+        await PublishAs(brokerUser, command);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (TerminalEvents(commandId) == before)
         {
@@ -86,6 +93,10 @@ public sealed class WorkerHarness : IAsyncDisposable
             await Task.Delay(10);
         }
     }
+
+    /// <summary>Publishes as if the broker had authenticated <paramref name="brokerUser"/> as the sender ("" = no user_id).</summary>
+    public Task PublishAs<T>(string brokerUser, T message) where T : class =>
+        Harness.Bus.Publish(message, message.GetType(), context => context.Headers.Set(TestBrokerUser.Header, brokerUser));
 
     public int TerminalEvents(Guid commandId) =>
         Published<ServiceCreated>(e => e.CommandId == commandId).Count +

@@ -40,6 +40,7 @@ public static class MessagingBus
                 });
                 // Envelopes name the contract types alone, not the shape interfaces they implement.
                 cfg.PublishContractTypesOnly();
+                cfg.StampBrokerUserId(rabbit.User);
                 transport?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });

@@ -2,11 +2,12 @@ using MassTransit;
 using Messaging.Contracts;
 using Messaging.State;
 using Messaging.Worker.Containers;
+using Messaging.Worker.Identity;
 
 namespace Messaging.Worker.Lifecycle;
 
 /// <summary>Answers log requests from the API, which has no socket of its own.</summary>
-public sealed class GetServiceLogsConsumer(ServiceRecordStore records, IContainerRuntime containers) : IConsumer<GetServiceLogs>
+public sealed class GetServiceLogsConsumer(ServiceRecordStore records, IContainerRuntime containers, CommandIdentity identity) : IConsumer<GetServiceLogs>
 {
     public const int MaxTail = 1000;
 
@@ -14,7 +15,9 @@ public sealed class GetServiceLogsConsumer(ServiceRecordStore records, IContaine
     {
         var request = context.Message;
         var record = await records.GetAsync(request.ServiceId);
-        if (record is null || string.IsNullOrEmpty(record.ContainerId))
+        // Only the API (which checked the token) or the system that owns the service may read its output.
+        var publisher = identity.Resolve(context, requestedBy: null);
+        if (record is null || publisher is null || !publisher.MayActOn(record) || string.IsNullOrEmpty(record.ContainerId))
         {
             await context.RespondAsync(new ServiceLogsUnavailable
             {

@@ -5,6 +5,7 @@ using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.State.Locks;
 using Messaging.State.Outcomes;
+using Messaging.Worker.Identity;
 
 namespace Messaging.Worker.Lifecycle;
 
@@ -20,6 +21,7 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
     ServiceRecordStore records,
     ServiceLocks locks,
     CommandOutcomes outcomes,
+    CommandIdentity identity,
     TimeProvider clock,
     ILogger<ServiceLifecycleConsumer<TCommand>> logger)
     : IConsumer<TCommand>
@@ -39,6 +41,14 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
             await Publish(context, Reject(command, RejectionReasons.InvalidCommand, "CommandId, ServiceId and RequestedBy are required.", status: null));
             return;
         }
+        var publisher = identity.Resolve(context, command.RequestedBy);
+        if (publisher is null)
+        {
+            await Publish(context, Reject(command, RejectionReasons.InvalidCommand, CommandIdentity.Unverified, status: null));
+            return;
+        }
+        // The owner the publisher really is: a system's own requestedBy is only a claim.
+        requestedBy = publisher.Owner;
         if (await outcomes.TryReplayAsync(command.CommandId, context))
             return;
 
@@ -48,7 +58,8 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
             return;
 
         var record = await records.GetAsync(command.ServiceId);
-        var outcome = record is null
+        // Another owner's service answers as if it did not exist, exactly like the API's 404.
+        var outcome = record is null || !publisher.MayActOn(record)
             ? Reject(command, RejectionReasons.NotFound, $"No service {command.ServiceId}.", status: null)
             : Refusal(command, record) ?? await RunAsync(command, requestedBy, record, context.CancellationToken);
 

@@ -4,6 +4,7 @@ using Messaging.Contracts;
 using Messaging.State;
 using Messaging.State.Tokens;
 using Messaging.Worker.Containers;
+using Messaging.Worker.Identity;
 using Messaging.Worker.Policy;
 using Messaging.State.Locks;
 using Messaging.State.Reservations;
@@ -23,6 +24,8 @@ public sealed class CreateServiceConsumer(
     ServiceLocks locks,
     PortReservations reservations,
     TokenStore tokens,
+    CommandIdentity identity,
+    IOptions<SystemQuotaOptions> systemQuotas,
     IContainerRuntime containers,
     ServicesNetwork network,
     ContainerSpecBuilder specs,
@@ -49,12 +52,19 @@ public sealed class CreateServiceConsumer(
 
     private async Task Handle(ConsumeContext<CreateService> context)
     {
-        var command = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
-            ["ServiceId"] = command.ServiceId,
-            ["CommandId"] = command.CommandId,
+            ["ServiceId"] = context.Message.ServiceId,
+            ["CommandId"] = context.Message.CommandId,
         });
+        var publisher = identity.Resolve(context, context.Message.RequestedBy);
+        if (publisher is null)
+        {
+            await PublishFailure(context, FailureReasons.InvalidCommand, CommandIdentity.Unverified);
+            return;
+        }
+        // From here on the owner is the one the publisher really is: a system's own requestedBy is only a claim.
+        var command = context.Message with { RequestedBy = publisher.Owner };
 
         var (approved, refusal) = policy.Evaluate(command);
         if (refusal is { Reason: FailureReasons.InvalidCommand })
@@ -100,7 +110,7 @@ public sealed class CreateServiceConsumer(
             await Fail(context, e.Reason, e.Message);
             return;
         }
-        var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, command.CpuLimit, await tokens.QuotaOfAsync(command.RequestedBy));
+        var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, command.CpuLimit, await QuotaOf(command.RequestedBy));
         int? refusedPort = null;
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
         {
@@ -152,6 +162,12 @@ public sealed class CreateServiceConsumer(
         }
         await Fail(context, FailureReasons.DockerError, $"The engine refused {ports.Value.MaxAttempts} host ports in a row.");
     }
+
+    /// <summary>A token's own quota, or for a system (owner system:&lt;broker user&gt;) its configured one.</summary>
+    private async Task<Quota> QuotaOf(string owner) =>
+        owner.StartsWith(CommandIdentity.SystemPrefix, StringComparison.Ordinal)
+            ? systemQuotas.Value.QuotaOf(owner[CommandIdentity.SystemPrefix.Length..])
+            : await tokens.QuotaOfAsync(owner);
 
     /// <summary>
     /// Creates the container, or adopts the one an earlier delivery of this command made. An adopted

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The least privilege of each Messaging process on RabbitMQ, as rabbitmqctl arguments. Sourced by
+# add-process-users.sh (rabbitmqctl on the broker's machine) and by the compose broker's start script.
+# Names come from the real topology (a test vhost listed with `rabbitmqctl list_exchanges/list_queues`):
+#   Messaging.Contracts:<Type>        one fanout exchange per message type
+#   create-service, service-lifecycle, service-logs, audit, webhook-deliveries
+#                                     the consumers' quorum queues, each with an exchange of the same name,
+#                                     and their _error / _skipped twins (queue and exchange)
+#   api_bus_<id>, worker_bus_<id>, audit_bus_<id>
+#                                     each host's temporary bus endpoint (replies, faults): queue + exchange
+#   MassTransit:Fault--<type>--       fault events, published when a consumer throws
+# RabbitMQ's three patterns: configure (declare/delete), write (publish to an exchange; bind to a queue or
+# exchange), read (consume or get from a queue; bind from an exchange).
+
+commands='Messaging\.Contracts:(Create|Stop|Start|Restart|Remove)Service'
+logs_request='Messaging\.Contracts:GetServiceLogs'
+events='Messaging\.Contracts:Service[A-Za-z]+'
+faults='MassTransit:Fault--.*'
+
+# The API: declares the command exchanges and the worker's command queues (so a command published before
+# any worker started is kept), binds them, publishes commands and log requests, and reads only its own reply
+# queue. It can bind from the command exchanges but read no queue of the worker's: it cannot consume a command.
+api_configure="^($commands|$logs_request|create-service|service-lifecycle|api_bus_.*)\$"
+api_write="^($commands|$logs_request|create-service|service-lifecycle|api_bus_.*)\$"
+api_read="^($commands|api_bus_.*)\$"
+
+# The worker: its three queues (and their error twins), the events and faults it publishes, and the API's
+# reply queues it answers log requests on. It cannot publish a command.
+worker_configure="^($commands|$logs_request|$events|$faults|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
+worker_write="^($events|$faults|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
+worker_read="^($commands|$logs_request|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*)\$"
+
+# The audit host: its two queues bound to every command and event exchange (MassTransit declares the
+# exchanges it binds, hence configure on them). It publishes nothing to them: no write on Messaging.Contracts.
+audit_configure="^(Messaging\.Contracts:.*|$faults|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
+audit_write="^($faults|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
+audit_read="^(Messaging\.Contracts:.*|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
+
+# impersonator: MassTransit moves a message that failed to the queue's _error twin with the properties it
+# arrived with, user_id included; RabbitMQ accepts another user's user_id only from an impersonator. The
+# worker and the audit host may write to no command exchange, so this cannot make them a command's publisher.
+api_tags=''
+worker_tags='impersonator'
+audit_tags='impersonator'

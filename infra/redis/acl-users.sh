@@ -1,0 +1,38 @@
+#!/bin/sh
+# Prints a Redis ACL file: one user per Messaging process, each with only the keys and commands its job
+# needs, and the default user switched off. Lines are "user NAME RULES...", the arguments ACL SETUSER takes.
+#
+# Usage: infra/redis/acl-users.sh > users.acl
+#   REDIS_KEY_PREFIX        the processes' Redis:KeyPrefix (default messaging:)
+#   REDIS_USER_PREFIX       prefix of the user names (default messaging-)
+#   SECRETS_DIR             redis-api-password, redis-worker-password, redis-audit-password (default ./secrets)
+#   ACL_DEFAULT_USER        the line for the default user (default "user default off"); empty: none
+# The key layout is src/Messaging.State/RedisKeys.cs: <prefix>service:<id>, services, names, ports,
+# ports:blocked, service-ports, service-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<id>,
+# idempotency:*, token:<id>, tokens, tokens:by-hash, audit, audit:service:<id>, audit:seen:<id>,
+# webhook:<id>, webhook:<id>:deliveries, webhooks; channel <prefix>audit:appended.
+set -eu
+p="${REDIS_KEY_PREFIX:-messaging:}"
+u="${REDIS_USER_PREFIX:-messaging-}"
+secrets="${SECRETS_DIR:-./secrets}"
+password() { f="$secrets/redis-$1-password"; [ -s "$f" ] || { echo "missing password file $f" >&2; exit 2; }; head -n 1 "$f"; }
+
+# What every process's client needs: StackExchange.Redis's handshake and health probes, scripts, and
+# plain reads and writes; never keyspace-wide or administrative commands (FLUSHALL, KEYS, CONFIG, ...).
+common="on resetkeys resetchannels -@all +@connection +@read +@write +@scripting +@pubsub -@dangerous +info &__Booksleeve_MasterChanged"
+
+# The worker: service records, reservations, usage, locks and command outcomes; reads tokens (quotas).
+worker="~${p}service:* ~${p}services ~${p}names ~${p}ports ~${p}ports:blocked ~${p}service-ports ~${p}service-usage ~${p}usage:* ~${p}owner:* ~${p}lock:* ~${p}command:* %R~${p}token:* %R~${p}tokens %R~${p}tokens:by-hash"
+# The API: tokens, idempotency keys, pending service records and the owners' lists, webhook subscriptions;
+# reads usage (the 429 pre-check) and the audit trail, and listens for its appends.
+api="~${p}service:* ~${p}services ~${p}names ~${p}owner:* ~${p}idempotency:* ~${p}token:* ~${p}tokens ~${p}tokens:by-hash ~${p}webhook:* ~${p}webhooks %R~${p}usage:* %R~${p}audit %R~${p}audit:* &${p}audit:appended"
+# The audit host: appends to the trail and the delivery outcomes, reads service owners and subscriptions.
+# It cannot write a service record, a reservation or a token.
+audit="%R~${p}service:* ~${p}audit ~${p}audit:* %R~${p}webhook:* ~${p}webhook:*:deliveries %R~${p}webhooks &${p}audit:appended"
+
+[ -z "${ACL_DEFAULT_USER-user default off}" ] || echo "${ACL_DEFAULT_USER-user default off}"
+echo "user ${u}worker $common >$(password worker) $worker"
+echo "user ${u}api $common >$(password api) $api"
+echo "user ${u}audit $common >$(password audit) $audit"
+# For container healthchecks: PING and nothing else, no password needed.
+echo "user ${u}health on nopass resetkeys resetchannels -@all +ping"
