@@ -242,12 +242,12 @@ public class CreateServicePolicyTests
     }
 
     [Fact]
-    public void Unpinned_entry_runs_its_own_reference_even_when_the_request_names_a_digest()
+    public void Unpinned_entry_refuses_a_request_that_pins_a_digest()
     {
-        // The requester does not choose the bytes: without a pin in the entry, the tag as the operator wrote it runs.
-        var approved = Approve(DefaultPolicy(), TestCommands.Valid() with { Image = "nginx:alpine@" + OtherDigest });
-        Assert.Same(Nginx, approved.Entry);
-        Assert.Equal("nginx:alpine", approved.Image);
+        // Running the entry's tag would create other bytes than the pin the record reports: refuse instead.
+        var refusal = Refuse(DefaultPolicy(), TestCommands.Valid() with { Image = "nginx:alpine@" + OtherDigest });
+        Assert.Equal(FailureReasons.ImageNotAllowed, refusal.Reason);
+        Assert.Contains("pins a digest", refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,6 +40,10 @@ public sealed class CreateServicePolicy(IOptions<ImagePolicyOptions> options, IV
             (a.Reference.Digest is null || requested.Digest is null || a.Reference.Digest == requested.Digest));
         if (match.Entry is null)
             return (null, new Refusal(FailureReasons.ImageNotAllowed, $"Image '{command.Image}' is not on the allowlist."));
+        // Running the entry's tag instead would create something other than what the record reports.
+        if (requested!.Digest is not null && match.Reference.Digest is null)
+            return (null, new Refusal(FailureReasons.ImageNotAllowed,
+                $"Image '{command.Image}' pins a digest, but the allowlist entry '{match.Entry.Image}' pins none: ask without the digest, or ask the operator to pin it in the entry."));
 
         MemorySize.TryParseLimit(command.MemoryLimit, out var memoryBytes);
         MemorySize.TryParseLimit(_policy.MaxMemory, out var globalMemoryCap);
