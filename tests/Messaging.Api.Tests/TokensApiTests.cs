@@ -98,10 +98,46 @@ public sealed class TokensApiTests(ApiApplication app) : IClassFixture<ApiApplic
     [InlineData("""{"name":"x","scopes":["services:read"],"max_cpus":-1}""")]
     [InlineData("""{"name":"x","scopes":["services:read"],"token":"chosen-by-me"}""")]
     [InlineData("""{"name":"../../x","scopes":["services:read"]}""")]
+    [InlineData("""{"name":"x","scopes":["services:write"],"unlimited_quota":true,"max_services":5}""")]
+    [InlineData("""{"name":"x","scopes":["services:write"],"unlimited_quota":"yes"}""")]
     public async Task Invalid_token_requests_are_400(string body)
     {
         var response = await app.ClientWith(ApiApplication.AdminToken).PostAsync("/api/v1/tokens", Json(body));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task<JsonElement> Details(string body)
+    {
+        var (id, _) = await CreateToken(body);
+        return await app.ClientWith(ApiApplication.AdminToken).GetFromJsonAsync<JsonElement>($"/api/v1/tokens/{id}");
+    }
+
+    [Fact]
+    public async Task A_token_created_without_a_quota_gets_the_default_quota_rather_than_none()
+    {
+        // Before the default, this token could take every port and all the host's memory.
+        var view = await Details("""{"name":"greedy","scopes":["services:write"]}""");
+        Assert.Equal(10, view.GetProperty("max_services").GetInt32());
+        Assert.Equal("4g", view.GetProperty("max_memory").GetString());
+        Assert.Equal(4, view.GetProperty("max_cpus").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_limit_given_in_the_request_wins_over_the_default_and_the_others_still_get_theirs()
+    {
+        var view = await Details("""{"name":"big ci","scopes":["services:write"],"max_services":50}""");
+        Assert.Equal(50, view.GetProperty("max_services").GetInt32());
+        Assert.Equal("4g", view.GetProperty("max_memory").GetString());
+        Assert.Equal(4, view.GetProperty("max_cpus").GetDouble());
+    }
+
+    [Fact]
+    public async Task Unlimited_is_given_only_when_asked_for_explicitly()
+    {
+        var view = await Details("""{"name":"trusted","scopes":["services:write"],"unlimited_quota":true}""");
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("max_services").ValueKind);
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("max_memory").ValueKind);
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("max_cpus").ValueKind);
     }
 
     [Fact]

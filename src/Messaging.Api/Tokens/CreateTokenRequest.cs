@@ -13,6 +13,9 @@ public sealed record CreateTokenRequest
     public int? MaxServices { get; init; }
     public string? MaxMemory { get; init; }
     public double? MaxCpus { get; init; }
+
+    /// <summary>No quota at all; without it, limits left out get <see cref="DefaultQuotaOptions"/>.</summary>
+    public bool? UnlimitedQuota { get; init; }
 }
 
 public sealed class CreateTokenRequestValidator : AbstractValidator<CreateTokenRequest>
@@ -30,5 +33,7 @@ public sealed class CreateTokenRequestValidator : AbstractValidator<CreateTokenR
             .WithMessage("must be a memory size such as 2g.");
         RuleFor(r => r.MaxCpus).Must(c => c is null || (double.IsFinite(c.Value) && c >= ServiceRules.MinCpus && c <= 1024))
             .WithMessage("must be a number of cores from 0.01 to 1024.");
+        RuleFor(r => r.UnlimitedQuota).Must((r, unlimited) => unlimited != true || (r.MaxServices, r.MaxMemory, r.MaxCpus) == (null, null, null))
+            .WithMessage("cannot be combined with max_services, max_memory or max_cpus.");
     }
 }

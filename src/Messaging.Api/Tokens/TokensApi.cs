@@ -3,6 +3,7 @@ using Messaging.Api.Http;
 using Messaging.State.Tokens;
 using Messaging.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Tokens;
 
@@ -20,12 +21,13 @@ public static class TokensApi
         return group;
     }
 
-    public static async Task<Created<CreatedToken>> Create(Validated<CreateTokenRequest> request, TokenStore tokens)
+    public static async Task<Created<CreatedToken>> Create(Validated<CreateTokenRequest> request, TokenStore tokens, IOptions<DefaultQuotaOptions> defaults)
     {
         var body = request.Value;
         long? maxMemory = body.MaxMemory is not null && MemorySize.TryParseLimit(body.MaxMemory, out var bytes) ? bytes : null;
-        var (record, token) = await tokens.CreateAsync(body.Name!, [.. body.Scopes!.Distinct()], body.ExpiresAt,
-            new Quota(body.MaxServices, maxMemory, body.MaxCpus));
+        var requested = new Quota(body.MaxServices, maxMemory, body.MaxCpus);
+        var quota = body.UnlimitedQuota == true ? Quota.Unlimited : defaults.Value.Apply(requested);
+        var (record, token) = await tokens.CreateAsync(body.Name!, [.. body.Scopes!.Distinct()], body.ExpiresAt, quota);
         return TypedResults.Created($"/api/v1/tokens/{record.Id}", new CreatedToken(token, TokenView.From(record)));
     }
 
