@@ -22,11 +22,16 @@ public static class FailureReasons
     public const string DockerUnavailable = "docker_unavailable";
     /// <summary>The Docker engine refused or failed the operation.</summary>
     public const string DockerError = "docker_error";
+    /// <summary>
+    /// The broker never confirmed the create command and no worker received it before the reconciler's expiry:
+    /// nothing was created. Added after the first eight; subscribers must tolerate codes they do not know.
+    /// </summary>
+    public const string NotDelivered = "not_delivered";
 
     /// <summary>Every code, for validation and documentation.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         InvalidCommand, ImageNotAllowed, LimitExceeded, QuotaExceeded,
-        NameConflict, PortsExhausted, DockerUnavailable, DockerError,
+        NameConflict, PortsExhausted, DockerUnavailable, DockerError, NotDelivered,
     };
 }

@@ -24,6 +24,13 @@ public sealed record ServiceRecord
     public string? ContainerId { get; init; }
     public string? FailureCode { get; init; }
     public string? FailureMessage { get; init; }
+
+    /// <summary>
+    /// A pending record whose command the broker has not (yet) confirmed. The API writes pending records
+    /// with it and clears it on the confirm; a worker's claim clears it too. The reconciler fails a record
+    /// still unconfirmed and unclaimed after <c>Reconciler:UnconfirmedPendingExpiry</c> (<c>not_delivered</c>).
+    /// </summary>
+    public bool Unconfirmed { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -65,6 +72,7 @@ public sealed record ServiceRecord
         if (ContainerId is not null) entries.Add(new(F.ContainerId, ContainerId));
         if (FailureCode is not null) entries.Add(new(F.FailureCode, FailureCode));
         if (FailureMessage is not null) entries.Add(new(F.FailureMessage, FailureMessage));
+        if (Unconfirmed) entries.Add(new(F.Unconfirmed, 1));
         return [.. entries];
     }
 
@@ -94,6 +102,7 @@ public sealed record ServiceRecord
             ContainerId = Text(F.ContainerId),
             FailureCode = Text(F.FailureCode),
             FailureMessage = Text(F.FailureMessage),
+            Unconfirmed = Text(F.Unconfirmed) == "1",
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.CreatedAt)),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.UpdatedAt)),
         };

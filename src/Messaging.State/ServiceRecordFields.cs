@@ -23,10 +23,12 @@ internal static class ServiceRecordFields
     public const string FailureMessage = "failure_message";
     public const string CreatedAt = "created_at";
     public const string UpdatedAt = "updated_at";
+    /// <summary>"1" on a pending record whose command the broker has not confirmed (see <see cref="ServiceRecord.Unconfirmed"/>).</summary>
+    public const string Unconfirmed = "unconfirmed";
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>
     {
         ServiceId, CommandId, Name, Image, Owner, Status, MemoryLimit, MemoryBytes, CpuLimit, InternalPort, HostPort, Host,
-        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt,
+        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed,
     };
 }

@@ -58,6 +58,20 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         };
     }
 
+    /// <summary>The broker confirmed the command of a pending record: it is no longer a candidate for expiry.</summary>
+    public Task ConfirmPendingAsync(Guid serviceId) => Db.HashDeleteAsync(keys.Service(serviceId), ServiceRecordFields.Unconfirmed);
+
+    /// <summary>
+    /// Fails a record still pending and unconfirmed with <paramref name="code"/>; false when it was not (a worker
+    /// claimed it first, or it was confirmed). Atomic, so a late claim finds it failed and replays the failure.
+    /// </summary>
+    public async Task<bool> ExpireUnconfirmedAsync(Guid serviceId, string code, string message, DateTimeOffset at) =>
+        (int)await Db.ScriptEvaluateAsync(StateScripts.ExpireUnconfirmed, new
+        {
+            record = keys.Service(serviceId), pending = ServiceStatus.Pending, failed = ServiceStatus.Failed,
+            code, message, now = at.ToUnixTimeMilliseconds(),
+        }) == 1;
+
     /// <summary>Removes a pending record that never reached the broker (the publish failed).</summary>
     public async Task DeletePendingAsync(Guid serviceId, Guid commandId, string owner)
     {

@@ -59,6 +59,52 @@ public sealed class ReconcilerTests : IAsyncLifetime
         Assert.Empty((await Reconciler.ReconcileAsync(default)).Corrections);
     }
 
+    private async Task<CreateService> SeedPending(string name, bool unconfirmed, TimeSpan age)
+    {
+        var command = WorkerHarness.Command(name: name);
+        var written = DateTimeOffset.UtcNow - age;
+        await _worker.Records.SaveAsync(Messaging.State.ServiceRecord.ForCommand(command, ServiceStatus.Pending, written) with { Unconfirmed = unconfirmed });
+        return command;
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_pending_record_no_worker_claimed_ends_failed_not_delivered_and_its_late_command_creates_nothing()
+    {
+        var lost = await SeedPending("svc-lost", unconfirmed: true, age: TimeSpan.FromMinutes(11));
+        var young = await SeedPending("svc-young", unconfirmed: true, age: TimeSpan.FromMinutes(1));
+        var queued = await SeedPending("svc-queued", unconfirmed: false, age: TimeSpan.FromMinutes(30));
+
+        var report = await Reconciler.ReconcileAsync(default);
+
+        Assert.Equal(1, report.Corrections[DriftKinds.CreationAbandoned]);
+        var record = await _worker.Records.GetAsync(lost.ServiceId);
+        Assert.Equal(ServiceStatus.Failed, record!.Status);
+        Assert.Equal(FailureReasons.NotDelivered, record.FailureCode);
+        Assert.Single(_worker.Published<ServiceCreationFailed>(e => e.ServiceId == lost.ServiceId && e.Reason == FailureReasons.NotDelivered));
+        // Younger than the expiry, or confirmed (the broker has it and a worker will get it): left pending.
+        Assert.Equal(ServiceStatus.Pending, (await _worker.Records.GetAsync(young.ServiceId))!.Status);
+        Assert.Equal(ServiceStatus.Pending, (await _worker.Records.GetAsync(queued.ServiceId))!.Status);
+
+        // The broker did have it after all: the late command finds the record settled and creates nothing.
+        await _worker.Handle(lost);
+        Assert.Empty(_worker.Engine.Created);
+        Assert.Empty(_worker.Published<ServiceCreated>(e => e.ServiceId == lost.ServiceId));
+        Assert.Equal(FailureReasons.NotDelivered, (await _worker.Records.GetAsync(lost.ServiceId))!.FailureCode);
+    }
+
+    [Fact]
+    public async Task A_worker_claim_clears_the_unconfirmed_mark_so_the_expiry_never_fails_the_service()
+    {
+        var command = await SeedPending("svc-claimed", unconfirmed: true, age: TimeSpan.FromMinutes(11));
+
+        await _worker.Handle(command);
+        Assert.Single(_worker.Published<ServiceCreated>(e => e.ServiceId == command.ServiceId));
+        Assert.False((await _worker.Records.GetAsync(command.ServiceId))!.Unconfirmed);
+
+        await Reconciler.ReconcileAsync(default);
+        Assert.Equal(ServiceStatus.Running, (await _worker.Records.GetAsync(command.ServiceId))!.Status);
+    }
+
     [Fact]
     public async Task A_vanished_container_marks_its_service_failed_and_frees_port_and_name()
     {

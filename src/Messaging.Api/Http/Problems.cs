@@ -72,6 +72,21 @@ public static class Problems
             ? "The command could not be handed to the message broker; nothing was created. Try again."
             : "The command could not be handed to the message broker. Try again.");
 
+    /// <summary>
+    /// The broker was handed the create command but did not confirm it in time: it may still be carried out.
+    /// The record stays <c>pending</c>; a worker's claim or the reconciler's expiry (<c>not_delivered</c>) settles it.
+    /// </summary>
+    public static ProblemHttpResult CreationOutcomeUnknown(Guid serviceId)
+    {
+        var details = Details(StatusCodes.Status503ServiceUnavailable, "Outcome unknown",
+            $"The message broker did not confirm the command in time, so it may or may not be carried out. Service {serviceId} " +
+            "stays pending: check it at the location given; it either starts or ends failed (not_delivered if no worker ever received it). " +
+            "Do not send it again under a new Idempotency-Key.");
+        details.Extensions["service_id"] = serviceId;
+        details.Extensions["location"] = $"/api/v1/services/{serviceId}";
+        return TypedResults.Problem(details);
+    }
+
     public static ProblemHttpResult EngineUnavailable(string detail) =>
         Problem(StatusCodes.Status503ServiceUnavailable, "Engine unavailable", detail);
 

@@ -3,24 +3,39 @@ using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Services;
 
-/// <summary>
-/// Publishes a command and waits for RabbitMQ's confirm, up to <see cref="PublishOptions.ConfirmTimeout"/>.
-/// False means the broker does not have it: the caller answers 503 and undoes what it prepared.
-/// </summary>
+/// <summary>What became of a publish, as far as the API can know.</summary>
+public enum PublishOutcome
+{
+    /// <summary>RabbitMQ confirmed it: the broker has the command.</summary>
+    Confirmed,
+    /// <summary>It failed before the message was handed to a broker channel: the broker does not have it.</summary>
+    NotSent,
+    /// <summary>
+    /// Handed to the broker, but no confirm came in time: the broker may or may not have it, so a worker
+    /// may still act on it. Nothing prepared for it may be undone as if it never happened.
+    /// </summary>
+    Unconfirmed,
+}
+
+/// <summary>Publishes a command and waits for RabbitMQ's confirm, up to <see cref="PublishOptions.ConfirmTimeout"/>.</summary>
 public sealed class CommandPublisher(IPublishEndpoint publisher, IOptions<PublishOptions> options, ILogger<CommandPublisher> logger)
 {
-    public async Task<bool> TryPublishAsync<T>(T command) where T : class
+    public async Task<PublishOutcome> PublishAsync<T>(T command) where T : class
     {
+        // MassTransit runs the publish pipe on a channel it already holds, just before handing the message to
+        // the broker. Once it ran, a failure (a confirm timeout above all) no longer proves the broker lacks it.
+        var handedOver = false;
         try
         {
             using var timeout = new CancellationTokenSource(options.Value.ConfirmTimeout);
-            await publisher.Publish(command, timeout.Token);
-            return true;
+            await publisher.Publish(command, Pipe.Execute<PublishContext<T>>(_ => handedOver = true), timeout.Token);
+            return PublishOutcome.Confirmed;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogError("Publishing {Command} failed: {Message}", typeof(T).Name, e.Message);
-            return false;
+            logger.LogError("Publishing {Command} failed {Stage}: {Message}", typeof(T).Name,
+                handedOver ? "after it was handed to the broker" : "before it reached the broker", e.Message);
+            return handedOver ? PublishOutcome.Unconfirmed : PublishOutcome.NotSent;
         }
     }
 }

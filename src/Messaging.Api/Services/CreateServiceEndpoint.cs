@@ -44,21 +44,31 @@ public static class CreateServiceEndpoint
                 return Problems.RequestInProgress();
             if (accepted.BodyHash != claim.BodyHash)
                 return Problems.IdempotencyKeyReused();
-            return Accepted(accepted.ServiceId, accepted.ServiceName);
+            return accepted.State == IdempotencyState.Unconfirmed
+                ? Problems.CreationOutcomeUnknown(accepted.ServiceId)
+                : Accepted(accepted.ServiceId, accepted.ServiceName);
         }
 
-        var outcome = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, clock);
-        if (key is not null)
+        IdempotencyState? answered = null;
+        try
         {
-            if (outcome.Result is Accepted<ServiceAccepted>)
-                await idempotency.MarkAcceptedAsync(owner, key, claim);
-            else
+            var (answer, kept) = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, clock);
+            if (key is not null && kept is { } state)
+                await idempotency.MarkAnsweredAsync(owner, key, claim with { State = state });
+            answered = kept;
+            return answer;
+        }
+        finally
+        {
+            // Nothing was created (refused, or an exception on the way): a retry with this key must get its own
+            // attempt, not a 409 for the key's whole retention.
+            if (key is not null && answered is null)
                 await idempotency.ReleaseAsync(owner, key);
         }
-        return outcome;
     }
 
-    private static async Task<Results<Accepted<ServiceAccepted>, ProblemHttpResult>> CreateAsync(
+    /// <summary>The answer, and the state the Idempotency-Key keeps (null: nothing was created, release it).</summary>
+    private static async Task<(Results<Accepted<ServiceAccepted>, ProblemHttpResult> Answer, IdempotencyState? Kept)> CreateAsync(
         CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
     {
         var owner = user.Id();
@@ -67,7 +77,7 @@ public static class CreateServiceEndpoint
         if (quota != Quota.Unlimited && MemorySize.TryParseLimit(body.MemoryLimit, out var memoryBytes) &&
             quota.Exceeded(await tokens.UsageOfAsync(owner), memoryBytes, body.CpuLimit!.Value) is { } exceeded)
         {
-            return Problems.QuotaExceeded(exceeded);
+            return (Problems.QuotaExceeded(exceeded), null);
         }
 
         var now = clock.GetUtcNow();
@@ -85,17 +95,23 @@ public static class CreateServiceEndpoint
             RequestedAt = now,
         };
         // Refused here only for a name a service holds now; the worker's reservation is the real check.
-        if (await records.TryCreatePendingAsync(ServiceRecord.ForCommand(command, ServiceStatus.Pending, now)) is { } refusal)
+        if (await records.TryCreatePendingAsync(ServiceRecord.ForCommand(command, ServiceStatus.Pending, now) with { Unconfirmed = true }) is { } refusal)
         {
-            return refusal == PendingRefusal.NameTaken ? Problems.NameTaken(body.ServiceName!) : Problems.ServiceExists(serviceId);
+            return (refusal == PendingRefusal.NameTaken ? Problems.NameTaken(body.ServiceName!) : Problems.ServiceExists(serviceId), null);
         }
 
-        if (!await publisher.TryPublishAsync(command))
+        switch (await publisher.PublishAsync(command))
         {
-            await records.DeletePendingAsync(command.ServiceId, command.CommandId, command.RequestedBy);
-            return Problems.BrokerUnavailable(undone: true);
+            case PublishOutcome.NotSent:
+                await records.DeletePendingAsync(command.ServiceId, command.CommandId, command.RequestedBy);
+                return (Problems.BrokerUnavailable(undone: true), null);
+            case PublishOutcome.Unconfirmed:
+                // A worker may still get it: the record stays pending and unconfirmed until a claim or the expiry settles it.
+                return (Problems.CreationOutcomeUnknown(command.ServiceId), IdempotencyState.Unconfirmed);
+            default:
+                await records.ConfirmPendingAsync(command.ServiceId);
+                return (Accepted(command.ServiceId, command.ServiceName), IdempotencyState.Accepted);
         }
-        return Accepted(command.ServiceId, command.ServiceName);
     }
 
     private static Accepted<ServiceAccepted> Accepted(Guid serviceId, string name) =>

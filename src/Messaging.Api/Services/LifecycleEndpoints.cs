@@ -39,7 +39,7 @@ public static class LifecycleEndpoints
             return Problems.WrongState(commandName, record.Status);
 
         var commandId = NewId.NextGuid();
-        if (!await publisher.TryPublishAsync(command(commandId, user.Id())))
+        if (await publisher.PublishAsync(command(commandId, user.Id())) is not PublishOutcome.Confirmed)
             return Problems.BrokerUnavailable(undone: false);
         return TypedResults.Accepted($"/api/v1/services/{serviceId}", new CommandAccepted(serviceId, commandId, commandName, record.Status));
     }

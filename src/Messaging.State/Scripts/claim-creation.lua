@@ -8,6 +8,8 @@ if existing[2] and existing[2] ~= @pending and existing[2] ~= @creating then ret
 redis.call('HSET', @record, unpack(cjson.decode(@fields)))
 if existing[3] then redis.call('HSET', @record, 'created_at', existing[3]) end
 redis.call('HSET', @record, 'status', @creating)
+-- The command reached a worker, so whatever the API's confirm said, it was delivered.
+redis.call('HDEL', @record, 'unconfirmed')
 redis.call('ZADD', @ownerIndex, existing[3] or @createdAt, @serviceId)
 redis.call('ZADD', @allIndex, existing[3] or @createdAt, @serviceId)
 return 'claimed'

@@ -122,6 +122,12 @@ public sealed class Reconciler(
         if (record is null || await IsLocked(serviceId))
             return;
         var now = clock.GetUtcNow();
+        if (record.Status is ServiceStatus.Pending)
+        {
+            if (record.Unconfirmed && now - record.UpdatedAt > options.Value.UnconfirmedPendingExpiry)
+                await ExpireUndelivered(record, corrections, now);
+            return;
+        }
         string drift;
         if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped or ServiceStatus.Removing)
             drift = DriftKinds.ContainerVanished;
@@ -145,6 +151,24 @@ public sealed class Reconciler(
             HostPort = null, Host = null, ContainerId = null, UpdatedAt = now,
         });
         await Correct(corrections, serviceId, record.Name, drift, $"Was {record.Status}; marked failed, port and name freed.");
+    }
+
+    /// <summary>
+    /// The API could not tell whether the broker took this create command, and no worker ever claimed it: it is
+    /// lost. A claim that comes first wins (the move is atomic); a late command then finds the record failed and
+    /// replays this failure instead of creating anything.
+    /// </summary>
+    private async Task ExpireUndelivered(ServiceRecord record, Dictionary<string, int> corrections, DateTimeOffset now)
+    {
+        const string message = "The message broker never confirmed the create command and no worker received it; nothing was created.";
+        if (!await records.ExpireUnconfirmedAsync(record.ServiceId, FailureReasons.NotDelivered, message, now))
+            return;
+        await bus.Publish(new ServiceCreationFailed
+        {
+            CommandId = record.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name,
+            Reason = FailureReasons.NotDelivered, Message = message, FailedAt = now,
+        });
+        await Correct(corrections, record.ServiceId, record.Name, DriftKinds.CreationAbandoned, "Was pending and unconfirmed; marked failed (not_delivered).");
     }
 
     private ServiceRecord RecordFrom(Guid serviceId, ManagedContainer container, string status, DateTimeOffset now) => new()

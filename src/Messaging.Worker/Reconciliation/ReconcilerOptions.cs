@@ -16,4 +16,11 @@ public sealed class ReconcilerOptions
 
     /// <summary>A record in <c>creating</c> this old, unlocked and without a container, is an abandoned creation.</summary>
     public TimeSpan StuckCreatingAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A record still <c>pending</c> and unconfirmed (the API's publish timed out) this long after it was written,
+    /// and never claimed by a worker, is failed with <c>not_delivered</c>. Far above the confirm timeout, so a
+    /// command the broker did take has long reached a worker (whose claim would win the race: the move is atomic).
+    /// </summary>
+    public TimeSpan UnconfirmedPendingExpiry { get; set; } = TimeSpan.FromMinutes(10);
 }
