@@ -41,7 +41,8 @@ public sealed class CreateServiceEndToEndTests(SystemFixture system)
         Assert.Equal(created.ContainerId, record.GetProperty("container_id").GetString());
 
         var inspect = await system.Docker.Containers.InspectContainerAsync(created.ContainerId);
-        Assert.Equal("/" + name, inspect.Name);
+        // The instance prefixes the container name on the shared engine; the API and the event keep the service name.
+        Assert.Equal($"/{SystemFixture.Instance}-{name}", inspect.Name);
         Assert.True(inspect.State!.Running);
         Assert.Equal(serviceId.ToString("D"), inspect.Config!.Labels["messaging.service-id"]);
         Assert.Equal("admin", inspect.Config.Labels["messaging.owner"]);

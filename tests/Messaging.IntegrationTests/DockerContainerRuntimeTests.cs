@@ -20,11 +20,18 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
     private static DockerContainerRuntime Runtime(IDockerClient docker) =>
         new(docker, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<DockerContainerRuntime>.Instance);
 
+    private static readonly Guid ServiceId = Guid.NewGuid();
+
     private static ContainerSpec Spec(string name, int hostPort, string image = "nginx:alpine") => new()
     {
         Name = name,
         Image = image,
-        Labels = new Dictionary<string, string> { [ContainerLabels.Instance] = SystemFixture.Instance },
+        Labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Instance] = SystemFixture.Instance,
+            [ContainerLabels.ServiceId] = ServiceId.ToString("D"),
+        },
         Port = new PublishedPort(80, "127.0.0.1", hostPort),
         MemoryBytes = 64L * 1024 * 1024,
         NanoCpus = 500_000_000,
@@ -43,12 +50,12 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
         var id = await runtime.CreateAsync(Spec($"it-held-{Guid.NewGuid():N}"[..20], port), default);
         try
         {
-            var refused = await Assert.ThrowsAsync<HostPortUnavailableException>(() => runtime.StartAsync(id, port, default));
+            var refused = await Assert.ThrowsAsync<HostPortUnavailableException>(() => runtime.StartAsync(new(id, ServiceId), port, default));
             Assert.Contains(port.ToString(), refused.Message);
         }
         finally
         {
-            await runtime.RemoveAsync(id, default);
+            await runtime.RemoveAsync(new(id, ServiceId), default);
         }
     }
 
@@ -67,10 +74,10 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
         }
         finally
         {
-            await runtime.RemoveAsync(id, default);
+            await runtime.RemoveAsync(new(id, ServiceId), default);
         }
         Assert.Null(await runtime.FindByNameAsync(name, default));
-        await runtime.RemoveAsync(id, default); // removing what is gone is fine
+        await runtime.RemoveAsync(new(id, ServiceId), default); // removing what is gone is fine
     }
 
     [Fact]
@@ -92,6 +99,84 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
         var error = await Assert.ThrowsAsync<ContainerRuntimeException>(() =>
             Runtime(nowhere).CreateAsync(Spec("it-nowhere", 0), default));
         Assert.Equal(FailureReasons.DockerUnavailable, error.Reason);
+    }
+
+    /// <summary>A container someone else made, running, with none of our labels or only some of them.</summary>
+    private async Task<string> Foreign(Dictionary<string, string>? labels = null)
+    {
+        var id = (await system.Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"it-foreign-{Guid.NewGuid():N}"[..24],
+            Image = "messaging-test/busybox:latest",
+            Cmd = ["sh", "-c", "echo foreign secret; trap 'exit 0' TERM; sleep 300 & wait"],
+            Labels = labels ?? [],
+        })).ID;
+        await system.Docker.Containers.StartContainerAsync(id, new ContainerStartParameters());
+        return id;
+    }
+
+    public static TheoryData<string, Dictionary<string, string>> ForeignLabels => new()
+    {
+        { "no labels at all", [] },
+        { "our labels but another installation's instance", new()
+            { [ContainerLabels.Managed] = "true", [ContainerLabels.Instance] = "someone-else", [ContainerLabels.ServiceId] = ServiceId.ToString("D") } },
+        { "our instance but another service", new()
+            { [ContainerLabels.Managed] = "true", [ContainerLabels.Instance] = SystemFixture.Instance, [ContainerLabels.ServiceId] = Guid.NewGuid().ToString("D") } },
+        { "service and instance but not marked managed", new()
+            { [ContainerLabels.Instance] = SystemFixture.Instance, [ContainerLabels.ServiceId] = ServiceId.ToString("D") } },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForeignLabels))]
+    public async Task A_container_that_is_not_the_service_s_is_never_stopped_restarted_read_or_removed(string description, Dictionary<string, string> labels)
+    {
+        var id = await Foreign(labels);
+        var runtime = Runtime(system.Docker);
+        try
+        {
+            var before = (await system.Docker.Containers.InspectContainerAsync(id)).State!.StartedAt;
+            // By id, by id prefix and by name: the engine resolves all three, the runtime must refuse all three.
+            var name = (await system.Docker.Containers.InspectContainerAsync(id)).Name.TrimStart('/');
+            foreach (var target in new[] { id, id[..12], name })
+            {
+                var container = new ServiceContainer(target, ServiceId);
+                await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.StopAsync(container, default));
+                await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.RestartAsync(container, default));
+                await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.StartAsync(container, 0, default));
+                await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.GetLogsAsync(container, 10, default));
+                await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.RemoveAsync(container, default));
+                Assert.False(await runtime.ExistsAsync(container, default), description);
+            }
+
+            var after = await system.Docker.Containers.InspectContainerAsync(id);
+            Assert.True(after.State!.Running, description);
+            Assert.Equal(before, after.State.StartedAt);
+        }
+        finally
+        {
+            await system.Docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true });
+        }
+    }
+
+    [Fact]
+    public async Task The_service_s_own_container_is_acted_on()
+    {
+        var runtime = Runtime(system.Docker);
+        var id = await runtime.CreateAsync(Spec($"it-own-{Guid.NewGuid():N}"[..20], 0), default);
+        var container = new ServiceContainer(id, ServiceId);
+        try
+        {
+            await runtime.StartAsync(container, 0, default);
+            Assert.True((await system.Docker.Containers.InspectContainerAsync(id)).State!.Running);
+            await runtime.StopAsync(container, default);
+            Assert.False((await system.Docker.Containers.InspectContainerAsync(id)).State!.Running);
+            Assert.True(await runtime.ExistsAsync(container, default));
+        }
+        finally
+        {
+            await runtime.RemoveAsync(container, default);
+        }
+        Assert.False(await runtime.ExistsAsync(container, default));
     }
 
     [Fact]

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Docker.DotNet.Models;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.State;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.IntegrationTests;
 
@@ -85,6 +87,63 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
 
         var network = await system.Docker.Networks.InspectNetworkAsync("proxy_network");
         Assert.Equal("false", network.Options["com.docker.network.bridge.enable_icc"]);
+    }
+
+    /// <summary>
+    /// Whoever can write Redis can point a record at any container on the engine (here by id, and by name, which
+    /// the engine also resolves). Stop, restart, logs and remove must then do nothing to that container: each is
+    /// refused as not_found and the worker logs the refusal.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_record_pointing_at_a_foreign_container_never_reaches_it(bool byName)
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var created = await Create(UniqueName("it-redir"));
+        var foreignName = UniqueName("it-victim");
+        var foreign = (await system.Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = foreignName,
+            Image = "messaging-test/busybox:latest",
+            Cmd = ["sh", "-c", "echo victim secret; trap 'exit 0' TERM; sleep 300 & wait"],
+        })).ID;
+        try
+        {
+            await system.Docker.Containers.StartContainerAsync(foreign, new ContainerStartParameters());
+            var startedAt = (await system.Docker.Containers.InspectContainerAsync(foreign)).State!.StartedAt;
+            var records = system.WorkerServices.GetRequiredService<ServiceRecordStore>();
+            var record = await records.GetAsync(created.ServiceId);
+            await records.SaveAsync(record! with { ContainerId = byName ? foreignName : foreign });
+
+            foreach (var (method, path, command) in new[]
+            {
+                (HttpMethod.Post, "stop", nameof(StopService)),
+                (HttpMethod.Post, "restart", nameof(RestartService)),
+                (HttpMethod.Delete, "", nameof(RemoveService)),
+            })
+            {
+                var response = await api.SendAsync(new HttpRequestMessage(method, $"/api/v1/services/{created.ServiceId}/{path}".TrimEnd('/')));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                var commandId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("command_id").GetGuid();
+                var rejected = await system.Events.WaitFor<ServiceCommandRejected>(e => e.CommandId == commandId);
+                Assert.Equal(RejectionReasons.NotFound, rejected.Reason);
+                Assert.Equal(command, rejected.Command);
+            }
+            var logs = await api.GetAsync($"/api/v1/services/{created.ServiceId}/logs");
+            Assert.Equal(HttpStatusCode.NotFound, logs.StatusCode);
+            Assert.DoesNotContain("victim secret", await logs.Content.ReadAsStringAsync());
+
+            var after = await system.Docker.Containers.InspectContainerAsync(foreign);
+            Assert.True(after.State!.Running);
+            Assert.Equal(startedAt, after.State.StartedAt);
+            Assert.Equal(Messaging.Contracts.ServiceStatus.Running, (await records.GetAsync(created.ServiceId))!.Status);
+            Assert.Contains(system.LogLines, l => l.Contains("Refused to act on container", StringComparison.Ordinal) && l.Contains(foreign, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await system.Docker.Containers.RemoveContainerAsync(foreign, new ContainerRemoveParameters { Force = true });
+        }
     }
 
     private async Task<long> Exec(string containerId, params string[] command)

@@ -59,6 +59,9 @@ public sealed class SystemFixture : IAsyncLifetime
     public IDockerClient Docker { get; } = TestEnvironment.DockerClient();
     public IDatabase Redis => _worker.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
+    /// <summary>The worker's services, e.g. its record store, for tests that play a compromised neighbour.</summary>
+    public IServiceProvider WorkerServices => _worker.Services;
+
     /// <summary>Where the API listens (a free loopback port).</summary>
     public Uri ApiAddress { get; private set; } = null!;
 

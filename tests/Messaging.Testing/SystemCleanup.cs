@@ -20,8 +20,8 @@ public static class SystemCleanup
         {
             ["label"] = new Dictionary<string, bool> { [$"{InstanceLabel}={instance}"] = true },
         };
-        if (name is not null)
-            filters["name"] = new Dictionary<string, bool> { [$"^/{name}$"] = true };
+        if (name is not null) // the service name: container names carry the instance as a prefix
+            filters["label"][$"messaging.service-name={name}"] = true;
         return docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filters });
     }
 

@@ -49,7 +49,7 @@ public class ContainerSpecBuilderTests
     public void Name_and_image_come_from_the_approved_service()
     {
         var spec = Build();
-        Assert.Equal("my-nginx", spec.Name);
+        Assert.Equal("it-my-nginx", spec.Name); // the instance first: names on a shared engine stay apart
         Assert.Equal("nginx:alpine", spec.Image);
     }
 

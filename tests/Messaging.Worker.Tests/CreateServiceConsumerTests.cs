@@ -25,7 +25,7 @@ public sealed class CreateServiceConsumerTests : IAsyncLifetime
         Assert.Equal("alice", created.Owner);
         Assert.Empty(_worker.Published<ServiceCreationFailed>(_ => true));
 
-        var container = _worker.Engine.Containers["my-nginx"];
+        var container = _worker.Engine.Containers["unit-my-nginx"];
         Assert.True(container.Running);
         Assert.Equal(created.ContainerId, container.Id);
 
@@ -126,13 +126,13 @@ public sealed class CreateServiceConsumerTests : IAsyncLifetime
     [Fact]
     public async Task A_foreign_container_with_the_name_is_a_name_conflict_and_is_left_alone()
     {
-        _worker.Engine.Add("my-nginx", new Dictionary<string, string> { ["maintainer"] = "someone" });
+        _worker.Engine.Add("unit-my-nginx", new Dictionary<string, string> { ["maintainer"] = "someone" });
         var command = WorkerHarness.Command();
         await _worker.Handle(command);
 
         Assert.Equal(FailureReasons.NameConflict,
             Assert.Single(_worker.Published<ServiceCreationFailed>(e => e.ServiceId == command.ServiceId)).Reason);
-        Assert.True(_worker.Engine.Containers.ContainsKey("my-nginx"));
+        Assert.True(_worker.Engine.Containers.ContainsKey("unit-my-nginx"));
         Assert.Empty(_worker.Engine.Removed);
         Assert.Null(await _worker.ReservedPort(command.ServiceId));
     }
@@ -188,19 +188,20 @@ public sealed class CreateServiceConsumerTests : IAsyncLifetime
     {
         var command = WorkerHarness.Command();
         // As if a worker had created the container and died before recording it.
-        _worker.Engine.Add("my-nginx", new Dictionary<string, string>
+        _worker.Engine.Add("unit-my-nginx", new Dictionary<string, string>
         {
+            [ContainerLabels.Managed] = "true",
             [ContainerLabels.ServiceId] = command.ServiceId.ToString("D"),
             [ContainerLabels.Instance] = "unit",
         }, running: false);
-        var existingId = _worker.Engine.Containers["my-nginx"].Id;
+        var existingId = _worker.Engine.Containers["unit-my-nginx"].Id;
 
         await _worker.Handle(command);
 
         var created = Assert.Single(_worker.Published<ServiceCreated>(e => e.ServiceId == command.ServiceId));
         Assert.Equal(existingId, created.ContainerId);
         Assert.Empty(_worker.Engine.Created);
-        Assert.True(_worker.Engine.Containers["my-nginx"].Running);
+        Assert.True(_worker.Engine.Containers["unit-my-nginx"].Running);
     }
 
     [Fact]

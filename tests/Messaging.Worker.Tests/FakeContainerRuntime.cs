@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using Messaging.Contracts;
 using Messaging.Worker.Containers;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Tests;
 
 /// <summary>An engine in memory, with switches for the failures a real one produces.</summary>
-public sealed class FakeContainerRuntime : IContainerRuntime
+public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null) : IContainerRuntime
 {
+    private readonly string _instance = options?.Value.Instance ?? new DockerOptions().Instance;
     private int _next;
 
     public ConcurrentDictionary<string, FakeContainer> Containers { get; } = new();
@@ -55,8 +57,9 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         return Task.FromResult(id);
     }
 
-    public Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken)
+    public Task StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken)
     {
+        var containerId = Ours(container).Id;
         if (FailStart is not null)
             throw FailStart;
         if (RefuseNextStarts > 0)
@@ -77,18 +80,34 @@ public sealed class FakeContainerRuntime : IContainerRuntime
             ? new ExistingContainer(c.Id, c.Spec.Labels, c.Running, c.Spec.Port.HostPort == 0 ? null : c.Spec.Port.HostPort)
             : null);
 
-    public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    public Task RemoveAsync(ServiceContainer container, CancellationToken cancellationToken)
     {
         if (FailLifecycle is not null)
             throw FailLifecycle;
+        if (Find(container.Id) is null)
+            return Task.CompletedTask;
+        var containerId = Ours(container).Id;
         foreach (var entry in Containers.Where(c => c.Value.Id == containerId).ToList())
             Containers.TryRemove(entry.Key, out _);
         Removed.Add(containerId);
         return Task.CompletedTask;
     }
 
-    public Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken) =>
-        Task.FromResult(Containers.Values.Any(c => c.Id == containerId));
+    public Task<bool> ExistsAsync(ServiceContainer container, CancellationToken cancellationToken) =>
+        Task.FromResult(Find(container.Id) is { } found && ContainerLabels.BelongTo(found.Spec.Labels, _instance, container.ServiceId));
+
+    /// <summary>What a real engine's inspect resolves: an id or a name.</summary>
+    private FakeContainer? Find(string idOrName) =>
+        Containers.Values.FirstOrDefault(c => c.Id == idOrName) ?? Containers.GetValueOrDefault(idOrName);
+
+    /// <summary>The same label check as the real runtime: a container that is not the service's is refused.</summary>
+    private FakeContainer Ours(ServiceContainer container)
+    {
+        var found = Find(container.Id) ?? throw new ContainerRuntimeException(FailureReasons.DockerError, $"No such container: {container.Id}");
+        return ContainerLabels.BelongTo(found.Spec.Labels, _instance, container.ServiceId)
+            ? found
+            : throw new ForeignContainerException(container.Id, container.ServiceId);
+    }
 
     /// <summary>Set to make the next stop, restart or remove fail.</summary>
     public ContainerRuntimeException? FailLifecycle { get; set; }
@@ -96,25 +115,30 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public int Stops => _stops;
     private int _stops;
 
-    public Task StopAsync(string containerId, CancellationToken cancellationToken)
+    public Task StopAsync(ServiceContainer container, CancellationToken cancellationToken)
     {
+        var stopped = SetRunning(container, false);
         Interlocked.Increment(ref _stops);
-        return SetRunning(containerId, false);
+        return stopped;
     }
 
-    public Task RestartAsync(string containerId, CancellationToken cancellationToken) => SetRunning(containerId, true);
+    public Task RestartAsync(ServiceContainer container, CancellationToken cancellationToken) => SetRunning(container, true);
 
-    private Task SetRunning(string containerId, bool running)
+    private Task SetRunning(ServiceContainer container, bool running)
     {
         if (FailLifecycle is not null)
             throw FailLifecycle;
+        var containerId = Ours(container).Id;
         var entry = Containers.Single(c => c.Value.Id == containerId);
         Containers[entry.Key] = entry.Value with { Running = running };
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([.. Enumerable.Range(1, 5).Select(i => $"line {i} of {containerId}").TakeLast(tail)]);
+    public Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken)
+    {
+        var containerId = Ours(container).Id;
+        return Task.FromResult<IReadOnlyList<string>>([.. Enumerable.Range(1, 5).Select(i => $"line {i} of {containerId}").TakeLast(tail)]);
+    }
 
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ManagedContainer>>([.. Containers.Values.Select(c =>

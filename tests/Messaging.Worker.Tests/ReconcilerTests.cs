@@ -124,7 +124,7 @@ public sealed class ReconcilerTests : IAsyncLifetime
     public async Task A_stopped_container_of_a_running_service_corrects_the_status()
     {
         var created = await CreateService("svc-exited");
-        _worker.Engine.Containers["svc-exited"] = _worker.Engine.Containers["svc-exited"] with { Running = false };
+        _worker.Engine.Containers["unit-svc-exited"] = _worker.Engine.Containers["unit-svc-exited"] with { Running = false };
 
         var report = await Reconciler.ReconcileAsync(default);
 
@@ -136,15 +136,15 @@ public sealed class ReconcilerTests : IAsyncLifetime
     public async Task A_container_of_a_removed_service_is_reported_as_an_orphan_and_left_alone()
     {
         var created = await CreateService("svc-orphan");
-        var container = _worker.Engine.Containers["svc-orphan"];
+        var container = _worker.Engine.Containers["unit-svc-orphan"];
         var remove = new RemoveService { CommandId = NewId.NextGuid(), ServiceId = created.ServiceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
         await _worker.Handle(remove, remove.CommandId);
-        _worker.Engine.Containers["svc-orphan"] = container; // as if the engine had kept it
+        _worker.Engine.Containers["unit-svc-orphan"] = container; // as if the engine had kept it
 
         var report = await Reconciler.ReconcileAsync(default);
 
         Assert.Equal(1, report.Corrections[DriftKinds.OrphanFound]);
-        Assert.True(_worker.Engine.Containers.ContainsKey("svc-orphan"));
+        Assert.True(_worker.Engine.Containers.ContainsKey("unit-svc-orphan"));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
     private static RestartService Restart(Guid commandId, Guid serviceId) => new() { CommandId = commandId, ServiceId = serviceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
     private static RemoveService Remove(Guid commandId, Guid serviceId) => new() { CommandId = commandId, ServiceId = serviceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
 
-    private bool ContainerRunning => _worker.Engine.Containers[_created.ServiceName].Running;
+    private bool ContainerRunning => _worker.Engine.Containers["unit-" + _created.ServiceName].Running;
 
     [Fact]
     public async Task Stop_then_start_then_restart_follow_the_state_machine()
@@ -70,6 +70,31 @@ public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
         await _worker.Handle(stop, stop.CommandId);
         Assert.Equal(RejectionReasons.NotFound,
             Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == stop.CommandId)).Reason);
+    }
+
+    [Fact]
+    public async Task A_record_pointing_at_a_foreign_container_gets_every_command_rejected_with_not_found()
+    {
+        // Whoever can write Redis swaps in the id of a container that is not ours (say, the Redis server's).
+        _worker.Engine.Add("redis", new Dictionary<string, string> { ["maintainer"] = "someone" });
+        var foreign = _worker.Engine.Containers["redis"];
+        var record = await _worker.Records.GetAsync(_created.ServiceId);
+        await _worker.Records.SaveAsync(record! with { ContainerId = foreign.Id });
+
+        var stop = Command(Stop);
+        await _worker.Handle(stop, stop.CommandId);
+        var restart = Command(Restart);
+        await _worker.Handle(restart, restart.CommandId);
+        var remove = Command(Remove);
+        await _worker.Handle(remove, remove.CommandId);
+
+        foreach (var commandId in new[] { stop.CommandId, restart.CommandId, remove.CommandId })
+            Assert.Equal(RejectionReasons.NotFound, Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == commandId)).Reason);
+        Assert.Equal(foreign, _worker.Engine.Containers["redis"]);
+        Assert.Equal(0, _worker.Engine.Stops);
+        Assert.Empty(_worker.Engine.Removed);
+        Assert.Equal(ServiceStatus.Running, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+        Assert.Equal(_service.HostPort, await _worker.ReservedPort(_created.ServiceId));
     }
 
     [Fact]

@@ -16,3 +16,11 @@ public sealed class ContainerNameConflictException(string name)
 /// <summary>The engine could not bind the host port: something outside our reservations holds it.</summary>
 public sealed class HostPortUnavailableException(int port, string detail)
     : ContainerRuntimeException(FailureReasons.DockerError, $"Host port {port} is unavailable: {detail}");
+
+/// <summary>
+/// The container an id points at is not the service's: it lacks our labels, belongs to another installation
+/// or another service. Nothing was done to it.
+/// </summary>
+public sealed class ForeignContainerException(string containerId, Guid serviceId)
+    : ContainerRuntimeException(FailureReasons.DockerError,
+        $"Container {containerId} does not carry the labels of service {serviceId}; nothing was done to it.");

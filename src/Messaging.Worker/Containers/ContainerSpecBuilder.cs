@@ -16,7 +16,9 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
         var command = service.Command;
         return new ContainerSpec
         {
-            Name = command.ServiceName,
+            // Service names are users' choice and the engine is shared (with our own processes, other installations):
+            // the instance prefix keeps a user from taking "messaging-worker-1" or another installation's names.
+            Name = $"{_docker.Instance}-{command.ServiceName}",
             Image = service.Image,
             Env = command.Env?.Select(pair => $"{pair.Key}={pair.Value}").ToList() ?? [],
             Labels = new Dictionary<string, string>

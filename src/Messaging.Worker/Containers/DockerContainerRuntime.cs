@@ -106,12 +106,13 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             }
         });
 
-    public Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken) =>
+    public Task StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken) =>
         Call(async () =>
         {
+            var id = await OursAsync(container, cancellationToken);
             try
             {
-                await docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+                await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
             }
             catch (DockerApiException e) when (IsPortUnavailable(e.ResponseBody))
             {
@@ -139,51 +140,52 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             }
         });
 
-    public Task RemoveAsync(string containerId, CancellationToken cancellationToken) =>
+    public Task RemoveAsync(ServiceContainer container, CancellationToken cancellationToken) =>
         Call(async () =>
         {
             try
             {
-                await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, cancellationToken);
+                var id = await OursAsync(container, cancellationToken);
+                await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
             }
             catch (DockerContainerNotFoundException)
             {
             }
         });
 
-    public Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken) =>
+    public Task<bool> ExistsAsync(ServiceContainer container, CancellationToken cancellationToken) =>
         Call(async () =>
         {
             try
             {
-                await docker.Containers.InspectContainerAsync(containerId, cancellationToken);
+                await OursAsync(container, cancellationToken);
                 return true;
             }
-            catch (DockerContainerNotFoundException)
+            catch (Exception e) when (e is DockerContainerNotFoundException or ForeignContainerException)
             {
                 return false;
             }
         });
 
-    public Task StopAsync(string containerId, CancellationToken cancellationToken) =>
+    public Task StopAsync(ServiceContainer container, CancellationToken cancellationToken) =>
         Call(async () =>
         {
             // Returns false (HTTP 304) when it was already stopped: fine.
-            await docker.Containers.StopContainerAsync(containerId,
+            await docker.Containers.StopContainerAsync(await OursAsync(container, cancellationToken),
                 new ContainerStopParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
         });
 
-    public Task RestartAsync(string containerId, CancellationToken cancellationToken) =>
+    public Task RestartAsync(ServiceContainer container, CancellationToken cancellationToken) =>
         Call(async () =>
         {
-            await docker.Containers.RestartContainerAsync(containerId,
+            await docker.Containers.RestartContainerAsync(await OursAsync(container, cancellationToken),
                 new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
         });
 
-    public Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken) =>
         Call(async () =>
         {
-            using var stream = await docker.Containers.GetContainerLogsAsync(containerId, new ContainerLogsParameters
+            using var stream = await docker.Containers.GetContainerLogsAsync(await OursAsync(container, cancellationToken), new ContainerLogsParameters
             {
                 ShowStdout = true,
                 ShowStderr = true,
@@ -247,6 +249,23 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             }
             return (IReadOnlyList<ManagedContainer>)result;
         });
+
+    /// <summary>
+    /// The engine's full id of the service's container, once its labels say it is ours. Inspect also resolves
+    /// names and id prefixes, so a record naming some other container (say, the Redis one) is caught here and
+    /// the action then goes to the id the engine answered, never to the string the record held.
+    /// </summary>
+    private async Task<string> OursAsync(ServiceContainer container, CancellationToken cancellationToken)
+    {
+        var found = await docker.Containers.InspectContainerAsync(container.Id, cancellationToken);
+        var labels = (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>();
+        if (ContainerLabels.BelongTo(labels, _options.Instance, container.ServiceId))
+            return found.ID;
+        logger.LogError("Refused to act on container {ContainerId} ({ContainerName}): it does not carry the labels of service {ServiceId} " +
+                        "in instance {Instance}. Something other than the worker wrote this id into the record",
+            found.ID, found.Name.TrimStart('/'), container.ServiceId, _options.Instance);
+        throw new ForeignContainerException(container.Id, container.ServiceId);
+    }
 
     private async Task PullAsync(string image, CancellationToken cancellationToken)
     {

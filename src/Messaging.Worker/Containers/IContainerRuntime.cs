@@ -1,12 +1,28 @@
+using Messaging.State;
+
 namespace Messaging.Worker.Containers;
 
 /// <summary>A container the engine knows, as far as the worker cares.</summary>
 public sealed record ExistingContainer(string Id, IReadOnlyDictionary<string, string> Labels, bool Running, int? HostPort = null);
 
+/// <summary>
+/// The container a service's record names. The runtime acts on it only after the engine confirms, by its
+/// labels, that it is that service's container here; otherwise it throws <see cref="ForeignContainerException"/>.
+/// </summary>
+public sealed record ServiceContainer(string Id, Guid ServiceId)
+{
+    /// <summary>The container a record names, to be checked against that record's service.</summary>
+    public static ServiceContainer Of(ServiceRecord record) => new(record.ContainerId ?? "", record.ServiceId);
+}
+
 /// <summary>One of our containers as the reconciler sees it: enough to rebuild its record and reservation.</summary>
 public sealed record ManagedContainer(
     string Id, string Name, string Image, IReadOnlyDictionary<string, string> Labels, bool Running, DateTimeOffset Created,
-    long MemoryBytes, long NanoCpus, int? InternalPort, string? HostAddress, int? HostPort);
+    long MemoryBytes, long NanoCpus, int? InternalPort, string? HostAddress, int? HostPort)
+{
+    /// <summary>The name users gave the service; the container's own name carries the instance as a prefix.</summary>
+    public string ServiceName => Labels.GetValueOrDefault(ContainerLabels.ServiceName, Name);
+}
 
 /// <summary>
 /// The engine operations the worker uses, in the project's own types (no engine library leaks through). The seam
@@ -21,26 +37,26 @@ public interface IContainerRuntime
     Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken);
 
     /// <summary>Starts a container; throws <see cref="HostPortUnavailableException"/> when its port cannot be bound.</summary>
-    Task StartAsync(string containerId, int hostPort, CancellationToken cancellationToken);
+    Task StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken);
 
     /// <summary>The container with that name, or null.</summary>
     Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Removes a container, running or not; a container already gone is fine.</summary>
-    Task RemoveAsync(string containerId, CancellationToken cancellationToken);
+    Task RemoveAsync(ServiceContainer container, CancellationToken cancellationToken);
 
-    /// <summary>Whether the engine still has the container (confirms a removal).</summary>
-    Task<bool> ExistsAsync(string containerId, CancellationToken cancellationToken);
+    /// <summary>Whether the engine still has the service's container (confirms a removal); a foreign one does not count.</summary>
+    Task<bool> ExistsAsync(ServiceContainer container, CancellationToken cancellationToken);
 
     /// <summary>Stops a container (SIGTERM, then SIGKILL after the grace period); a stopped one is fine.</summary>
-    Task StopAsync(string containerId, CancellationToken cancellationToken);
+    Task StopAsync(ServiceContainer container, CancellationToken cancellationToken);
 
     /// <summary>Restarts a container, running or stopped.</summary>
-    Task RestartAsync(string containerId, CancellationToken cancellationToken);
+    Task RestartAsync(ServiceContainer container, CancellationToken cancellationToken);
 
     /// <summary>Every container carrying our instance's labels, running or not.</summary>
     Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken);
 
     /// <summary>The last <paramref name="tail"/> lines of the container's stdout and stderr.</summary>
-    Task<IReadOnlyList<string>> GetLogsAsync(string containerId, int tail, CancellationToken cancellationToken);
+    Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken);
 }

@@ -27,7 +27,7 @@ public sealed class GetServiceLogsConsumer(ServiceRecordStore records, IContaine
         }
         try
         {
-            var lines = await containers.GetLogsAsync(record.ContainerId, Math.Clamp(request.Tail, 1, MaxTail), context.CancellationToken);
+            var lines = await containers.GetLogsAsync(new ServiceContainer(record.ContainerId, record.ServiceId), Math.Clamp(request.Tail, 1, MaxTail), context.CancellationToken);
             await context.RespondAsync(new ServiceLogs { ServiceId = request.ServiceId, Lines = lines });
         }
         catch (ContainerRuntimeException e)
@@ -35,7 +35,12 @@ public sealed class GetServiceLogsConsumer(ServiceRecordStore records, IContaine
             await context.RespondAsync(new ServiceLogsUnavailable
             {
                 ServiceId = request.ServiceId,
-                Reason = e.Reason == FailureReasons.DockerUnavailable ? RejectionReasons.DockerUnavailable : RejectionReasons.DockerError,
+                Reason = e switch
+                {
+                    ForeignContainerException => RejectionReasons.NotFound,
+                    { Reason: FailureReasons.DockerUnavailable } => RejectionReasons.DockerUnavailable,
+                    _ => RejectionReasons.DockerError,
+                },
                 Message = e.Message,
             });
         }

@@ -16,8 +16,8 @@ public sealed class RemoveServiceAction(IContainerRuntime containers, ServiceRec
         {
             if (!string.IsNullOrEmpty(record.ContainerId))
             {
-                await containers.RemoveAsync(record.ContainerId, cancellationToken);
-                if (await containers.ExistsAsync(record.ContainerId, cancellationToken))
+                await containers.RemoveAsync(ServiceContainer.Of(record), cancellationToken);
+                if (await containers.ExistsAsync(ServiceContainer.Of(record), cancellationToken))
                     throw new ContainerRuntimeException(FailureReasons.DockerError, $"Container {record.ContainerId} is still there after removal.");
             }
         }

@@ -9,7 +9,7 @@ public sealed class RestartServiceAction(IContainerRuntime containers, ServiceRe
 {
     public async Task<IServiceLifecycleEvent> RunAsync(RestartService command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken)
     {
-        await containers.RestartAsync(record.ContainerId!, cancellationToken);
+        await containers.RestartAsync(ServiceContainer.Of(record), cancellationToken);
         await records.TransitionAsync(record.ServiceId, [ServiceStatus.Running, ServiceStatus.Stopped], ServiceStatus.Running, clock.GetUtcNow());
         return new ServiceRestarted { CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, RequestedBy = requestedBy, At = clock.GetUtcNow() };
     }

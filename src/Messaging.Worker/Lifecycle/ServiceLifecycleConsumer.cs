@@ -85,7 +85,13 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
         }
         catch (ContainerRuntimeException e)
         {
-            var reason = e.Reason == FailureReasons.DockerUnavailable ? RejectionReasons.DockerUnavailable : RejectionReasons.DockerError;
+            var reason = e switch
+            {
+                // From the requester's side the service has no container; the runtime logged the details.
+                ForeignContainerException => RejectionReasons.NotFound,
+                { Reason: FailureReasons.DockerUnavailable } => RejectionReasons.DockerUnavailable,
+                _ => RejectionReasons.DockerError,
+            };
             return Reject(command, reason, e.Message, record.Status);
         }
     }

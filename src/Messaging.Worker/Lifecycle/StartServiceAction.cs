@@ -9,7 +9,7 @@ public sealed class StartServiceAction(IContainerRuntime containers, ServiceReco
 {
     public async Task<IServiceLifecycleEvent> RunAsync(StartService command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken)
     {
-        await containers.StartAsync(record.ContainerId!, record.HostPort ?? 0, cancellationToken);
+        await containers.StartAsync(ServiceContainer.Of(record), record.HostPort ?? 0, cancellationToken);
         await records.TransitionAsync(record.ServiceId, [ServiceStatus.Stopped], ServiceStatus.Running, clock.GetUtcNow());
         return new ServiceStarted { CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, RequestedBy = requestedBy, At = clock.GetUtcNow() };
     }

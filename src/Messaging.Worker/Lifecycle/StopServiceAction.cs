@@ -9,7 +9,7 @@ public sealed class StopServiceAction(IContainerRuntime containers, ServiceRecor
 {
     public async Task<IServiceLifecycleEvent> RunAsync(StopService command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken)
     {
-        await containers.StopAsync(record.ContainerId!, cancellationToken);
+        await containers.StopAsync(ServiceContainer.Of(record), cancellationToken);
         await records.TransitionAsync(record.ServiceId, [ServiceStatus.Running], ServiceStatus.Stopped, clock.GetUtcNow());
         return new ServiceStopped { CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, RequestedBy = requestedBy, At = clock.GetUtcNow() };
     }

@@ -138,14 +138,14 @@ public sealed class CreateServiceConsumer(
             try
             {
                 (containerId, hostPort) = await CreateOrAdopt(service, allocation, reservation.Port, cancellationToken);
-                await containers.StartAsync(containerId, hostPort, cancellationToken);
+                await containers.StartAsync(new ServiceContainer(containerId, command.ServiceId), hostPort, cancellationToken);
                 await Succeed(context, service, containerId, hostPort);
                 return;
             }
             catch (HostPortUnavailableException e)
             {
                 logger.LogWarning("Port {Port} refused by the engine, trying another: {Detail}", reservation.Port, e.Message);
-                if (!await RemoveQuietly(containerId))
+                if (!await RemoveQuietly(containerId, command.ServiceId))
                 {
                     await Fail(context, e.Reason, e.Message, release: false, leftContainerId: containerId);
                     return;
@@ -155,7 +155,7 @@ public sealed class CreateServiceConsumer(
             catch (ContainerRuntimeException e)
             {
                 // The port goes back only once the container is surely gone; otherwise the reconciler frees it later.
-                var removed = await RemoveQuietly(containerId);
+                var removed = await RemoveQuietly(containerId, command.ServiceId);
                 await Fail(context, e.Reason, e.Message, release: removed, leftContainerId: removed ? null : containerId);
                 return;
             }
@@ -176,16 +176,15 @@ public sealed class CreateServiceConsumer(
     /// </summary>
     private async Task<(string ContainerId, int HostPort)> CreateOrAdopt(ApprovedService service, Allocation allocation, int hostPort, CancellationToken cancellationToken)
     {
+        var spec = specs.Build(service, hostPort);
         try
         {
-            return (await containers.CreateAsync(specs.Build(service, hostPort), cancellationToken), hostPort);
+            return (await containers.CreateAsync(spec, cancellationToken), hostPort);
         }
         catch (ContainerNameConflictException)
         {
-            var existing = await containers.FindByNameAsync(service.Command.ServiceName, cancellationToken);
-            if (existing is not null &&
-                existing.Labels.TryGetValue(ContainerLabels.ServiceId, out var id) && id == service.Command.ServiceId.ToString("D") &&
-                existing.Labels.TryGetValue(ContainerLabels.Instance, out var instance) && instance == docker.Value.Instance)
+            var existing = await containers.FindByNameAsync(spec.Name, cancellationToken);
+            if (existing is not null && ContainerLabels.BelongTo(existing.Labels, docker.Value.Instance, service.Command.ServiceId))
             {
                 logger.LogInformation("Adopting container {ContainerId} made by an earlier delivery", existing.Id);
                 if (existing.HostPort is { } actual && actual != hostPort)
@@ -296,13 +295,13 @@ public sealed class CreateServiceConsumer(
     }
 
     /// <summary>Removes a container this delivery made; false when the engine could not confirm it.</summary>
-    private async Task<bool> RemoveQuietly(string? containerId)
+    private async Task<bool> RemoveQuietly(string? containerId, Guid serviceId)
     {
         if (containerId is null)
             return true;
         try
         {
-            await containers.RemoveAsync(containerId, CancellationToken.None);
+            await containers.RemoveAsync(new ServiceContainer(containerId, serviceId), CancellationToken.None);
             return true;
         }
         catch (ContainerRuntimeException e)

@@ -75,18 +75,18 @@ public sealed class Reconciler(
         if (record is null)
         {
             await records.SaveAsync(RecordFrom(serviceId, container, status, now));
-            await Correct(corrections, serviceId, container.Name, DriftKinds.RecordRebuilt, $"Rebuilt from container {Short(container.Id)}.");
+            await Correct(corrections, serviceId, container.ServiceName, DriftKinds.RecordRebuilt, $"Rebuilt from container {Short(container.Id)}.");
         }
         else if (record.Status is ServiceStatus.Failed or ServiceStatus.Removed)
         {
             if (options.Value.RemoveOrphans)
             {
-                await containers.RemoveAsync(container.Id, CancellationToken.None);
-                await Correct(corrections, serviceId, container.Name, DriftKinds.OrphanRemoved, $"Container {Short(container.Id)} belonged to a {record.Status} service.");
+                await containers.RemoveAsync(new ServiceContainer(container.Id, serviceId), CancellationToken.None);
+                await Correct(corrections, serviceId, container.ServiceName, DriftKinds.OrphanRemoved, $"Container {Short(container.Id)} belonged to a {record.Status} service.");
             }
             else
             {
-                await Correct(corrections, serviceId, container.Name, DriftKinds.OrphanFound, $"Container {Short(container.Id)} belongs to a {record.Status} service; set Reconciler:RemoveOrphans to remove it.");
+                await Correct(corrections, serviceId, container.ServiceName, DriftKinds.OrphanFound, $"Container {Short(container.Id)} belongs to a {record.Status} service; set Reconciler:RemoveOrphans to remove it.");
             }
             return;
         }
@@ -96,23 +96,23 @@ public sealed class Reconciler(
             {
                 CommandId = record.CommandId, Image = record.Image, MemoryLimit = record.MemoryLimit, CreatedAt = record.CreatedAt,
             });
-            await Correct(corrections, serviceId, container.Name, DriftKinds.RecordAdopted, $"Adopted container {Short(container.Id)}.");
+            await Correct(corrections, serviceId, container.ServiceName, DriftKinds.RecordAdopted, $"Adopted container {Short(container.Id)}.");
         }
         else if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped && record.Status != status)
         {
             await records.TransitionAsync(serviceId, [record.Status], status, now);
-            await Correct(corrections, serviceId, container.Name, DriftKinds.StatusCorrected, $"The container is {(container.Running ? "running" : "not running")}.");
+            await Correct(corrections, serviceId, container.ServiceName, DriftKinds.StatusCorrected, $"The container is {(container.Running ? "running" : "not running")}.");
         }
 
         if (container.HostPort is { } port)
         {
             var owner = container.Labels.GetValueOrDefault(ContainerLabels.Owner, "");
             var allocation = new Allocation(owner, container.MemoryBytes, container.NanoCpus / 1e9, Quota.Unlimited);
-            var restored = await reservations.RestoreAsync(serviceId, container.Name, port, allocation);
+            var restored = await reservations.RestoreAsync(serviceId, container.ServiceName, port, allocation);
             if (restored == RestoreOutcome.Restored)
-                await Correct(corrections, serviceId, container.Name, DriftKinds.ReservationRebuilt, $"Port {port} and name restored.");
+                await Correct(corrections, serviceId, container.ServiceName, DriftKinds.ReservationRebuilt, $"Port {port} and name restored.");
             else if (restored == RestoreOutcome.Conflict)
-                logger.LogError("Container {Name} holds port {Port} or its name, which Redis gives to another service", container.Name, port);
+                logger.LogError("Container {Name} holds port {Port} or its name, which Redis gives to another service", container.ServiceName, port);
         }
     }
 
@@ -138,7 +138,7 @@ public sealed class Reconciler(
 
         // The container list is from the start of the pass: a creation that finished since has a container the
         // list does not show. Ask the engine about this very container before calling it gone.
-        if (!string.IsNullOrEmpty(record.ContainerId) && await containers.ExistsAsync(record.ContainerId, cancellationToken))
+        if (!string.IsNullOrEmpty(record.ContainerId) && await containers.ExistsAsync(new ServiceContainer(record.ContainerId, serviceId), cancellationToken))
             return;
 
         // Gone from the engine: port and name can go back, and the record says why.
@@ -176,7 +176,7 @@ public sealed class Reconciler(
         ServiceId = serviceId,
         // The creating command, so that its redelivery recognises the rebuilt record as its own.
         CommandId = Guid.TryParse(container.Labels.GetValueOrDefault(ContainerLabels.CommandId), out var commandId) ? commandId : Guid.Empty,
-        Name = container.Labels.GetValueOrDefault(ContainerLabels.ServiceName, container.Name),
+        Name = container.ServiceName,
         Image = container.Image,
         Owner = container.Labels.GetValueOrDefault(ContainerLabels.Owner, ""),
         Status = status,
