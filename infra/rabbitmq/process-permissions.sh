@@ -15,7 +15,7 @@
 commands='Messaging\.Contracts:(Create|Stop|Start|Restart|Remove)Service'
 logs_request='Messaging\.Contracts:GetServiceLogs'
 events='Messaging\.Contracts:Service[A-Za-z]+'
-faults='MassTransit:Fault--.*'
+faults='MassTransit:Fault(--.*)?'
 
 # The API: declares the command exchanges and the worker's command queues (so a command published before
 # any worker started is kept), binds them, publishes commands and log requests, and reads only its own reply
@@ -28,13 +28,13 @@ api_read="^($commands|api_bus_.*)\$"
 # reply queues it answers log requests on. It cannot publish a command.
 worker_configure="^($commands|$logs_request|$events|$faults|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
 worker_write="^($events|$faults|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
-worker_read="^($commands|$logs_request|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*)\$"
+worker_read="^($commands|$faults|$logs_request|(create-service|service-lifecycle|service-logs)(_error|_skipped)?|worker_bus_.*)\$"
 
 # The audit host: its two queues bound to every command and event exchange (MassTransit declares the
 # exchanges it binds, hence configure on them). It publishes nothing to them: no write on Messaging.Contracts.
 audit_configure="^(Messaging\.Contracts:.*|$faults|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
 audit_write="^($faults|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
-audit_read="^(Messaging\.Contracts:.*|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
+audit_read="^($faults|Messaging\.Contracts:.*|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
 
 # impersonator: MassTransit moves a message that failed to the queue's _error twin with the properties it
 # arrived with, user_id included; RabbitMQ accepts another user's user_id only from an impersonator. The

@@ -18,8 +18,8 @@ secrets="${SECRETS_DIR:-./secrets}"
 password() { f="$secrets/redis-$1-password"; [ -s "$f" ] || { echo "missing password file $f" >&2; exit 2; }; head -n 1 "$f"; }
 
 # What every process's client needs: StackExchange.Redis's handshake and health probes, scripts, and
-# plain reads and writes; never keyspace-wide or administrative commands (FLUSHALL, KEYS, CONFIG, ...).
-common="on resetkeys resetchannels -@all +@connection +@read +@write +@scripting +@pubsub -@dangerous +info &__Booksleeve_MasterChanged"
+# plain reads and writes, MULTI/EXEC; never keyspace-wide or administrative commands (FLUSHALL, KEYS, CONFIG, ...).
+common="on resetkeys resetchannels -@all +@connection +@read +@write +@scripting +@transaction +@pubsub -@dangerous +info &__Booksleeve_MasterChanged"
 
 # The worker: service records, reservations, usage, locks and command outcomes; reads tokens (quotas).
 worker="~${p}service:* ~${p}services ~${p}names ~${p}ports ~${p}ports:blocked ~${p}service-ports ~${p}service-usage ~${p}usage:* ~${p}owner:* ~${p}lock:* ~${p}command:* %R~${p}token:* %R~${p}tokens %R~${p}tokens:by-hash"
