@@ -12,6 +12,7 @@ namespace Messaging.IntegrationTests;
 /// system:&lt;user&gt; on its own services only, whatever requestedBy it writes, and cannot forge user_id.
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class BrokerIdentityEndToEndTests(SystemFixture system) : IAsyncLifetime
 {
     private readonly string _user = $"it-sys-{Guid.NewGuid():N}"[..20];

@@ -49,7 +49,8 @@ public sealed partial class CliTokenTests(SystemFixture system) : IAsyncLifetime
         var secret = Assert.Single(SecretPattern().Matches(create.Out)).Value;
         var id = Regex.Match(create.Out, @"(?m)^id:\s+(\S+)$").Groups[1].Value;
         Assert.StartsWith("tok-", id);
-        Assert.Matches(@"(?m)^quota:\s+services=1$", create.Out);
+        // The limits the request left out come from Quotas:DefaultForNewTokens (4g, 4 CPUs).
+        Assert.Matches(@"(?m)^quota:\s+services=1,memory=4g,cpus=4$", create.Out);
 
         // The secret is a working token for the rest of the CLI.
         var list = await CliAs(secret, "list");
@@ -120,7 +121,7 @@ public sealed partial class CliTokenTests(SystemFixture system) : IAsyncLifetime
         Assert.InRange(details.GetProperty("expires_at").GetDateTimeOffset(), before.AddDays(30).AddMinutes(-1), before.AddDays(30).AddMinutes(5));
         Assert.Equal("2g", details.GetProperty("max_memory").GetString());
         Assert.Equal(1.5, details.GetProperty("max_cpus").GetDouble());
-        Assert.Equal(JsonValueKind.Null, details.GetProperty("max_services").ValueKind);
+        Assert.Equal(10, details.GetProperty("max_services").GetInt32()); // left out: the default quota's
 
         var revoke = await Admin("tokens", "revoke", details.GetProperty("id").GetString()!);
         Assert.True(revoke.ExitCode == 0, revoke.ToString());

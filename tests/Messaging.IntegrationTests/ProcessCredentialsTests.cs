@@ -23,6 +23,7 @@ namespace Messaging.IntegrationTests;
 /// this test's own (infra/rabbitmq/add-process-users.sh) and Redis ACL users of its own (infra/redis/acl-users.sh,
 /// without the default-user line). The whole flow works on them, and each refuses what is not its job.
 /// </summary>
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class ProcessCredentialsTests : IAsyncLifetime
 {
     private const string AdminToken = "process-credentials-admin-token-0123456789";

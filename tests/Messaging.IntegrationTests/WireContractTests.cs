@@ -13,6 +13,7 @@ namespace Messaging.IntegrationTests;
 /// for any interface (asked through RabbitMQ's management API, which sees everything every host declared).
 /// </summary>
 [Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class WireContractTests(SystemFixture system)
 {
     private static readonly string[] Watched = ["CreateService", "ServiceCreated", "StopService", "ServiceStopped"];

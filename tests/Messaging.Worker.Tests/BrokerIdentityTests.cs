@@ -9,6 +9,7 @@ namespace Messaging.Worker.Tests;
 /// Who a command acts for comes from the publisher's broker user (AMQP user_id), never from its requestedBy:
 /// the API's user names a token's owner, any other user acts as system:&lt;user&gt; on its own services only.
 /// </summary>
+[Trait("Requires", "Redis")]
 public sealed class BrokerIdentityTests : IAsyncLifetime
 {
     private const string Billing = "billing-system";
@@ -51,7 +52,7 @@ public sealed class BrokerIdentityTests : IAsyncLifetime
         var record = await _worker.Records.GetAsync(_alices.ServiceId);
         Assert.Equal(ServiceStatus.Running, record!.Status);
         Assert.Equal("alice", record.Owner);
-        Assert.True(_worker.Engine.Containers[_alices.ServiceName].Running);
+        Assert.True(_worker.Engine.Containers["unit-" + _alices.ServiceName].Running);
         Assert.NotNull(await _worker.ReservedPort(_alices.ServiceId));
     }
 
@@ -128,7 +129,7 @@ public sealed class BrokerIdentityTests : IAsyncLifetime
         await _worker.HandleAs(Billing, command, command.CommandId);
         var rejected = await SendLifecycle("other-system", nameof(RemoveService), command.ServiceId, "system:billing-system");
         Assert.Equal(RejectionReasons.NotFound, rejected?.Reason);
-        Assert.True(_worker.Engine.Containers["billing-mine"].Running);
+        Assert.True(_worker.Engine.Containers["unit-billing-mine"].Running);
     }
 
     [Fact]
