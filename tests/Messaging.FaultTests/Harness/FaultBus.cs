@@ -1,3 +1,4 @@
+using Messaging.ServiceDefaults.Bus;
 using System.Collections.Concurrent;
 using MassTransit;
 using Messaging.Contracts;
@@ -37,6 +38,8 @@ internal sealed class FaultBus : IAsyncDisposable
                 h.Password(broker.Password);
                 h.PublisherConfirmation = true;
             });
+            // The worker takes who sent a command from the AMQP user_id; as the API's broker user, this harness names owners.
+            cfg.StampBrokerUserId(broker.Username);
             BindCommandQueue<CreateService>(cfg, CommandQueues.CreateService);
             BindCommandQueue<RemoveService>(cfg, CommandQueues.ServiceLifecycle);
             cfg.ReceiveEndpoint(EventQueue, endpoint =>
