@@ -71,7 +71,7 @@ public sealed partial class CliTokenTests(SystemFixture system) : IAsyncLifetime
         var lines = tokens.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^ID\s+NAME\s+SCOPES\s+EXPIRES\s+REVOKED\s+LAST-USED\s+QUOTA$", lines[0]);
         var row = Assert.Single(lines, line => line.StartsWith(id + " ", StringComparison.Ordinal));
-        Assert.Matches($@"^{Regex.Escape(id)}\s+{Regex.Escape(tokenName)}\s+services:read,services:write\s+never\s+-\s+\S+\s+services=1$", row);
+        Assert.Matches($@"^{Regex.Escape(id)}\s+{Regex.Escape(tokenName)}\s+services:read,services:write\s+never\s+-\s+\S+\s+services=1,memory=4g,cpus=4$", row);
 
         var json = await Admin("tokens", "list", "--json");
         Assert.True(json.ExitCode == 0, json.ToString());

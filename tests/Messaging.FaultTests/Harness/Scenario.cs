@@ -237,7 +237,8 @@ internal sealed class Scenario : IAsyncDisposable
             var binding = inspect.HostConfig?.PortBindings?.Values.FirstOrDefault()?.FirstOrDefault();
             var labels = inspect.Config?.Labels ?? new Dictionary<string, string>();
             facts.Add(new ContainerFact(
-                inspect.ID, inspect.Name.TrimStart('/'),
+                // The service's name (what the name reservation holds), not the instance-prefixed container name.
+                inspect.ID, labels.TryGetValue("messaging.service-name", out var name) ? name : inspect.Name.TrimStart('/'),
                 labels.TryGetValue("messaging.service-id", out var id) && Guid.TryParse(id, out var serviceId) ? serviceId : Guid.Empty,
                 inspect.State?.Running ?? false,
                 int.TryParse(binding?.HostPort, out var port) ? port : null));
@@ -326,5 +327,5 @@ internal sealed class Scenario : IAsyncDisposable
     }
 }
 
-/// <summary>What the engine says about one of our containers.</summary>
+/// <summary>What the engine says about one of our containers; <c>Name</c> is the service name from its label.</summary>
 internal sealed record ContainerFact(string Id, string Name, Guid ServiceId, bool Running, int? HostPort);
