@@ -3,9 +3,11 @@
 # add-process-users.sh (rabbitmqctl on the broker's machine) and by the compose broker's start script.
 # Names come from the real topology (a test vhost listed with `rabbitmqctl list_exchanges/list_queues`):
 #   Messaging.Contracts:<Type>        one fanout exchange per message type
-#   create-service, service-lifecycle, service-logs, audit, webhook-deliveries
+#   create-service, service-lifecycle, service-logs, audit, webhook-deliveries, webhook-attempts
 #                                     the consumers' quorum queues, each with an exchange of the same name,
 #                                     and their _error / _skipped twins (queue and exchange)
+#   webhook-attempts-wait-<ms>ms      the audit host's webhook retry wait queues (TTL, dead-lettered back to
+#                                     webhook-attempts), each with an exchange of the same name
 #   api_bus_<id>, worker_bus_<id>, audit_bus_<id>
 #                                     each host's temporary bus endpoint (replies, faults): queue + exchange
 #   MassTransit:Fault--<type>--       fault events, published when a consumer throws
@@ -32,9 +34,12 @@ worker_read="^($commands|$faults|$logs_request|(create-service|service-lifecycle
 
 # The audit host: its two queues bound to every command and event exchange (MassTransit declares the
 # exchanges it binds, hence configure on them). It publishes nothing to them: no write on Messaging.Contracts.
-audit_configure="^(Messaging\.Contracts:.*|$faults|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
-audit_write="^($faults|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
-audit_read="^($faults|Messaging\.Contracts:.*|(audit|webhook-deliveries)(_error|_skipped)?|audit_bus_.*)\$"
+# Its webhook deliveries go to webhook-attempts and wait for their retries in webhook-attempts-wait-<ms>ms (declaring
+# a queue with a dead-letter exchange needs read on the queue and write on that exchange).
+audit_queues='(audit|webhook-deliveries|webhook-attempts(-wait-[0-9]+ms)?)(_error|_skipped)?'
+audit_configure="^(Messaging\.Contracts:.*|$faults|$audit_queues|audit_bus_.*)\$"
+audit_write="^($faults|$audit_queues|audit_bus_.*)\$"
+audit_read="^($faults|Messaging\.Contracts:.*|$audit_queues|audit_bus_.*)\$"
 
 # impersonator: MassTransit moves a message that failed to the queue's _error twin with the properties it
 # arrived with, user_id included; RabbitMQ accepts another user's user_id only from an impersonator. The

@@ -4,6 +4,7 @@ using Messaging.ServiceDefaults.Bus;
 using Messaging.Audit.Notifications;
 using Messaging.Audit.Trail;
 using Messaging.State;
+using Messaging.Validation.Webhooks;
 
 namespace Messaging.Audit;
 
@@ -19,8 +20,9 @@ public static class AuditHostSetup
         builder.AddAuditTelemetry();
         services.AddAuditRecords();
         services.AddSingleton<AuditRecorder>();
+        services.AddOptions<WebhookDeliveryOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WebhookRetrySchedule>();
         services.AddSingleton<WebhookSender>();
-        services.AddSingleton<WebhookDispatcher>();
         services.AddWebhookHttpClient();
 
         // Durable and replicated like the worker's queues: nothing is lost while this host is down.

@@ -4,13 +4,14 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Messaging.Contracts;
+using Messaging.Testing;
 
 namespace Messaging.IntegrationTests;
 
 /// <summary>
 /// Webhooks end to end: an admin subscribes a local receiver, an event is published on the real broker, and
-/// the audit host delivers it, signed, with retries (the fixture's audit host makes at most
-/// <see cref="AuditHostForTests.WebhookMaxAttempts"/> attempts, 50 ms apart and doubling).
+/// the audit host delivers it, signed, with retries through the broker's wait queues (the fixture's audit host makes
+/// at most <see cref="AuditHostForTests.WebhookMaxAttempts"/> tries, 50 ms apart and doubling).
 /// </summary>
 [Collection(SystemCollection.Name)]
 [Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
@@ -39,6 +40,19 @@ public sealed class WebhookDeliveryTests(SystemFixture system)
 
     private static bool IsAbout(ReceivedWebhook received, Guid serviceId) =>
         JsonDocument.Parse(received.Body).RootElement.GetProperty("data").GetProperty("service_id").GetGuid() == serviceId;
+
+    /// <summary>Waits (up to <paramref name="seconds"/>) until the subscription has <paramref name="count"/> delivery records; returns them.</summary>
+    private static async Task<List<JsonElement>> Records(HttpClient admin, string subscription, int count, int seconds)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        List<JsonElement> items;
+        do
+        {
+            var list = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{subscription}/deliveries?limit=200");
+            items = [.. list.GetProperty("items").EnumerateArray()];
+        } while (items.Count < count && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
+        return items;
+    }
 
     /// <summary>Waits until the subscription's delivery record shows how the delivery of <paramref name="deliveryId"/> ended.</summary>
     private static async Task<JsonElement> OutcomeOf(HttpClient admin, string subscription, string deliveryId)
@@ -169,6 +183,62 @@ public sealed class WebhookDeliveryTests(SystemFixture system)
         finally
         {
             await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
+        }
+    }
+
+    [Fact]
+    public async Task A_dead_receiver_holds_up_no_live_one_and_its_deliveries_end_failed_after_the_limit()
+    {
+        // Before the fix each event was delivered to all its subscriptions in one consumer slot, with the retries in
+        // process: an event held its slot for 3 tries x 5 s of the hanging receiver, 16 slots, so the live receiver
+        // got these 64 events over about a minute. Now a hanging receiver holds a slot per try, its circuit opens after
+        // a few timeouts, and the live receiver gets every event within seconds (the deadline is generous).
+        const int events = 64;
+        await using var hanging = TcpReceiver.Replying(_ => ReceiverReply.Hang);
+        var refusing = TcpReceiver.Answering(200);
+        var refusingUrl = refusing.Url;
+        await refusing.DisposeAsync(); // nobody listens there any more: connections are refused
+        await using var live = await WebhookReceiver.StartAsync(_ => 200);
+        using var admin = system.Api();
+        // The dead ones first: each event's deliveries to them are queued ahead of the live one's.
+        var hangingSubscription = await Subscribe(admin, hanging.Url);
+        var refusingSubscription = await Subscribe(admin, refusingUrl);
+        var liveSubscription = await Subscribe(admin, live.Url);
+        try
+        {
+            var services = new HashSet<Guid>();
+            for (var i = 0; i < events; i++)
+                services.Add(await PublishEvent());
+
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HashSet<Guid> received;
+            do
+            {
+                received = [.. live.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("service_id").GetGuid())
+                    .Where(services.Contains)];
+            } while (received.Count < events && DateTime.UtcNow < deadline && await Task.Delay(100).ContinueWith(_ => true));
+            Assert.Equal(events, received.Count);
+
+            var delivered = await Records(admin, liveSubscription, events, seconds: 30);
+            Assert.Equal(events, delivered.Count(r => r.GetProperty("status").GetString() == "delivered" && r.GetProperty("attempts").GetInt32() == 1));
+
+            // The dead receivers' deliveries end failed after the last try (a try skipped by the open circuit counts).
+            foreach (var dead in new[] { hangingSubscription, refusingSubscription })
+            {
+                var records = await Records(admin, dead, events, seconds: 120);
+                Assert.Equal(events, records.Count);
+                Assert.All(records, r =>
+                {
+                    Assert.Equal("failed", r.GetProperty("status").GetString());
+                    Assert.Equal(AuditHostForTests.WebhookMaxAttempts, r.GetProperty("attempts").GetInt32());
+                });
+            }
+            Assert.True(hanging.Connections < events, $"the hanging receiver was tried {hanging.Connections} times: its circuit never opened");
+        }
+        finally
+        {
+            foreach (var subscription in new[] { hangingSubscription, refusingSubscription, liveSubscription })
+                await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
         }
     }
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-using Messaging.State.Webhooks;
 using Messaging.Validation.Webhooks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -11,44 +9,57 @@ using Polly;
 namespace Messaging.Audit.Notifications;
 
 /// <summary>
-/// The HTTP client deliveries go through: retries with exponential backoff and jitter (Polly, through
-/// Microsoft.Extensions.Http.Resilience), a timeout per attempt, no redirects, no proxy, and a connection
-/// step that checks each resolved address against <see cref="WebhookAddressPolicy"/> (a name that resolved
-/// to a public address at subscription time may resolve to the metadata address now).
+/// The HTTP client deliveries go through: one attempt per call (retries go through the bus, see
+/// <see cref="WebhookRetrySchedule"/>), a timeout per attempt, a circuit breaker per receiver (Polly, through
+/// Microsoft.Extensions.Http.Resilience), no redirects, no proxy, and a connection step that checks each resolved
+/// address against <see cref="WebhookAddressPolicy"/> (a name that resolved to a public address at subscription time
+/// may resolve to the metadata address now).
 /// </summary>
 public static class WebhookHttpClient
 {
     public const string Name = "webhooks";
 
-    /// <summary>Per request: how many attempts the retry strategy made (counted below it).</summary>
-    public static readonly HttpRequestOptionsKey<StrongBox<int>> Attempts = new("messaging.webhook.attempts");
-
     public static IServiceCollection AddWebhookHttpClient(this IServiceCollection services)
     {
-        services.AddTransient<AttemptCounter>();
         var client = services.AddHttpClient(Name, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => PolicyCheckedHandler(sp.GetRequiredService<WebhookAddressPolicy>()));
         client.AddResilienceHandler("webhook-delivery", (pipeline, context) =>
-        {
-            var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
-            if (options.MaxAttempts > 1)
-                pipeline.AddRetry(new HttpRetryStrategyOptions
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value;
+                var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookHttpClient));
+                var receiver = context.InstanceName;
+                // A receiver that keeps failing (no connection, no answer in time, 5xx, 408, 429) is skipped for a
+                // while: its deliveries fail at once (BrokenCircuitException) and wait for their next try, instead of
+                // each holding a delivery slot for the whole attempt timeout.
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
-                    // Defaults handle 5xx, 408, 429, connection errors and attempt timeouts.
-                    MaxRetryAttempts = options.MaxAttempts - 1,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = options.FirstRetryDelay,
-                    MaxDelay = TimeSpan.FromMinutes(5),
-                    // A receiver must not be able to park a delivery slot for hours with Retry-After.
-                    ShouldRetryAfterHeader = false,
+                    FailureRatio = options.BreakerFailureRatio,
+                    MinimumThroughput = options.BreakerMinimumThroughput,
+                    SamplingDuration = options.BreakerSamplingDuration,
+                    BreakDuration = options.BreakDuration,
+                    OnOpened = args =>
+                    {
+                        logger.LogWarning("Webhook receiver {Receiver} keeps failing: its deliveries are skipped for {BreakDuration}",
+                            receiver, args.BreakDuration);
+                        return ValueTask.CompletedTask;
+                    },
+                    OnClosed = _ =>
+                    {
+                        logger.LogInformation("Webhook receiver {Receiver} answers again", receiver);
+                        return ValueTask.CompletedTask;
+                    },
                 });
-            pipeline.AddTimeout(options.AttemptTimeout);
-        });
-        // Added after the resilience handler, so it sits below it and sees every attempt.
-        client.AddHttpMessageHandler<AttemptCounter>();
+                // Inside the breaker, so that an attempt that timed out counts against its receiver.
+                pipeline.AddTimeout(options.AttemptTimeout);
+            })
+            // One breaker per receiver: scheme, host and port of the URL. Never the path or query, which may carry the
+            // receiver's own token: the key goes into the resilience logs and metrics.
+            .SelectPipelineBy(_ => request => Receiver(request.RequestUri!));
         return services;
     }
+
+    /// <summary>What a circuit is kept for: <c>scheme://host:port</c>.</summary>
+    public static string Receiver(Uri url) => $"{url.Scheme}://{url.IdnHost}:{url.Port}";
 
     private static SocketsHttpHandler PolicyCheckedHandler(WebhookAddressPolicy policy) => new()
     {
@@ -86,15 +97,4 @@ public static class WebhookHttpClient
             throw last!;
         },
     };
-
-    /// <summary>Counts the attempts of a request into its <see cref="Attempts"/> option.</summary>
-    private sealed class AttemptCounter : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.Options.TryGetValue(Attempts, out var attempts))
-                Interlocked.Increment(ref attempts.Value);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

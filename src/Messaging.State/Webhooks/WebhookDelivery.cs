@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace Messaging.State.Webhooks;
 
-/// <summary>How one event's delivery to one subscription ended, after every retry.</summary>
+/// <summary>How one event's delivery to one subscription ended: delivered, or failed after its last try (or a final answer).</summary>
 public sealed record WebhookDelivery
 {
     public const string Delivered = "delivered";
@@ -17,11 +17,11 @@ public sealed record WebhookDelivery
     public string EventId { get; init; } = "";
     /// <summary><see cref="Delivered"/> or <see cref="Failed"/>.</summary>
     public string Status { get; init; } = "";
-    /// <summary>How many HTTP attempts were made.</summary>
+    /// <summary>How many tries were made, the last included (a try skipped because the receiver's circuit was open counts).</summary>
     public int Attempts { get; init; }
     /// <summary>The last HTTP status answered, if any.</summary>
     public int? StatusCode { get; init; }
-    /// <summary>Why the last attempt failed (no answer, timeout, refused address), if it did.</summary>
+    /// <summary>Why the last try failed (no answer, timeout, refused address, circuit open), if it did.</summary>
     public string? Error { get; init; }
 
     internal NameValueEntry[] ToStreamFields() =>

@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Messaging.Validation.Webhooks;
 
-/// <summary>Webhook policy and delivery. Section <c>Webhooks</c>; read by the API (subscriptions) and the audit host (deliveries).</summary>
+/// <summary>
+/// Webhook address policy and delivery records. Section <c>Webhooks</c>; read by the API (subscriptions) and the audit
+/// host (deliveries; its retry and circuit breaker settings are in <c>WebhookDeliveryOptions</c>, same section).
+/// </summary>
 public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
@@ -21,16 +24,6 @@ public sealed class WebhookOptions
     /// </summary>
     [IpNetworks]
     public List<string> DeniedNetworks { get; set; } = [];
-
-    /// <summary>HTTP attempts per delivery, the first included; then the delivery is recorded as failed.</summary>
-    [Range(1, 20)]
-    public int MaxAttempts { get; set; } = 5;
-
-    /// <summary>Wait before the first retry; it doubles with each retry, with jitter.</summary>
-    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long one attempt may take.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>About how many delivery outcomes are kept per subscription.</summary>
     [Range(10, 1_000_000)]
