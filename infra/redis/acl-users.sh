@@ -8,7 +8,7 @@
 #   SECRETS_DIR             redis-api-password, redis-worker-password, redis-audit-password (default ./secrets)
 #   ACL_DEFAULT_USER        the line for the default user (default "user default off"); empty: none
 # The key layout is src/Messaging.State/RedisKeys.cs: <prefix>service:<id>, services, names, ports,
-# ports:blocked, service-ports, service-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<id>,
+# ports:blocked, service-ports, service-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<service>:<id>,
 # idempotency:*, token:<id>, tokens, tokens:by-hash, audit, audit:service:<id>, audit:seen:<id>,
 # webhook:<id>, webhook:<id>:deliveries, webhooks; channel <prefix>audit:appended.
 set -eu

@@ -37,8 +37,11 @@ public sealed class RedisKeys(string prefix)
     /// <summary>String: lock serialising the commands of one service (held across engine calls, renewed).</summary>
     public RedisKey ServiceLock(Guid serviceId) => $"{Prefix}lock:service:{serviceId:D}";
 
-    /// <summary>String (JSON, expiring): the terminal event a command ended with, replayed on redelivery.</summary>
-    public RedisKey CommandOutcome(Guid commandId) => $"{Prefix}command:{commandId:D}";
+    /// <summary>
+    /// String (JSON, expiring): the terminal event a command ended with on a service, replayed on redelivery. Keyed by
+    /// service and command: a command id is the publisher's to choose, so one reused on another service is another command.
+    /// </summary>
+    public RedisKey CommandOutcome(Guid serviceId, Guid commandId) => $"{Prefix}command:{serviceId:D}:{commandId:D}";
 
     /// <summary>String (expiring): an owner's Idempotency-Key -> service id.</summary>
     public RedisKey IdempotencyKey(string owner, string key) => $"{Prefix}idempotency:{owner}:{key}";

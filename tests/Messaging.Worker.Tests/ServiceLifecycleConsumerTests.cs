@@ -159,6 +159,25 @@ public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_command_id_reused_on_another_service_acts_on_that_service_instead_of_replaying_the_first_ones_event()
+    {
+        var stop = Command(Stop);
+        await _worker.Handle(stop, stop.CommandId);
+        var other = WorkerHarness.Command(name: "other-nginx");
+        await _worker.Handle(other);
+
+        // The publisher chooses command ids: the same one sent for another service is a command of its own.
+        var reused = stop with { ServiceId = other.ServiceId };
+        await _worker.Handle(reused, reused.CommandId);
+
+        var stopped = _worker.Published<ServiceStopped>(e => e.CommandId == stop.CommandId);
+        // One event per service, each naming its own: before, the second was the first service's event replayed.
+        Assert.Equal(new[] { _created.ServiceId, other.ServiceId }.Order(), stopped.Select(e => e.ServiceId).Order());
+        Assert.Equal(ServiceStatus.Stopped, (await _worker.Records.GetAsync(other.ServiceId))!.Status);
+        Assert.Equal(2, _worker.Engine.Stops);
+    }
+
+    [Fact]
     public async Task The_same_stop_twice_at_once_stops_once()
     {
         var stop = Command(Stop);

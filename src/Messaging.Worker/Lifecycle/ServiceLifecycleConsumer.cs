@@ -49,12 +49,12 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
         }
         // The owner the publisher really is: a system's own requestedBy is only a claim.
         requestedBy = publisher.Owner;
-        if (await outcomes.TryReplayAsync(command.CommandId, context))
+        if (await outcomes.TryReplayAsync(command.ServiceId, command.CommandId, context))
             return;
 
         await using var held = await locks.AcquireAsync(command.ServiceId);
         // A duplicate of this command may have finished while we waited for the lock.
-        if (await outcomes.TryReplayAsync(command.CommandId, context))
+        if (await outcomes.TryReplayAsync(command.ServiceId, command.CommandId, context))
             return;
 
         var record = await records.GetAsync(command.ServiceId);
@@ -63,7 +63,7 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
             ? Reject(command, RejectionReasons.NotFound, $"No service {command.ServiceId}.", status: null)
             : Refusal(command, record) ?? await RunAsync(command, requestedBy, record, context.CancellationToken);
 
-        await outcomes.SaveAsync(command.CommandId, outcome);
+        await outcomes.SaveAsync(command.ServiceId, command.CommandId, outcome);
         logger.LogInformation("{Command} of {ServiceName} ended with {Outcome}", CommandName, record?.Name, outcome.GetType().Name);
         await Publish(context, outcome);
     }
