@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,13 @@ public static class MessagingBus
         Action<IBusRegistrationConfigurator> registrations,
         Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? transport = null)
     {
-        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section)
+            .PostConfigure(rabbit =>
+            {
+                if (!string.IsNullOrEmpty(rabbit.PassFile))
+                    rabbit.Pass = SecretFile.Read(rabbit.PassFile, $"{RabbitMqOptions.Section}:{nameof(RabbitMqOptions.PassFile)}");
+            })
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();

@@ -21,4 +21,7 @@ public sealed class RabbitMqOptions
 
     [Required(AllowEmptyStrings = false)]
     public string Pass { get; set; } = "guest";
+
+    /// <summary>A file holding the password (a compose secret); when set, its first line replaces <see cref="Pass"/>.</summary>
+    public string? PassFile { get; set; }
 }
