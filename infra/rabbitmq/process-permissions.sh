@@ -11,13 +11,16 @@
 #   api_bus_<id>, worker_bus_<id>, audit_bus_<id>
 #                                     each host's temporary bus endpoint (replies, faults): queue + exchange
 #   MassTransit:Fault--<type>--       fault events, published when a consumer throws
+#   MassTransit:ReceiveFault          published when a delivery fails before any consumer ran (a body that is
+#                                     not JSON, an unknown envelope): without it the move to <queue>_error fails
+#                                     and the poison message is redelivered for ever
 # RabbitMQ's three patterns: configure (declare/delete), write (publish to an exchange; bind to a queue or
 # exchange), read (consume or get from a queue; bind from an exchange).
 
 commands='Messaging\.Contracts:(Create|Stop|Start|Restart|Remove)Service'
 logs_request='Messaging\.Contracts:GetServiceLogs'
 events='Messaging\.Contracts:Service[A-Za-z]+'
-faults='MassTransit:Fault(--.*)?'
+faults='MassTransit:(Receive)?Fault(--.*)?'
 
 # The API: declares the command exchanges and the worker's command queues (so a command published before
 # any worker started is kept), binds them, publishes commands and log requests, and reads only its own reply

@@ -78,9 +78,12 @@ public sealed class ProcessCredentialsTests : IAsyncLifetime
         ["RabbitMq:Host"] = TestEnvironment.RabbitMq.Host,
         ["RabbitMq:Port"] = TestEnvironment.RabbitMq.Port.ToString(),
         ["RabbitMq:VHost"] = VHost,
+        // Passwords from the secret files, as docker-compose.yml hands them over.
         ["RabbitMq:User"] = UserPrefix + role,
-        ["RabbitMq:Pass"] = Password("rabbitmq", role),
-        ["Redis:Configuration"] = $"{TestEnvironment.Redis},user={UserPrefix}{role},password={Password("redis", role)}",
+        ["RabbitMq:PassFile"] = Path.Combine(_secrets, $"rabbitmq-{role}-password"),
+        ["Redis:Configuration"] = TestEnvironment.Redis,
+        ["Redis:User"] = UserPrefix + role,
+        ["Redis:PasswordFile"] = Path.Combine(_secrets, $"redis-{role}-password"),
         ["Redis:KeyPrefix"] = KeyPrefix,
         ["Identity:ApiBrokerUser"] = UserPrefix + "api",
         ["Docker:Instance"] = Instance,
@@ -205,6 +208,35 @@ public sealed class ProcessCredentialsTests : IAsyncLifetime
         }
         Assert.NotEqual("mallory", (string?)await _admin.GetDatabase().HashGetAsync($"{KeyPrefix}service:{id}", "owner"));
 
+        await A_poison_command_from_the_api_user_still_reaches_the_error_queue();
+    }
+
+    /// <summary>
+    /// Part of the test above (one set-up: each rabbitmqctl call takes seconds). The worker publishes a
+    /// MassTransit:ReceiveFault and moves the message with the API's user_id (only an impersonator may):
+    /// without both rights in process-permissions.sh the poison message was redelivered for ever.
+    /// </summary>
+    private async Task A_poison_command_from_the_api_user_still_reaches_the_error_queue()
+    {
+        var messageId = Guid.NewGuid().ToString();
+        await using (var apiConnection = await Connect("api"))
+        await using (var channel = await RawAmqp.ConfirmingChannelAsync(apiConnection))
+            await channel.BasicPublishAsync(RawAmqp.Exchange("CreateService"), "", mandatory: true,
+                new BasicProperties { ContentType = RawAmqp.ContentType, MessageId = messageId, Persistent = true, UserId = UserPrefix + "api" },
+                Encoding.UTF8.GetBytes("{\"message\": not json"));
+
+        await using var worker = await Connect("worker");
+        await using var read = await worker.CreateChannelAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var got = await read.BasicGetAsync(CommandQueues.CreateService + "_error", autoAck: true);
+            if (got?.BasicProperties.MessageId == messageId)
+                break;
+            Assert.True(DateTime.UtcNow < deadline, "The poison message never reached create-service_error.");
+            if (got is null)
+                await Task.Delay(100);
+        }
     }
 
     private Task<IConnection> Connect(string role) =>
