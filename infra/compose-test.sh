@@ -3,19 +3,20 @@
 # Dockerfile.worker, Dockerfile.audit and .env.example, on this machine's Docker engine.
 #
 # This script prepares the machine; the checks are the xunit project tests/Messaging.ComposeTests
-# (Category=Compose, 35 tests), which brings the stack up, checks it from outside and tears it down:
+# (Category=Compose, 56 tests), which brings the stack up, checks it from outside and tears it down:
 #   1. installs the compose tool when none is there (Debian's docker-compose 1.29);
 #   2. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and
 #      infra/compose-images.sh (stand-ins of the public base images + NuGet feed), unless --no-images;
 #   3. runs `dotnet test tests/Messaging.ComposeTests` with the remaining arguments (test.sh adds
 #      --logger trx and its results folder), each test listed as Passed/Failed.
-# The tests: an env file from .env.example with test values (random token and broker password, free
+# The tests: fresh passwords (infra/compose-secrets.sh), an env file from .env.example with test values (random token, free
 # host ports, a service port block away from the host suites', the socket's real group,
 # MESSAGING_INSTANCE=compose-test, NUGET_SOURCE=/nuget-feed); `config -q`; `up -d --build` as project
 # messaging-compose-test; every service healthy; the README's request through the API on its
 # published port (202, running, port in range, the page, labels and network, the audit trail's
 # entries, DELETE); the isolation of the api, worker and audit containers; the broker's management UI
-# and Redis's append-only file. Always (fixture disposal) `down -v` and removal of the containers
+# and Redis's append-only file; each process on its own broker and Redis user, refused what is not its job
+# (ProcessUsersTests). Always (fixture disposal) `down -v` and removal of the containers
 # labelled messaging.instance=compose-test.
 #
 # Usage: infra/compose-test.sh [--no-images] [--keep] [dotnet test arguments...]

@@ -9,8 +9,8 @@ using Messaging.Testing;
 namespace Messaging.ComposeTests;
 
 /// <summary>
-/// The compose stack of one run: an env file made from <c>.env.example</c> with test values (a random token
-/// and broker password, free host ports for the API, AMQP and the management UI, a block of service ports
+/// The compose stack of one run: fresh passwords from <c>infra/compose-secrets.sh</c> in a folder of the run's
+/// own, an env file made from <c>.env.example</c> with test values (a random token, that folder, free host ports for the API, AMQP and the management UI, a block of service ports
 /// away from the host suites' ranges, the socket's real group, <c>MESSAGING_INSTANCE=compose-test</c>), then
 /// <c>config -q</c>, <c>up -d --build</c> and the wait until every service is healthy. Start-up never throws:
 /// each step's outcome is kept for its own test, so one broken step shows as the failures it causes.
@@ -29,7 +29,11 @@ public sealed class ComposeStack : IAsyncLifetime
     public const string ProxyNetwork = "proxy_network";
     public const string ExpectedPage = "messaging test image nginx:alpine";
     public const string Socket = "/var/run/docker.sock";
+    /// <summary>The operator's broker user (RABBITMQ_ADMIN_USER): the management UI's, no process's.</summary>
     public const string RabbitUser = "compose-test";
+
+    /// <summary>The broker and Redis user of each process, as docker-compose.yml names them.</summary>
+    public static string ProcessUser(string service) => $"messaging-{service}";
 
     /// <summary>Every service of docker-compose.yml.</summary>
     public static readonly string[] Services = ["rabbitmq", "redis", "api", "worker", "audit"];
@@ -51,7 +55,7 @@ public sealed class ComposeStack : IAsyncLifetime
         PortsMin = 45000 + Random.Shared.Next(40) * 100; // a block of 100 away from the host suites' 11000-20000
         PortsMax = PortsMin + 99;
         Token = RandomNumberGenerator.GetHexString(48, lowercase: true);
-        RabbitPassword = RandomNumberGenerator.GetHexString(24, lowercase: true);
+        SecretsDirectory = Path.Combine(LogDirectory, "secrets");
     }
 
     public string Project { get; } = Setting("COMPOSE_TEST_PROJECT") ?? "messaging-compose-test";
@@ -66,7 +70,14 @@ public sealed class ComposeStack : IAsyncLifetime
     public int PortsMin { get; }
     public int PortsMax { get; }
     public string Token { get; }
-    public string RabbitPassword { get; }
+
+    /// <summary>SECRETS_DIR of the run: the passwords infra/compose-secrets.sh made.</summary>
+    public string SecretsDirectory { get; }
+
+    /// <summary>The first line of a secret file, e.g. <c>rabbitmq-admin-password</c>.</summary>
+    public string Secret(string name) => File.ReadLines(Path.Combine(SecretsDirectory, name)).First();
+
+    public string RabbitPassword => Secret("rabbitmq-admin-password");
     /// <summary>The socket's group: the worker gets it as a supplementary group.</summary>
     public int DockerGroup { get; private set; }
     public DockerClient Docker { get; } = TestEnvironment.DockerClient();
@@ -112,10 +123,17 @@ public sealed class ComposeStack : IAsyncLifetime
         WriteEnvFile();
         await RemoveLeftoversAsync();
 
-        var config = await ComposeAsync(["config", "-q"], TimeSpan.FromMinutes(1));
+        // A new volume each run, so new passwords each run: the old folder goes first.
+        if (Directory.Exists(SecretsDirectory))
+            Directory.Delete(SecretsDirectory, recursive: true);
+        var secrets = await Commands.RunAsync("bash", [Path.Combine(TestPaths.SolutionDirectory, "infra", "compose-secrets.sh")],
+            TimeSpan.FromMinutes(1), new Dictionary<string, string?> { ["SECRETS_DIR"] = SecretsDirectory });
+        var config = secrets.Succeeded ? await ComposeAsync(["config", "-q"], TimeSpan.FromMinutes(1)) : secrets;
         Config = config.Succeeded
             ? StepOutcome.Passed($"accepted by {string.Join(' ', _compose)}")
-            : StepOutcome.Failed($"rejected by {string.Join(' ', _compose)} config: {config.Text}");
+            : StepOutcome.Failed(secrets.Succeeded
+                ? $"rejected by {string.Join(' ', _compose)} config: {config.Text}"
+                : $"infra/compose-secrets.sh failed: {secrets.Text}");
         if (!Config.Succeeded)
             return;
 
@@ -142,6 +160,8 @@ public sealed class ComposeStack : IAsyncLifetime
         await ComposeAsync(["down", "-v", "--remove-orphans", "-t", "10"], TimeSpan.FromMinutes(3), "compose-test-down.log");
         await SystemCleanup.RemoveContainersAsync(Docker, Instance);
         File.Delete(EnvFile);
+        if (Directory.Exists(SecretsDirectory))
+            Directory.Delete(SecretsDirectory, recursive: true);
         var left = (await ProjectContainersAsync()).Count + (await SystemCleanup.ContainersAsync(Docker, Instance)).Count;
         Docker.Dispose();
         if (left > 0)
@@ -189,8 +209,8 @@ public sealed class ComposeStack : IAsyncLifetime
             ["PORTS_MAX"] = PortsMax.ToString(),
             ["MESSAGING_INSTANCE"] = Instance,
             ["PULL_MISSING_IMAGES"] = "false",
-            ["RABBITMQ_USER"] = RabbitUser,
-            ["RABBITMQ_PASS"] = RabbitPassword,
+            ["SECRETS_DIR"] = SecretsDirectory,
+            ["RABBITMQ_ADMIN_USER"] = RabbitUser,
             ["RABBITMQ_BIND"] = "127.0.0.1",
             ["RABBITMQ_PORT"] = AmqpPort.ToString(),
             ["RABBITMQ_MANAGEMENT_PORT"] = ManagementPort.ToString(),

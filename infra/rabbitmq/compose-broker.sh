@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Entry point of the broker in docker-compose.yml, which mounts infra/rabbitmq at /opt/messaging/rabbitmq and the
+# passwords as compose secrets in /run/secrets. Starts RabbitMQ through the image's own entry point, then, on
+# every start (so a password changed in its file takes effect):
+#   - the operator's administrator RABBITMQ_ADMIN_USER (management UI), password rabbitmq-admin-password;
+#   - guest deleted: no process and nobody else logs in with a known password;
+#   - one user per Messaging process with only the rights its job needs (add-process-users.sh,
+#     process-permissions.sh): messaging-api, messaging-worker, messaging-audit.
+# Only then does it write /tmp/messaging-users-ready, which the healthcheck requires: the processes, which start
+# once the broker is healthy, never try to log in before their users exist.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+secrets=/run/secrets
+ready=/tmp/messaging-users-ready
+admin="${RABBITMQ_ADMIN_USER:-messaging-admin}"
+rm -f "$ready"
+[ -s "$secrets/rabbitmq-admin-password" ] || { echo "ERROR: missing secret rabbitmq-admin-password (run infra/compose-secrets.sh)" >&2; exit 2; }
+
+# A node starting on an empty volume makes this user instead of guest/guest (a later conf.d file wins over the
+# image's), so no well-known password exists even for the seconds before the users below are set.
+(umask 077 && printf 'default_user = %s\ndefault_pass = %s\n' "$admin" "$(head -n 1 "$secrets/rabbitmq-admin-password")" \
+    > /etc/rabbitmq/conf.d/30-messaging-admin.conf) 2>/dev/null \
+    || echo "WARNING: /etc/rabbitmq/conf.d is not writable: a new node makes guest until it is deleted below" >&2
+
+docker-entrypoint.sh rabbitmq-server &
+server=$!
+# Compose stops the container with SIGTERM to this script (PID 1): pass it on, then wait for the server to exit.
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT
+
+until rabbitmqctl -q await_startup >/dev/null 2>&1; do
+    kill -0 "$server" 2>/dev/null || { wait "$server"; exit $?; }
+    sleep 2
+done
+
+provision() {
+    set -e
+    local password
+    password="$(head -n 1 "$secrets/rabbitmq-admin-password")"
+    rabbitmqctl -q add_user "$admin" "$password" >/dev/null 2>&1 || rabbitmqctl -q change_password "$admin" "$password" >/dev/null
+    rabbitmqctl -q set_user_tags "$admin" administrator >/dev/null
+    rabbitmqctl -q set_permissions -p / "$admin" '.*' '.*' '.*' >/dev/null
+    [ "$admin" = guest ] || rabbitmqctl -q delete_user guest >/dev/null 2>&1 || true # absent already
+    SECRETS_DIR="$secrets" MESSAGING_VHOST=/ MESSAGING_USER_PREFIX=messaging- bash "$here/add-process-users.sh"
+}
+if (provision); then
+    touch "$ready"
+    echo "broker users ready: $admin (administrator), messaging-api, messaging-worker, messaging-audit"
+else
+    # The healthcheck never passes: the processes do not start on a broker without their users.
+    echo "ERROR: the broker users could not be set up (see above); the broker stays unhealthy" >&2
+fi
+
+wait "$server"
+status=$?
+# wait returns early when the trap ran: then wait for the server's own exit.
+if kill -0 "$server" 2>/dev/null; then
+    wait "$server"
+    status=$?
+fi
+exit "$status"
