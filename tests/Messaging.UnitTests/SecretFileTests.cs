@@ -1,3 +1,4 @@
+using System.Net;
 using Messaging.ServiceDefaults;
 using Messaging.ServiceDefaults.Bus;
 using Messaging.State;
@@ -56,7 +57,8 @@ public sealed class SecretFileTests : IDisposable
 
         var client = RedisConnection.ClientOptions(host.Services.GetRequiredService<IOptions<RedisOptions>>().Value);
         Assert.Equal(("messaging-audit", "9b1e77"), (client.User, client.Password));
-        Assert.Equal("redis:6379", client.EndPoints.Single().ToString());
+        var endpoint = Assert.IsType<DnsEndPoint>(client.EndPoints.Single());
+        Assert.Equal(("redis", 6379), (endpoint.Host, endpoint.Port));
     }
 
     [Theory]
