@@ -1,5 +1,7 @@
 using System.Reflection;
+using System.Text.Json;
 using MassTransit;
+using MassTransit.Serialization;
 using Messaging.Contracts;
 using Messaging.ServiceDefaults.Bus;
 using Messaging.State.Audit;
@@ -7,8 +9,9 @@ using Messaging.State.Audit;
 namespace Messaging.UnitTests;
 
 /// <summary>
-/// The shape interfaces of Messaging.Contracts (<see cref="IServiceCommand"/>, <see cref="IServiceEvent"/>...) serve
-/// our handlers and stay off the wire: no exchange, no exchange binding, no URN in an envelope's messageType.
+/// The shapes of Messaging.Contracts (the interfaces <see cref="IServiceCommand"/>, <see cref="IServiceEvent"/>... and the
+/// base records <see cref="ServiceLifecycleCommand"/>, <see cref="ServiceLifecycleEvent"/>) serve our code and stay off
+/// the wire: no exchange, no exchange binding, no URN in an envelope's messageType.
 /// </summary>
 public sealed class ContractShapeTests
 {
@@ -20,8 +23,8 @@ public sealed class ContractShapeTests
         typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
     ];
 
-    private static readonly Type[] ShapeInterfaces =
-        [.. typeof(IServiceCommand).Assembly.GetExportedTypes().Where(type => type.IsInterface)];
+    private static readonly Type[] Shapes =
+        [.. typeof(IServiceCommand).Assembly.GetExportedTypes().Where(type => type.IsInterface || type is { IsAbstract: true, IsSealed: false })];
 
     public static TheoryData<Type> Messages() => [.. Commands, .. Events];
 
@@ -35,15 +38,17 @@ public sealed class ContractShapeTests
     }
 
     [Fact]
-    public void Every_shape_interface_is_excluded_from_the_broker_topology_and_from_the_implemented_types()
+    public void Every_shape_is_excluded_from_the_broker_topology_and_from_the_implemented_types()
     {
-        Assert.Equal(["IServiceCommand", "IServiceEvent", "IServiceLifecycleEvent"], ShapeInterfaces.Select(t => t.Name).Order());
-        Assert.All(ShapeInterfaces, type =>
+        Assert.Equal(
+            ["IServiceCommand", "IServiceEvent", "IServiceLifecycleEvent", "ServiceLifecycleCommand", "ServiceLifecycleEvent"],
+            Shapes.Select(t => t.Name).Order());
+        Assert.All(Shapes, type =>
         {
             Assert.True(type.IsDefined(typeof(ExcludeFromTopologyAttribute), inherit: false), type.Name);
             Assert.True(type.IsDefined(typeof(ExcludeFromImplementedTypesAttribute), inherit: false), type.Name);
         });
-        Assert.Equal(ShapeInterfaces.Select(MessageUrn.ForTypeString).Order(), ContractMessageTypes.ShapeUrns.Order());
+        Assert.Equal(Shapes.Select(MessageUrn.ForTypeString).Order(), ContractMessageTypes.ShapeUrns.Order());
     }
 
     /// <summary>What MassTransit would declare on RabbitMQ when publishing: computed from the topology, no broker needed.</summary>
@@ -57,6 +62,27 @@ public sealed class ContractShapeTests
 
         Assert.Equal([$"Messaging.Contracts:{messageType.Name}"], topology.Exchanges);
         Assert.Empty(topology.ExchangeBindings);
+    }
+
+    public static TheoryData<object, string[]> LifecycleMessages() => new()
+    {
+        { new StopService(), ["commandId", "serviceId", "requestedBy", "requestedAt"] },
+        { new StartService(), ["commandId", "serviceId", "requestedBy", "requestedAt"] },
+        { new RestartService(), ["commandId", "serviceId", "requestedBy", "requestedAt"] },
+        { new RemoveService(), ["commandId", "serviceId", "requestedBy", "requestedAt"] },
+        { new ServiceStopped(), ["commandId", "serviceId", "serviceName", "requestedBy", "at"] },
+        { new ServiceStarted(), ["commandId", "serviceId", "serviceName", "requestedBy", "at"] },
+        { new ServiceRestarted(), ["commandId", "serviceId", "serviceName", "requestedBy", "at"] },
+        { new ServiceRemoved(), ["commandId", "serviceId", "serviceName", "hostPort", "requestedBy", "at"] },
+    };
+
+    /// <summary>The base records hold the fields now: the message body keeps the names and order docs/CONTRACTS.md shows.</summary>
+    [Theory]
+    [MemberData(nameof(LifecycleMessages))]
+    public void A_lifecycle_message_body_has_the_documented_fields_in_the_documented_order(object message, string[] fields)
+    {
+        using var body = JsonDocument.Parse(JsonSerializer.Serialize(message, message.GetType(), SystemTextJsonMessageSerializer.Options));
+        Assert.Equal(fields, body.RootElement.EnumerateObject().Select(property => property.Name));
     }
 
     private sealed record BrokerTopologyOf(string[] Exchanges, string[] ExchangeBindings);

@@ -1,49 +1,13 @@
 namespace Messaging.Contracts;
 
 /// <summary>A service's container was stopped.</summary>
-public sealed record ServiceStopped : IServiceLifecycleEvent
-{
-    /// <summary>The command this event answers.</summary>
-    public Guid CommandId { get; init; }
-    /// <summary>The service.</summary>
-    public Guid ServiceId { get; init; }
-    /// <summary>The service name.</summary>
-    public string ServiceName { get; init; } = "";
-    /// <summary>Who asked.</summary>
-    public string RequestedBy { get; init; } = "";
-    /// <summary>When it happened.</summary>
-    public DateTimeOffset At { get; init; }
-}
+public sealed record ServiceStopped : ServiceLifecycleEvent;
 
 /// <summary>A stopped service's container was started again.</summary>
-public sealed record ServiceStarted : IServiceLifecycleEvent
-{
-    /// <summary>The command this event answers.</summary>
-    public Guid CommandId { get; init; }
-    /// <summary>The service.</summary>
-    public Guid ServiceId { get; init; }
-    /// <summary>The service name.</summary>
-    public string ServiceName { get; init; } = "";
-    /// <summary>Who asked.</summary>
-    public string RequestedBy { get; init; } = "";
-    /// <summary>When it happened.</summary>
-    public DateTimeOffset At { get; init; }
-}
+public sealed record ServiceStarted : ServiceLifecycleEvent;
 
 /// <summary>A service's container was restarted.</summary>
-public sealed record ServiceRestarted : IServiceLifecycleEvent
-{
-    /// <summary>The command this event answers.</summary>
-    public Guid CommandId { get; init; }
-    /// <summary>The service.</summary>
-    public Guid ServiceId { get; init; }
-    /// <summary>The service name.</summary>
-    public string ServiceName { get; init; } = "";
-    /// <summary>Who asked.</summary>
-    public string RequestedBy { get; init; } = "";
-    /// <summary>When it happened.</summary>
-    public DateTimeOffset At { get; init; }
-}
+public sealed record ServiceRestarted : ServiceLifecycleEvent;
 
 /// <summary>A service's container is gone; its port and name are free again.</summary>
 public sealed record ServiceRemoved : IServiceLifecycleEvent
