@@ -11,26 +11,15 @@ namespace Messaging.Api.Services;
 /// <summary>Stop, start, restart, remove: a command each, answered 202 once the broker confirmed it.</summary>
 public static class LifecycleEndpoints
 {
-    public static Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> Stop(Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, CommandPublisher publisher, TimeProvider clock) =>
-        Send(serviceId, user, records, publisher, nameof(StopService),
-            (commandId, by) => new StopService { CommandId = commandId, ServiceId = serviceId, RequestedBy = by, RequestedAt = clock.GetUtcNow() });
-
-    public static Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> Start(Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, CommandPublisher publisher, TimeProvider clock) =>
-        Send(serviceId, user, records, publisher, nameof(StartService),
-            (commandId, by) => new StartService { CommandId = commandId, ServiceId = serviceId, RequestedBy = by, RequestedAt = clock.GetUtcNow() });
-
-    public static Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> Restart(Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, CommandPublisher publisher, TimeProvider clock) =>
-        Send(serviceId, user, records, publisher, nameof(RestartService),
-            (commandId, by) => new RestartService { CommandId = commandId, ServiceId = serviceId, RequestedBy = by, RequestedAt = clock.GetUtcNow() });
-
-    public static Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> Remove(Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, CommandPublisher publisher, TimeProvider clock) =>
-        Send(serviceId, user, records, publisher, nameof(RemoveService),
-            (commandId, by) => new RemoveService { CommandId = commandId, ServiceId = serviceId, RequestedBy = by, RequestedAt = clock.GetUtcNow() });
-
-    private static async Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> Send<T>(
-        Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, CommandPublisher publisher, string commandName,
-        Func<Guid, string, T> command) where T : class
+    /// <summary>
+    /// Publishes a <typeparamref name="TCommand"/> for the service when the caller may see it and its status allows
+    /// the command. <typeparamref name="TCommand"/> is the concrete command, so that is the type published.
+    /// </summary>
+    public static async Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> Send<TCommand>(
+        Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, CommandPublisher publisher, TimeProvider clock)
+        where TCommand : ServiceLifecycleCommand, new()
     {
+        var commandName = typeof(TCommand).Name;
         var record = await records.FindVisibleAsync(serviceId, user);
         if (record is null)
             return Problems.ServiceNotFound(serviceId);
@@ -38,10 +27,10 @@ public static class LifecycleEndpoints
         if (!ServiceTransitions.AcceptedBy(commandName).Contains(record.Status))
             return Problems.WrongState(commandName, record.Status);
 
-        var commandId = NewId.NextGuid();
-        if (await publisher.PublishAsync(command(commandId, user.Id())) is not PublishOutcome.Confirmed)
+        var command = new TCommand { CommandId = NewId.NextGuid(), ServiceId = serviceId, RequestedBy = user.Id(), RequestedAt = clock.GetUtcNow() };
+        if (await publisher.PublishAsync(command) is not PublishOutcome.Confirmed)
             return Problems.BrokerUnavailable(undone: false);
-        return TypedResults.Accepted($"/api/v1/services/{serviceId}", new CommandAccepted(serviceId, commandId, commandName, record.Status));
+        return TypedResults.Accepted($"/api/v1/services/{serviceId}", new CommandAccepted(serviceId, command.CommandId, commandName, record.Status));
     }
 }
 

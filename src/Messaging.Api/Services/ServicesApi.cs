@@ -1,4 +1,5 @@
 using Messaging.Api.Auth;
+using Messaging.Contracts;
 
 namespace Messaging.Api.Services;
 
@@ -28,13 +29,13 @@ public static class ServicesApi
             .WithSummary("The last lines the container wrote, fetched from the worker over the bus.")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(504);
 
-        writes.MapPost("/{serviceId:guid}/stop", LifecycleEndpoints.Stop).WithName("StopService").WithSummary("Stop a running service.")
+        writes.MapPost("/{serviceId:guid}/stop", LifecycleEndpoints.Send<StopService>).WithName("StopService").WithSummary("Stop a running service.")
             .ProducesProblem(404).ProducesProblem(409);
-        writes.MapPost("/{serviceId:guid}/start", LifecycleEndpoints.Start).WithName("StartService").WithSummary("Start a stopped service.")
+        writes.MapPost("/{serviceId:guid}/start", LifecycleEndpoints.Send<StartService>).WithName("StartService").WithSummary("Start a stopped service.")
             .ProducesProblem(404).ProducesProblem(409);
-        writes.MapPost("/{serviceId:guid}/restart", LifecycleEndpoints.Restart).WithName("RestartService").WithSummary("Restart a service.")
+        writes.MapPost("/{serviceId:guid}/restart", LifecycleEndpoints.Send<RestartService>).WithName("RestartService").WithSummary("Restart a service.")
             .ProducesProblem(404).ProducesProblem(409);
-        writes.MapDelete("/{serviceId:guid}", LifecycleEndpoints.Remove).WithName("RemoveService")
+        writes.MapDelete("/{serviceId:guid}", LifecycleEndpoints.Send<RemoveService>).WithName("RemoveService")
             .WithSummary("Remove a service; its port and name are freed once the container is gone.")
             .ProducesProblem(404).ProducesProblem(409);
         return services;
