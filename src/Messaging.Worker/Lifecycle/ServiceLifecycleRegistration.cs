@@ -8,9 +8,9 @@ public static class ServiceLifecycleRegistration
     /// <summary>The four lifecycle commands: each an action and the one generic consumer, all on the queue <c>service-lifecycle</c>.</summary>
     public static void AddServiceLifecycleConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddLifecycleCommand<StopService, StopServiceAction>();
-        bus.AddLifecycleCommand<StartService, StartServiceAction>();
-        bus.AddLifecycleCommand<RestartService, RestartServiceAction>();
+        bus.AddLifecycleCommand<StopService, ContainerStateActions>();
+        bus.AddLifecycleCommand<StartService, ContainerStateActions>();
+        bus.AddLifecycleCommand<RestartService, ContainerStateActions>();
         bus.AddLifecycleCommand<RemoveService, RemoveServiceAction>();
     }
 
