@@ -71,18 +71,6 @@ internal sealed record ProblemDetails(string? Title, string? Detail, int? Status
 /// <summary>A decoded answer together with the JSON the API sent, which <c>--json</c> prints unchanged.</summary>
 internal sealed record ApiResult<T>(T Value, JsonElement Json);
 
-/// <summary>Service statuses as the API writes them.</summary>
-internal static class ServiceStatus
-{
-    public const string Pending = "pending";
-    public const string Creating = "creating";
-    public const string Running = "running";
-    public const string Stopped = "stopped";
-    public const string Failed = "failed";
-    public const string Removing = "removing";
-    public const string Removed = "removed";
-}
-
 internal static class ApiJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)

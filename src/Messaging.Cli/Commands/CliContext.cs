@@ -5,7 +5,21 @@ using Messaging.Cli.Output;
 namespace Messaging.Cli.Commands;
 
 /// <summary>What a command body gets: the API client, the output streams and the <c>--json</c> choice.</summary>
-internal sealed record Session(ApiClient Api, TextWriter Out, TextWriter Error, bool Json, CancellationToken CancellationToken);
+internal sealed record Session(ApiClient Api, TextWriter Out, TextWriter Error, bool Json, CancellationToken CancellationToken)
+{
+    /// <summary>
+    /// Prints an answer of the API: with <c>--json</c> its JSON as the API sent it, otherwise <paramref name="human"/>'s
+    /// form of it. Returns the command's exit code.
+    /// </summary>
+    public int Print<T>(ApiResult<T> answer, Action<TextWriter, T> human)
+    {
+        if (Json)
+            ServicePrinter.WriteJson(Out, answer.Json);
+        else
+            human(Out, answer.Value);
+        return ExitCodes.Ok;
+    }
+}
 
 /// <summary>
 /// What every command shares: the global options, the streams and the environment of this run, and one

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Messaging.Cli.Api;
 using Messaging.Cli.Output;
+using Messaging.Contracts;
 
 namespace Messaging.Cli.Commands;
 
@@ -34,21 +35,11 @@ internal static class CreateCommand
 
             var waiter = wait.For(parse, session);
             if (waiter is null)
-            {
-                if (session.Json)
-                    ServicePrinter.WriteJson(session.Out, accepted.Json);
-                else
-                    await session.Out.WriteLineAsync($"{accepted.Value.ServiceName} accepted ({accepted.Value.Status}), id {accepted.Value.ServiceId}");
-                return ExitCodes.Ok;
-            }
+                return session.Print(accepted, (output, value) => output.WriteLine($"{value.ServiceName} accepted ({value.Status}), id {value.ServiceId}"));
 
             var goal = new WaitGoal(ServiceStatus.Running, [ServiceStatus.Pending, ServiceStatus.Creating], ChangedAfter: null);
             var final = (await waiter.WaitAsync(accepted.Value.ServiceId, accepted.Value.ServiceName, goal))!;
-            if (session.Json)
-                ServicePrinter.WriteJson(session.Out, final.Json);
-            else
-                ServicePrinter.WriteDetails(session.Out, final.Value);
-            return ExitCodes.Ok;
+            return session.Print(final, ServicePrinter.WriteDetails);
         }));
         return command;
     }

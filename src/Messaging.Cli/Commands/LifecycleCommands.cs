@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Messaging.Cli.Api;
 using Messaging.Cli.Output;
+using Messaging.Contracts;
 
 namespace Messaging.Cli.Commands;
 
@@ -38,13 +39,7 @@ internal static class LifecycleCommands
 
             var waiter = wait.For(parse, session);
             if (waiter is null)
-            {
-                if (session.Json)
-                    ServicePrinter.WriteJson(session.Out, accepted.Json);
-                else
-                    await session.Out.WriteLineAsync($"{serviceName}: {accepted.Value.Command} accepted, command id {accepted.Value.CommandId}");
-                return ExitCodes.Ok;
-            }
+                return session.Print(accepted, (output, value) => output.WriteLine($"{serviceName}: {value.Command} accepted, command id {value.CommandId}"));
 
             var final = await waiter.WaitAsync(before.Value.ServiceId, serviceName, new WaitGoal(target, inProgress, before.Value.UpdatedAt));
             if (session.Json)

@@ -36,11 +36,7 @@ internal static class ReadCommands
         command.SetAction(cli.Action(async (parse, session) =>
         {
             var found = await ServiceResolver.ResolveAsync(session, parse.GetValue(service)!);
-            if (session.Json)
-                ServicePrinter.WriteJson(session.Out, found.Json);
-            else
-                ServicePrinter.WriteDetails(session.Out, found.Value);
-            return ExitCodes.Ok;
+            return session.Print(found, ServicePrinter.WriteDetails);
         }));
         return command;
     }
@@ -54,12 +50,11 @@ internal static class ReadCommands
         {
             var found = await ServiceResolver.ResolveAsync(session, parse.GetValue(service)!);
             var logs = await session.Api.LogsAsync(found.Value.ServiceId, parse.GetValue(tail), session.CancellationToken);
-            if (session.Json)
-                ServicePrinter.WriteJson(session.Out, logs.Json);
-            else
-                foreach (var line in logs.Value.Lines)
-                    await session.Out.WriteLineAsync(line);
-            return ExitCodes.Ok;
+            return session.Print(logs, (output, value) =>
+            {
+                foreach (var line in value.Lines)
+                    output.WriteLine(line);
+            });
         }));
         return command;
     }

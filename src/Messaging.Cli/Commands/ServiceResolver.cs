@@ -1,4 +1,5 @@
 using Messaging.Cli.Api;
+using Messaging.Contracts;
 
 namespace Messaging.Cli.Commands;
 

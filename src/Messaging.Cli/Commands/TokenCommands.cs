@@ -69,11 +69,7 @@ internal static partial class TokenCommands
                 parse.GetValue(maxMemory),
                 parse.GetValue(maxCpus));
             var created = await session.Api.CreateTokenAsync(request, session.CancellationToken);
-            if (session.Json)
-                ServicePrinter.WriteJson(session.Out, created.Json);
-            else
-                TokenPrinter.WriteCreated(session.Out, created.Value);
-            return ExitCodes.Ok;
+            return session.Print(created, TokenPrinter.WriteCreated);
         }));
         return command;
     }
@@ -85,11 +81,7 @@ internal static partial class TokenCommands
         command.SetAction(cli.Action(async (_, session) =>
         {
             var tokens = await session.Api.ListTokensAsync(session.CancellationToken);
-            if (session.Json)
-                ServicePrinter.WriteJson(session.Out, tokens.Json);
-            else
-                TokenPrinter.WriteList(session.Out, tokens.Value.Items);
-            return ExitCodes.Ok;
+            return session.Print(tokens, (output, list) => TokenPrinter.WriteList(output, list.Items));
         }));
         return command;
     }
@@ -101,11 +93,7 @@ internal static partial class TokenCommands
         command.SetAction(cli.Action(async (parse, session) =>
         {
             var token = await session.Api.GetTokenAsync(parse.GetValue(id)!, session.CancellationToken);
-            if (session.Json)
-                ServicePrinter.WriteJson(session.Out, token.Json);
-            else
-                TokenPrinter.WriteDetails(session.Out, token.Value);
-            return ExitCodes.Ok;
+            return session.Print(token, TokenPrinter.WriteDetails);
         }));
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Messaging.Cli.Api;
 using Messaging.Cli.Output;
+using Messaging.Contracts;
 
 namespace Messaging.Cli.Commands;
 
