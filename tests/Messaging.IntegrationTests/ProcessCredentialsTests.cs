@@ -92,6 +92,7 @@ public sealed class ProcessCredentialsTests : IAsyncLifetime
         ["Reconciler:Enabled"] = "false",
         ["Auth:BootstrapToken"] = AdminToken,
         ["Health:File"] = Path.Combine(_secrets, $"{role}.health"),
+        ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook receiver listens on 127.0.0.1
     };
 
     public async Task DisposeAsync()
@@ -161,9 +162,23 @@ public sealed class ProcessCredentialsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/api/v1/services/{id}/logs?tail=5")).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await api.DeleteAsync($"/api/v1/services/{id}")).StatusCode);
         await WaitForStatus(api, id, "removed");
+        // A webhook, its retry included: the failed first try waits in a wait queue of the audit host's and comes back.
+        await using var receiver = await WebhookReceiver.StartAsync(attempt => attempt == 1 ? 503 : 200);
+        var subscribed = await api.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, event_types = new[] { nameof(ServiceCreationFailed) } });
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var subscription = (await subscribed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("details").GetProperty("id").GetString();
         var refused = await Create(api, $"perm-bad-{_id}", "ubuntu:latest");
         var failed = await WaitForStatus(api, refused, "failed");
         Assert.Equal(FailureReasons.ImageNotAllowed, failed.GetProperty("failure").GetProperty("code").GetString());
+        var webhookDeadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement[] deliveries;
+        while ((deliveries = [.. (await api.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{subscription}/deliveries")).GetProperty("items").EnumerateArray()]).Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < webhookDeadline, "The audit host settled no webhook delivery on its own credentials.");
+            await Task.Delay(100);
+        }
+        var delivery = Assert.Single(deliveries);
+        Assert.Equal(("delivered", 2), (delivery.GetProperty("status").GetString(), delivery.GetProperty("attempts").GetInt32()));
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while ((await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}/events")).GetProperty("items").GetArrayLength() < 4)
         {
