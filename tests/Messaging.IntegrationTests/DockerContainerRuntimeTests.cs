@@ -36,6 +36,8 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
         MemoryBytes = 64L * 1024 * 1024,
         NanoCpus = 500_000_000,
         PidsLimit = 64,
+        User = "101:101",
+        ReadOnlyRootfs = true,
         Network = "bridge",
         Logs = new LogLimits("1m", 1),
     };
@@ -177,6 +179,48 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
             await runtime.RemoveAsync(container, default);
         }
         Assert.False(await runtime.ExistsAsync(container, default));
+    }
+
+    /// <summary>
+    /// An image that declares a VOLUME gets an anonymous volume with every container, mounts in the spec or not.
+    /// Every removal the worker makes (a removal command, a failed creation's clean-up, the reconciler's orphans)
+    /// goes through <see cref="DockerContainerRuntime.RemoveAsync"/>, so that is where the volume must go too.
+    /// </summary>
+    [Fact]
+    public async Task Removing_a_container_deletes_its_anonymous_volumes()
+    {
+        var image = $"messaging-test/with-volume:it-{Guid.NewGuid():N}"[..48];
+        var template = (await system.Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"it-volimg-{Guid.NewGuid():N}"[..24], Image = "messaging-test/busybox:latest",
+        })).ID;
+        string? volume = null;
+        try
+        {
+            var colon = image.LastIndexOf(':');
+            await system.Docker.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters
+            {
+                ContainerID = template, RepositoryName = image[..colon], Tag = image[(colon + 1)..],
+                Volumes = new Dictionary<string, EmptyStruct> { ["/data"] = default },
+                Cmd = ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"],
+            });
+            var runtime = Runtime(system.Docker);
+            var id = await runtime.CreateAsync(Spec($"it-vol-{Guid.NewGuid():N}"[..20], 0, image), default);
+            var name = Assert.Single((await system.Docker.Containers.InspectContainerAsync(id)).Mounts, m => m.Type == "volume").Name!;
+            volume = name;
+            await system.Docker.Volumes.InspectAsync(name); // it exists while the container does
+
+            await runtime.RemoveAsync(new(id, ServiceId), default);
+
+            Assert.DoesNotContain((await system.Docker.Volumes.ListAsync(new VolumesListParameters())).Volumes ?? [], v => v.Name == name);
+        }
+        finally
+        {
+            await system.Docker.Containers.RemoveContainerAsync(template, new ContainerRemoveParameters { Force = true });
+            if (volume is not null)
+                try { await system.Docker.Volumes.RemoveAsync(volume, force: true); } catch (DockerApiException) { }
+            try { await system.Docker.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = true }); } catch (DockerApiException) { }
+        }
     }
 
     [Fact]

@@ -48,7 +48,19 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
         Assert.Empty(inspect.Mounts ?? []);
         Assert.Equal(["no-new-privileges"], host.SecurityOpt);
         Assert.Equal(["ALL"], host.CapDrop);
-        Assert.Equal(["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"], host.CapAdd);
+        Assert.Equal(["NET_BIND_SERVICE"], host.CapAdd); // the default entry opts into nothing else
+        Assert.Equal("101:101", inspect.Config!.User); // the shipped entry's non-root user, never the image's root
+        Assert.True(host.ReadonlyRootfs);
+        Assert.NotNull(host.Tmpfs);
+        Assert.Equal(["/tmp", "/var/cache/nginx", "/var/run"], host.Tmpfs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(host.Tmpfs.Values, options =>
+        {
+            var parts = options.Split(',');
+            Assert.Contains("noexec", parts);
+            Assert.Contains("nosuid", parts);
+            Assert.Contains("nodev", parts);
+            Assert.Contains($"size={64L << 20}", parts); // bounded: a service cannot fill the host's memory through it
+        });
         Assert.Equal(64L << 20, host.Memory);
         Assert.Equal(host.Memory, host.MemorySwap);
         Assert.Equal(250_000_000L, host.NanoCPUs);
@@ -59,7 +71,7 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
         Assert.Equal(created.HostPort.ToString(), binding.HostPort);
         Assert.Equal("json-file", host.LogConfig!.Type);
         Assert.Equal("10m", host.LogConfig.Config["max-size"]);
-        Assert.Contains("GREETING=hi", inspect.Config!.Env);
+        Assert.Contains("GREETING=hi", inspect.Config.Env);
 
         // The worker's labels carry the worker's values; any other label in our namespace came with the image, not the request.
         Assert.Equal("true", inspect.Config.Labels["messaging.managed"]);
@@ -71,6 +83,61 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
         string[] workerLabels = ["messaging.managed", "messaging.owner", "messaging.service-id", "messaging.service-name", "messaging.instance", "messaging.command-id"];
         Assert.All(inspect.Config.Labels.Where(l => l.Key.StartsWith("messaging.", StringComparison.Ordinal) && !workerLabels.Contains(l.Key)),
             l => Assert.Equal(imageLabels[l.Key], l.Value));
+    }
+
+    /// <summary>
+    /// What the inspect fields above mean inside the running container: the shipped nginx:alpine entry serves as
+    /// uid 101 with no effective capability, cannot write its root file system, and writes only to its tmpfs.
+    /// </summary>
+    [Fact]
+    public async Task The_default_service_serves_as_a_non_root_user_on_a_read_only_root()
+    {
+        var created = await Create(UniqueName("it-nonroot"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        Assert.Contains("messaging test image", await http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/"));
+
+        var status = await ExecOutput(created.ContainerId, "cat", "/proc/1/status");
+        string Field(string name) => status.Split('\n').Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
+        Assert.Equal(["101", "101", "101", "101"], Field("Uid").Split('\t'));
+        Assert.Equal(["101", "101", "101", "101"], Field("Gid").Split('\t'));
+        Assert.Equal("0000000000000400", Field("CapBnd")); // NET_BIND_SERVICE (bit 10) is all the bounding set holds
+        Assert.Equal("0000000000000000", Field("CapEff"));
+        Assert.Equal("1", Field("NoNewPrivs"));
+
+        Assert.NotEqual(0, await Exec(created.ContainerId, "touch", "/probe"));
+        Assert.NotEqual(0, await Exec(created.ContainerId, "touch", "/www/probe"));
+        Assert.Equal(0, await Exec(created.ContainerId, "touch", "/tmp/probe"));
+    }
+
+    /// <summary>
+    /// A publisher on the broker may add any field to a command; the contract lets the worker ignore unknown ones, and
+    /// the spec is built from the allowlist entry alone, so none of these reaches the engine.
+    /// </summary>
+    [Fact]
+    public async Task Hardening_fields_smuggled_into_a_broker_command_never_reach_the_engine()
+    {
+        await using var connection = await RawAmqp.ConnectAsync();
+        await using var channel = await RawAmqp.ConfirmingChannelAsync(connection);
+        var serviceId = Guid.NewGuid();
+        await RawAmqp.PublishAsync(channel, nameof(CreateService), new System.Text.Json.Nodes.JsonObject
+        {
+            ["commandId"] = Guid.NewGuid(), ["serviceId"] = serviceId, ["serviceName"] = UniqueName("it-smuggle"),
+            ["image"] = "nginx:alpine", ["memoryLimit"] = "64m", ["cpuLimit"] = 0.25, ["requestedBy"] = "alice",
+            ["requestedAt"] = DateTimeOffset.UtcNow,
+            ["user"] = "0:0", ["runAsRoot"] = true, ["capabilities"] = new System.Text.Json.Nodes.JsonArray("SYS_ADMIN", "ALL"),
+            ["capAdd"] = new System.Text.Json.Nodes.JsonArray("SYS_ADMIN"), ["privileged"] = true, ["readOnlyRootfs"] = false,
+            ["binds"] = new System.Text.Json.Nodes.JsonArray("/:/host"), ["tmpfs"] = new System.Text.Json.Nodes.JsonArray("/:exec"),
+            ["hostConfig"] = new System.Text.Json.Nodes.JsonObject { ["Privileged"] = true, ["CapAdd"] = new System.Text.Json.Nodes.JsonArray("SYS_ADMIN") },
+        });
+        var created = await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == serviceId);
+
+        var inspect = await system.Docker.Containers.InspectContainerAsync(created.ContainerId);
+        Assert.Equal("101:101", inspect.Config!.User);
+        Assert.Equal(["NET_BIND_SERVICE"], inspect.HostConfig!.CapAdd);
+        Assert.False(inspect.HostConfig.Privileged);
+        Assert.True(inspect.HostConfig.ReadonlyRootfs);
+        Assert.Empty(inspect.HostConfig.Binds ?? []);
+        Assert.Equal(["/tmp", "/var/cache/nginx", "/var/run"], inspect.HostConfig.Tmpfs!.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -162,6 +229,17 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
                 return state.ExitCode ?? -1;
             await Task.Delay(100);
         }
+    }
+
+    private async Task<string> ExecOutput(string containerId, params string[] command)
+    {
+        var exec = await system.Docker.Exec.CreateContainerExecAsync(containerId, new ContainerExecCreateParameters
+        {
+            Cmd = command, AttachStdout = true, AttachStderr = true,
+        });
+        using var stream = await system.Docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), default);
+        var (stdout, _) = await stream.ReadOutputToEndAsync(default);
+        return stdout;
     }
 
     public static TheoryData<string, string> HostileCommands => new()

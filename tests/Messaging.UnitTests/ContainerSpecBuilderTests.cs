@@ -26,10 +26,18 @@ public class ContainerSpecBuilderTests
         MaxMemory = "512m",
         MaxCpus = 1,
         InternalPort = 80,
-        Capabilities = ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"],
+        User = "101:101",
+        Capabilities = ["CHOWN", "NET_BIND_SERVICE"], // CHOWN as if the operator had opted into it
         ReadOnlyRootfs = true,
         Tmpfs = ["/tmp", "/var/cache/nginx"],
     };
+
+    private static AllowedImage WithCapabilities(params string[] capabilities)
+    {
+        var entry = Entry();
+        entry.Capabilities = [.. capabilities];
+        return entry;
+    }
 
     internal static CreateService Command() => TestCommands.Valid() with
     {
@@ -133,13 +141,38 @@ public class ContainerSpecBuilderTests
     [Fact]
     public void Only_the_entry_s_capabilities_are_asked_for()
     {
-        Assert.Equal(["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"], Build().Capabilities);
+        Assert.Equal(["CHOWN", "NET_BIND_SERVICE"], Build().Capabilities);
     }
 
     [Fact]
-    public void An_entry_without_capabilities_asks_for_none()
+    public void An_entry_without_capabilities_asks_for_net_bind_service_only()
     {
-        Assert.Empty(Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10" }).Capabilities);
+        Assert.Equal(["NET_BIND_SERVICE"], Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10", User = "1:1" }).Capabilities);
+    }
+
+    [Fact]
+    public void Capability_names_lose_docker_s_optional_prefix()
+    {
+        Assert.Equal(["CHOWN", "NET_BIND_SERVICE"], Build(Command(), WithCapabilities("CAP_CHOWN", "NET_BIND_SERVICE")).Capabilities);
+    }
+
+    [Fact]
+    public void The_container_runs_as_the_entry_s_user()
+    {
+        Assert.Equal("101:101", Build().User);
+    }
+
+    [Fact]
+    public void An_entry_that_runs_as_root_leaves_the_image_s_own_user()
+    {
+        Assert.Equal("", Build(Command(), new AllowedImage { Image = "redis:7", RunAsRoot = true }).User);
+    }
+
+    [Fact]
+    public void An_entry_with_neither_a_user_nor_run_as_root_gets_no_container()
+    {
+        // Start-up validation refuses such an entry; if it were bypassed, no spec is better than one running as root.
+        Assert.Throws<InvalidOperationException>(() => Build(Command(), new AllowedImage { Image = "redis:7" }));
     }
 
     [Fact]
@@ -147,7 +180,7 @@ public class ContainerSpecBuilderTests
     {
         var entry = Entry();
         var spec = Build(Command(), entry);
-        entry.Capabilities.Add("SYS_ADMIN");
+        entry.Capabilities!.Add("SYS_ADMIN");
         Assert.DoesNotContain("SYS_ADMIN", spec.Capabilities);
     }
 
@@ -188,19 +221,43 @@ public class ContainerSpecBuilderTests
         var spec = Build();
         Assert.True(spec.ReadOnlyRootfs);
         Assert.Equal(["/tmp", "/var/cache/nginx"], spec.Tmpfs.Keys.Order(StringComparer.Ordinal));
-        Assert.All(spec.Tmpfs.Values, options =>
+    }
+
+    [Fact]
+    public void Every_tmpfs_is_size_limited_and_holds_no_programs_set_id_bits_or_devices()
+    {
+        Assert.All(Build().Tmpfs.Values, options =>
         {
-            Assert.Contains("noexec", options.Split(','));
-            Assert.Contains("nosuid", options.Split(','));
+            var parts = options.Split(',');
+            Assert.Contains("noexec", parts);
+            Assert.Contains("nosuid", parts);
+            Assert.Contains("nodev", parts);
+            Assert.Contains($"size={64L << 20}", parts);
         });
     }
 
     [Fact]
-    public void An_entry_without_read_only_root_or_tmpfs_gets_neither()
+    public void The_tmpfs_size_is_the_entry_s()
     {
-        var spec = Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10" });
-        Assert.False(spec.ReadOnlyRootfs);
-        Assert.Empty(spec.Tmpfs);
+        var entry = Entry();
+        entry.TmpfsSize = "16m";
+        Assert.All(Build(Command(), entry).Tmpfs.Values, options => Assert.Contains($"size={16L << 20}", options.Split(',')));
+    }
+
+    [Fact]
+    public void An_entry_that_says_nothing_gets_a_read_only_root_and_a_bounded_tmp()
+    {
+        var spec = Build(Command(), new AllowedImage { Image = "traefik/whoami:v1.10", User = "1:1" });
+        Assert.True(spec.ReadOnlyRootfs);
+        Assert.Equal(["/tmp"], spec.Tmpfs.Keys);
+    }
+
+    [Fact]
+    public void A_writable_root_is_only_what_the_entry_asks_for()
+    {
+        var entry = Entry();
+        entry.ReadOnlyRootfs = false;
+        Assert.False(Build(Command(), entry).ReadOnlyRootfs);
     }
 
     [Fact]

@@ -54,7 +54,13 @@ public class DockerCreateParametersTests
     {
         var host = HostOf(Parameters());
         Assert.Equal(["ALL"], host.CapDrop);
-        Assert.Equal(["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"], host.CapAdd);
+        Assert.Equal(["CHOWN", "NET_BIND_SERVICE"], host.CapAdd);
+    }
+
+    [Fact]
+    public void The_process_runs_as_the_spec_s_user()
+    {
+        Assert.Equal("101:101", Parameters().User);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ public class ImagePolicyOptionsTests
     {
         MaxMemory = "1g",
         MaxCpus = 2,
+        AllowedCapabilities = ["CHOWN", "SETUID", "SETGID", "CAP_DAC_OVERRIDE"],
         AllowedImages =
         [
             new AllowedImage
@@ -16,17 +17,22 @@ public class ImagePolicyOptionsTests
                 MaxMemory = "512m",
                 MaxCpus = 1,
                 InternalPort = 80,
-                Capabilities = ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "CAP_DAC_OVERRIDE"],
+                RunAsRoot = true,
+                Capabilities = ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"],
                 ReadOnlyRootfs = true,
                 Tmpfs = ["/tmp", "/var/cache/nginx", "/run"],
+                TmpfsSize = "16m",
             },
-            new AllowedImage { Image = "traefik/whoami:v1.10", InternalPort = 8080 },
+            new AllowedImage { Image = "traefik/whoami:v1.10", InternalPort = 8080, User = "65534:65534" },
         ],
     };
 
+    /// <summary>The sound policy plus <paramref name="entry"/>, given a non-root user when it names none and is not RunAsRoot.</summary>
     private static ImagePolicyOptions WithEntry(AllowedImage entry)
     {
         var options = Sound();
+        if (!entry.RunAsRoot)
+            entry.User ??= "999:999";
         options.AllowedImages.Add(entry);
         return options;
     }
@@ -193,13 +199,161 @@ public class ImagePolicyOptionsTests
             MaxCpus = 0,
             AllowedImages =
             [
-                new AllowedImage { Image = "NGINX", MaxMemory = "1t", Capabilities = ["SYS_ADMIN", "chown"], Tmpfs = ["tmp"] },
+                new AllowedImage { Image = "NGINX", MaxMemory = "1t", Capabilities = ["SYS_ADMIN", "chown", "KILL"], Tmpfs = ["tmp"] },
             ],
         };
-        Assert.Equal(7, options.Problems().Count());
+        Assert.Equal(9, options.Problems().Count()); // the seven above, no User, KILL without the opt-in
 
         var result = new ImagePolicyOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
-        Assert.Equal(7, result.Failures!.Count());
+        Assert.Equal(9, result.Failures!.Count());
+    }
+
+    // --- who the container runs as ---
+
+    [Fact]
+    public void An_entry_without_a_user_is_refused_and_told_how_to_say_it_runs_as_root()
+    {
+        var options = Sound();
+        options.AllowedImages.Add(new AllowedImage { Image = "redis:7" });
+        var problem = Assert.Single(options.Problems());
+        Assert.Contains("'redis:7': no User", problem, StringComparison.Ordinal);
+        Assert.Contains("RunAsRoot: true", problem, StringComparison.Ordinal);
+        Assert.True(new ImagePolicyOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Fact]
+    public void An_entry_that_says_it_runs_as_root_is_accepted()
+    {
+        Assert.Empty(WithEntry(new AllowedImage { Image = "redis:7", RunAsRoot = true }).Problems());
+    }
+
+    [Theory]
+    [InlineData("0:0")]
+    [InlineData("0:101")]
+    [InlineData("101:0")]
+    public void A_root_user_or_group_is_refused(string user)
+    {
+        var problem = Assert.Single(WithEntry(new AllowedImage { Image = "redis:7", User = user }).Problems());
+        Assert.Contains("is root", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("root")]
+    [InlineData("nginx")]
+    [InlineData("nginx:nginx")]
+    [InlineData("101")]
+    [InlineData("101:")]
+    [InlineData(":101")]
+    [InlineData("00:101")]
+    [InlineData("101:00")]
+    [InlineData("-1:101")]
+    [InlineData(" 101:101")]
+    [InlineData("101:101\n")]
+    [InlineData("1000000000:1")]
+    [InlineData("")]
+    public void A_user_that_is_not_a_numeric_uid_and_gid_is_refused(string user)
+    {
+        var problem = Assert.Single(WithEntry(new AllowedImage { Image = "redis:7", User = user }).Problems());
+        Assert.Contains("must be a numeric UID:GID", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_entry_with_both_a_user_and_RunAsRoot_is_refused()
+    {
+        var problem = Assert.Single(WithEntry(new AllowedImage { Image = "redis:7", User = "999:999", RunAsRoot = true }).Problems());
+        Assert.Contains("not both", problem, StringComparison.Ordinal);
+    }
+
+    // --- capabilities: an allowlist with one opt-in place ---
+
+    /// <summary>Docker grants these by default; an entry could list them before, now only with the operator's opt-in.</summary>
+    public static TheoryData<string> OptInCapabilities => new()
+    {
+        "CHOWN", "SETUID", "SETGID", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETFCAP", "SYS_CHROOT", "KILL", "AUDIT_WRITE", "CAP_KILL",
+    };
+
+    [Theory]
+    [MemberData(nameof(OptInCapabilities))]
+    public void A_capability_beyond_net_bind_service_is_refused_without_the_operator_s_opt_in(string capability)
+    {
+        var options = WithEntry(new AllowedImage { Image = "redis:7", Capabilities = [capability] });
+        options.AllowedCapabilities = null;
+        var problem = Assert.Single(options.Problems(), p => p.Contains("redis:7", StringComparison.Ordinal));
+        Assert.Contains($"capability {capability} is not allowed", problem, StringComparison.Ordinal);
+        Assert.Contains("Policy:AllowedCapabilities", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(OptInCapabilities))]
+    public void A_capability_the_operator_opted_into_may_be_granted(string capability)
+    {
+        var options = WithEntry(new AllowedImage { Image = "redis:7", Capabilities = [capability] });
+        options.AllowedCapabilities = [capability.Replace("CAP_", "", StringComparison.Ordinal)];
+        options.AllowedImages.RemoveAt(0); // the sound policy's nginx entry relies on the opt-ins replaced here
+        Assert.Empty(options.Problems());
+    }
+
+    [Theory]
+    [InlineData("NET_BIND_SERVICE")]
+    [InlineData("CAP_NET_BIND_SERVICE")]
+    public void Net_bind_service_needs_no_opt_in(string capability)
+    {
+        var options = WithEntry(new AllowedImage { Image = "redis:7", Capabilities = [capability] });
+        options.AllowedCapabilities = null;
+        Assert.DoesNotContain(options.Problems(), p => p.Contains("redis:7", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("SYS_ADMIN")]
+    [InlineData("CAP_SYS_ADMIN")]
+    [InlineData("NET_ADMIN")]
+    [InlineData("NET_RAW")]
+    [InlineData("MKNOD")]
+    [InlineData("SETPCAP")]
+    [InlineData("SYS_PTRACE")]
+    [InlineData("ALL")]
+    [InlineData("NOT_A_CAPABILITY")]
+    public void The_opt_in_list_never_holds_a_capability_outside_docker_s_tame_defaults(string capability)
+    {
+        var options = Sound();
+        options.AllowedCapabilities = [capability];
+        options.AllowedImages.RemoveAt(0);
+        var problem = Assert.Single(options.Problems());
+        Assert.Contains($"Policy:AllowedCapabilities: {capability} is never granted", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("chown")]
+    [InlineData("CHOWN,SYS_ADMIN")]
+    [InlineData("")]
+    public void A_garbage_name_in_the_opt_in_list_is_refused(string capability)
+    {
+        var options = Sound();
+        options.AllowedCapabilities = [capability];
+        options.AllowedImages.RemoveAt(0);
+        var problem = Assert.Single(options.Problems());
+        Assert.Contains("is not a capability name", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_opted_in_capability_that_is_never_granted_stays_refused_in_an_entry()
+    {
+        var options = WithEntry(new AllowedImage { Image = "redis:7", Capabilities = ["SYS_ADMIN"] });
+        options.AllowedCapabilities = ["SYS_ADMIN"];
+        Assert.Contains(options.Problems(), p => p.Contains("'redis:7': capability SYS_ADMIN is never granted", StringComparison.Ordinal));
+    }
+
+    // --- file system ---
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5m")]
+    [InlineData("lots")]
+    [InlineData("-64m")]
+    public void A_bad_tmpfs_size_is_reported(string size)
+    {
+        var problem = Assert.Single(WithEntry(new AllowedImage { Image = "redis:7", TmpfsSize = size }).Problems());
+        Assert.Contains("TmpfsSize", problem, StringComparison.Ordinal);
     }
 }

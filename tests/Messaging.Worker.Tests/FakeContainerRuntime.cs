@@ -153,7 +153,7 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
         Containers[name] = new FakeContainer($"pre{Interlocked.Increment(ref _next):D4}", new ContainerSpec
         {
             Name = name, Image = "", Labels = labels, Port = new PublishedPort(0, "", 0), MemoryBytes = 0, NanoCpus = 0,
-            PidsLimit = 0, Network = "", Logs = new LogLimits("", 0),
+            PidsLimit = 0, User = "", ReadOnlyRootfs = false, Network = "", Logs = new LogLimits("", 0),
         }, running);
 }
 

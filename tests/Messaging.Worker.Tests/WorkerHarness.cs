@@ -49,7 +49,7 @@ public sealed class WorkerHarness : IAsyncDisposable
             ["Policy:AllowedImages:0:Image"] = "nginx:alpine",
             ["Policy:AllowedImages:0:MaxMemory"] = "512m",
             ["Policy:AllowedImages:0:MaxCpus"] = "1",
-            ["Policy:AllowedImages:0:Capabilities:0"] = "NET_BIND_SERVICE",
+            ["Policy:AllowedImages:0:User"] = "101:101",
             ["Identity:ApiBrokerUser"] = TestBrokerUser.Api,
         });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());

@@ -49,6 +49,8 @@ public sealed class DockerBaseline(IDockerClient docker)
         var args = new List<string> { "run", "-d", "--name", spec.Name! };
         foreach (var (key, value) in spec.Labels)
             args.AddRange(["--label", $"{key}={value}"]);
+        if (!string.IsNullOrEmpty(spec.User))
+            args.AddRange(["--user", spec.User]);
         foreach (var env in spec.Env ?? [])
             args.AddRange(["-e", env]);
         args.AddRange(["--memory", $"{host.Memory}b", "--memory-swap", $"{host.MemorySwap}b"]);

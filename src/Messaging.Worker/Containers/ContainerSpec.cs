@@ -31,12 +31,15 @@ public sealed record ContainerSpec
 
     public required long PidsLimit { get; init; }
 
+    /// <summary>The user the process runs as (<c>UID:GID</c>); empty runs the image's own user, root for most images.</summary>
+    public required string User { get; init; }
+
     /// <summary>Capabilities added back after dropping all of them.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
-    public bool ReadOnlyRootfs { get; init; }
+    public required bool ReadOnlyRootfs { get; init; }
 
-    /// <summary>Writable in-memory mounts: path to mount options.</summary>
+    /// <summary>Writable in-memory mounts, each size-limited: path to mount options.</summary>
     public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The only network the container joins.</summary>

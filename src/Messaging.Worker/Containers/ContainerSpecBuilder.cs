@@ -1,3 +1,5 @@
+using System.Globalization;
+using Messaging.Validation;
 using Messaging.Worker.Policy;
 using Microsoft.Extensions.Options;
 
@@ -34,11 +36,19 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
             MemoryBytes = service.MemoryBytes,
             NanoCpus = (long)Math.Round(command.CpuLimit * 1_000_000_000d),
             PidsLimit = _docker.PidsLimit,
-            Capabilities = [.. service.Entry.Capabilities],
+            User = service.Entry.ContainerUser(),
+            Capabilities = service.Entry.GrantedCapabilities(),
             ReadOnlyRootfs = service.Entry.ReadOnlyRootfs,
-            Tmpfs = service.Entry.Tmpfs.ToDictionary(path => path, _ => "rw,noexec,nosuid,size=64m"),
+            Tmpfs = service.Entry.TmpfsPaths().ToDictionary(path => path, _ => TmpfsOptions(service.Entry)),
             Network = _docker.Network,
             Logs = new LogLimits(_docker.LogMaxSize, _docker.LogMaxFiles),
         };
+    }
+
+    /// <summary>Writable, but no programs, set-id bits or device files on it, and bounded in size.</summary>
+    private static string TmpfsOptions(AllowedImage entry)
+    {
+        MemorySize.TryParseLimit(entry.TmpfsSize, out var bytes);
+        return $"rw,noexec,nosuid,nodev,size={bytes.ToString(CultureInfo.InvariantCulture)}";
     }
 }

@@ -146,7 +146,9 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             try
             {
                 var id = await OursAsync(container, cancellationToken);
-                await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
+                // RemoveVolumes: an image's VOLUME gives each container an anonymous volume (our specs mount nothing);
+                // without it every removal would leave one behind on the host's disk.
+                await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
             }
             catch (DockerContainerNotFoundException)
             {

@@ -16,6 +16,7 @@ public static class DockerCreateParameters
         {
             Name = spec.Name,
             Image = spec.Image,
+            User = spec.User,
             Env = [.. spec.Env],
             Labels = new Dictionary<string, string>(spec.Labels),
             ExposedPorts = new Dictionary<string, EmptyStruct> { [portKey] = default },

@@ -1,6 +1,10 @@
 namespace Messaging.Worker.Policy;
 
-/// <summary>One allowlist entry: an image users may run, with its caps and defaults.</summary>
+/// <summary>
+/// One allowlist entry: an image users may run, with its caps, defaults and the hardening its containers get.
+/// The hardening defaults are the strict ones (non-root, NET_BIND_SERVICE only, read-only root with a small
+/// <c>/tmp</c>); an entry can loosen them only by saying so, and <see cref="ImagePolicyOptions.Problems"/> checks it.
+/// </summary>
 public sealed class AllowedImage
 {
     /// <summary>Reference as users write it (<c>nginx:alpine</c>); may pin a digest (<c>...@sha256:...</c>).</summary>
@@ -15,12 +19,51 @@ public sealed class AllowedImage
     /// <summary>Container port published when the request names none.</summary>
     public int InternalPort { get; set; } = 80;
 
-    /// <summary>Capabilities added back after dropping ALL. Keep this list as short as the image allows.</summary>
-    public List<string> Capabilities { get; set; } = [];
+    /// <summary>
+    /// The user the container runs as, numeric <c>UID:GID</c>, neither 0 (<c>101:101</c>). Numeric because a name
+    /// is resolved inside the image, where "nginx" could be uid 0; a GID because without one the engine picks the
+    /// image's entry for the uid, or group 0 when the image has none. Required unless <see cref="RunAsRoot"/>.
+    /// </summary>
+    public string? User { get; set; }
 
-    /// <summary>Run with a read-only root file system (writable paths come from <see cref="Tmpfs"/>).</summary>
-    public bool ReadOnlyRootfs { get; set; }
+    /// <summary>
+    /// The operator's explicit choice to run the image's own user, which is root for most images (root on the host's
+    /// kernel, as no user namespace is set). Without it an entry must name a non-root <see cref="User"/>.
+    /// </summary>
+    public bool RunAsRoot { get; set; }
 
-    /// <summary>Paths mounted as tmpfs, e.g. <c>/tmp</c>.</summary>
-    public List<string> Tmpfs { get; set; } = [];
+    /// <summary>
+    /// Capabilities added back after dropping ALL; <see cref="CapabilityRules.Default"/> when unset. Anything beyond
+    /// NET_BIND_SERVICE must also be in <see cref="ImagePolicyOptions.AllowedCapabilities"/>.
+    /// </summary>
+    /// <remarks>
+    /// Null rather than a default list: the configuration binder appends configured items to a list it finds
+    /// already filled, so a default in the initializer could never be replaced, only added to.
+    /// </remarks>
+    public List<string>? Capabilities { get; set; }
+
+    /// <summary>Run with a read-only root file system (on by default; writable paths come from <see cref="Tmpfs"/>).</summary>
+    public bool ReadOnlyRootfs { get; set; } = true;
+
+    /// <summary>Paths mounted as size-limited tmpfs; <see cref="DefaultTmpfs"/> when unset (null for the reason above).</summary>
+    public List<string>? Tmpfs { get; set; }
+
+    /// <summary>Size of each tmpfs mount (Docker units). Its pages also count against the container's memory limit.</summary>
+    public string TmpfsSize { get; set; } = "64m";
+
+    /// <summary>The tmpfs paths of an entry that names none.</summary>
+    public static IReadOnlyList<string> DefaultTmpfs { get; } = ["/tmp"];
+
+    /// <summary>The capabilities this entry's containers get back: its own list, or the default.</summary>
+    public IReadOnlyList<string> GrantedCapabilities() =>
+        Capabilities is null ? CapabilityRules.Default : [.. Capabilities.Select(CapabilityRules.Normalize)];
+
+    /// <summary>The tmpfs paths this entry's containers get: its own list, or the default.</summary>
+    public IReadOnlyList<string> TmpfsPaths() => Tmpfs ?? DefaultTmpfs;
+
+    /// <summary>The user the engine is told to run: the entry's, or empty (the image's own) for a <see cref="RunAsRoot"/> entry.</summary>
+    /// <exception cref="InvalidOperationException">The entry names neither; start-up validation refuses such an entry,
+    /// and should it be bypassed, no container is made rather than one running as the image's root.</exception>
+    public string ContainerUser() =>
+        RunAsRoot ? "" : User ?? throw new InvalidOperationException($"Allowlist entry '{Image}' names no User and does not set RunAsRoot.");
 }

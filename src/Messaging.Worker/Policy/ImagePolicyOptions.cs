@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using Messaging.Validation;
 
 namespace Messaging.Worker.Policy;
 
 /// <summary>What may run, and how big. Section <c>Policy</c>.</summary>
-public sealed class ImagePolicyOptions
+public sealed partial class ImagePolicyOptions
 {
     public const string Section = "Policy";
 
@@ -16,14 +17,12 @@ public sealed class ImagePolicyOptions
     /// <summary>CPU cap for any service.</summary>
     public double MaxCpus { get; set; } = 2;
 
-    // Capabilities that would let a container escape or own the host; no allowlist entry may grant them.
-    private static readonly HashSet<string> ForbiddenCapabilities = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "SYS_BOOT", "SYS_TIME", "NET_ADMIN",
-        "DAC_READ_SEARCH", "MAC_ADMIN", "MAC_OVERRIDE", "BPF", "PERFMON", "SYSLOG", "LINUX_IMMUTABLE",
-        "SYS_RESOURCE", "AUDIT_CONTROL", "SETPCAP", "MKNOD", "IPC_OWNER", "SYS_PACCT", "SYS_NICE",
-        "WAKE_ALARM", "BLOCK_SUSPEND", "CHECKPOINT_RESTORE", "NET_RAW", "SYS_TTY_CONFIG", "LEASE", "IPC_LOCK",
-    };
+    /// <summary>
+    /// The one place an operator opts into capabilities beyond NET_BIND_SERVICE: an allowlist entry may list only
+    /// NET_BIND_SERVICE and the names here, and this list may hold only <see cref="CapabilityRules.OptIn"/>. Empty
+    /// by default. (Null rather than an empty list so a configured list is taken as it is; see <see cref="AllowedImage.Capabilities"/>.)
+    /// </summary>
+    public List<string>? AllowedCapabilities { get; set; }
 
     /// <summary>Problems that make this configuration unusable; empty when it is sound.</summary>
     public IEnumerable<string> Problems()
@@ -34,6 +33,16 @@ public sealed class ImagePolicyOptions
             yield return $"Policy:MaxCpus must be greater than 0 and at most {ServiceRules.MaxCpus}.";
         if (AllowedImages.Count == 0)
             yield return "Policy:AllowedImages is empty: the worker would refuse every request.";
+        var optedIn = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var capability in AllowedCapabilities ?? [])
+        {
+            if (!CapabilityRules.IsWellFormed(capability))
+                yield return $"Policy:AllowedCapabilities: '{capability}' is not a capability name.";
+            else if (!CapabilityRules.OptIn.Contains(CapabilityRules.Normalize(capability)))
+                yield return $"Policy:AllowedCapabilities: {capability} is never granted (it may hold only {string.Join(", ", CapabilityRules.OptIn.Order(StringComparer.Ordinal))}).";
+            else
+                optedIn.Add(CapabilityRules.Normalize(capability));
+        }
         foreach (var entry in AllowedImages)
         {
             if (!ImageReference.TryParse(entry.Image, out _))
@@ -44,18 +53,49 @@ public sealed class ImagePolicyOptions
                 yield return $"Policy:AllowedImages '{entry.Image}': MaxCpus must be greater than 0.";
             if (entry.InternalPort is < 1 or > 65535)
                 yield return $"Policy:AllowedImages '{entry.Image}': InternalPort must be 1-65535.";
-            foreach (var capability in entry.Capabilities)
+            foreach (var problem in UserProblems(entry))
+                yield return problem;
+            foreach (var capability in entry.Capabilities ?? [])
             {
-                if (!System.Text.RegularExpressions.Regex.IsMatch(capability, @"^[A-Z_]{2,32}\z"))
+                var name = CapabilityRules.Normalize(capability);
+                if (!CapabilityRules.IsWellFormed(capability))
                     yield return $"Policy:AllowedImages '{entry.Image}': '{capability}' is not a capability name.";
-                else if (ForbiddenCapabilities.Contains(capability.StartsWith("CAP_", StringComparison.Ordinal) ? capability[4..] : capability))
-                    yield return $"Policy:AllowedImages '{entry.Image}': capability {capability} is never granted.";
+                else if (name != CapabilityRules.NetBindService && !CapabilityRules.OptIn.Contains(name))
+                    yield return $"Policy:AllowedImages '{entry.Image}': capability {capability} is never granted (only NET_BIND_SERVICE, and what Policy:AllowedCapabilities opts into).";
+                else if (name != CapabilityRules.NetBindService && !optedIn.Contains(name))
+                    yield return $"Policy:AllowedImages '{entry.Image}': capability {capability} is not allowed: only NET_BIND_SERVICE is granted " +
+                                 $"unless Policy:AllowedCapabilities lists {name}.";
             }
-            foreach (var path in entry.Tmpfs)
+            if (!MemorySize.TryParseLimit(entry.TmpfsSize, out _))
+                yield return $"Policy:AllowedImages '{entry.Image}': TmpfsSize '{entry.TmpfsSize}' is not a memory size between 6m and 1024g.";
+            foreach (var path in entry.Tmpfs ?? [])
             {
                 if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal) || path.Contains(':') || path.Contains(','))
                     yield return $"Policy:AllowedImages '{entry.Image}': tmpfs path '{path}' must be an absolute path.";
             }
         }
     }
+
+    /// <summary>An entry runs as a non-root numeric user, or says it runs the image's own (root) user; never neither or both.</summary>
+    private static IEnumerable<string> UserProblems(AllowedImage entry)
+    {
+        if (entry.RunAsRoot)
+        {
+            if (entry.User is not null)
+                yield return $"Policy:AllowedImages '{entry.Image}': set User or RunAsRoot, not both.";
+            yield break;
+        }
+        if (entry.User is null)
+            yield return $"Policy:AllowedImages '{entry.Image}': no User. Set a non-root User as UID:GID (e.g. \"101:101\"), " +
+                         "or RunAsRoot: true to run the image's own user, which is root for most images (see the README, \"Containers\").";
+        else if (NonRootUser().Match(entry.User) is not { Success: true } match)
+            yield return $"Policy:AllowedImages '{entry.Image}': User '{entry.User}' must be a numeric UID:GID (e.g. \"101:101\"): " +
+                         "a name is resolved inside the image, where it may be root, and without a GID the engine may pick group 0.";
+        else if (match.Groups["uid"].Value == "0" || match.Groups["gid"].Value == "0")
+            yield return $"Policy:AllowedImages '{entry.Image}': User '{entry.User}' is root (UID or GID 0); set RunAsRoot: true instead if that is meant.";
+    }
+
+    // Leading zeros are refused so "00:0" cannot hide uid 0 from the check above.
+    [GeneratedRegex(@"^(?<uid>0|[1-9][0-9]{0,8}):(?<gid>0|[1-9][0-9]{0,8})\z")]
+    private static partial Regex NonRootUser();
 }
