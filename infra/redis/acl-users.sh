@@ -8,7 +8,7 @@
 #   SECRETS_DIR             redis-api-password, redis-worker-password, redis-audit-password (default ./secrets)
 #   ACL_DEFAULT_USER        the line for the default user (default "user default off"); empty: none
 # The key layout is src/Messaging.State/RedisKeys.cs: <prefix>service:<id>, services, names, ports,
-# ports:blocked, service-ports, service-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<service>:<id>,
+# ports:blocked, service-ports, service-usage, host-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<service>:<id>,
 # idempotency:*, token:<id>, tokens, tokens:by-hash, audit, audit:service:<id>, audit:seen:<id>,
 # webhook:<id>, webhook:<id>:deliveries, webhooks; channel <prefix>audit:appended.
 set -eu
@@ -22,7 +22,7 @@ password() { f="$secrets/redis-$1-password"; [ -s "$f" ] || { echo "missing pass
 common="on resetkeys resetchannels -@all +@connection +@read +@write +@scripting +@transaction +@pubsub -@dangerous +info &__Booksleeve_MasterChanged"
 
 # The worker: service records, reservations, usage, locks and command outcomes; reads tokens (quotas).
-worker="~${p}service:* ~${p}services ~${p}names ~${p}ports ~${p}ports:blocked ~${p}service-ports ~${p}service-usage ~${p}usage:* ~${p}owner:* ~${p}lock:* ~${p}command:* %R~${p}token:* %R~${p}tokens %R~${p}tokens:by-hash"
+worker="~${p}service:* ~${p}services ~${p}names ~${p}ports ~${p}ports:blocked ~${p}service-ports ~${p}service-usage ~${p}host-usage ~${p}usage:* ~${p}owner:* ~${p}lock:* ~${p}command:* %R~${p}token:* %R~${p}tokens %R~${p}tokens:by-hash"
 # The API: tokens, idempotency keys, pending service records and the owners' lists, webhook subscriptions;
 # reads usage (the 429 pre-check) and the audit trail, and listens for its appends.
 api="~${p}service:* ~${p}services ~${p}names ~${p}owner:* ~${p}idempotency:* ~${p}token:* ~${p}tokens ~${p}tokens:by-hash ~${p}webhook:* ~${p}webhooks %R~${p}usage:* %R~${p}audit %R~${p}audit:* &${p}audit:appended"

@@ -27,11 +27,16 @@ public static class FailureReasons
     /// nothing was created. Added after the first eight; subscribers must tolerate codes they do not know.
     /// </summary>
     public const string NotDelivered = "not_delivered";
+    /// <summary>
+    /// The worker's host budget (the memory or CPU it may hand out over all services) would be exceeded: nothing
+    /// was reserved. Added after <see cref="NotDelivered"/>; subscribers must tolerate codes they do not know.
+    /// </summary>
+    public const string HostCapacity = "host_capacity";
 
     /// <summary>Every code, for validation and documentation.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         InvalidCommand, ImageNotAllowed, LimitExceeded, QuotaExceeded,
-        NameConflict, PortsExhausted, DockerUnavailable, DockerError, NotDelivered,
+        NameConflict, PortsExhausted, DockerUnavailable, DockerError, NotDelivered, HostCapacity,
     };
 }

@@ -61,7 +61,13 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Hash: an owner's current usage (services, memory_bytes, millicpus), changed only with reservations.</summary>
     public RedisKey Usage(string owner) => $"{Prefix}usage:{owner}";
 
-    /// <summary>Hash: service id -> "owner memory_bytes millicpus" counted in its owner's usage.</summary>
+    /// <summary>
+    /// Hash: what all services hold of the host budget (memory_bytes, millicpus), changed only with reservations, in
+    /// the same scripts as <see cref="Usage"/>; recounted from <see cref="ServiceUsage"/> by every reconcile pass.
+    /// </summary>
+    public RedisKey HostUsage => $"{Prefix}host-usage";
+
+    /// <summary>Hash: service id -> "owner memory_bytes millicpus" counted in its owner's usage (and in <see cref="HostUsage"/>).</summary>
     public RedisKey ServiceUsage => $"{Prefix}service-usage";
 
     /// <summary>Sorted set: an owner's service ids by creation time.</summary>

@@ -31,6 +31,14 @@ public sealed record ServiceRecord
     /// still unconfirmed and unclaimed after <c>Reconciler:UnconfirmedPendingExpiry</c> (<c>not_delivered</c>).
     /// </summary>
     public bool Unconfirmed { get; init; }
+
+    /// <summary>
+    /// The RemoveService that started the removal of a record in <c>removing</c>, and who sent it. A removal cut short
+    /// (crash, shutdown, Redis error between the status write and the engine call) is finished by a redelivery or by
+    /// the reconciler; either way that command gets its <c>ServiceRemoved</c>.
+    /// </summary>
+    public Guid? RemovalCommandId { get; init; }
+    public string? RemovalRequestedBy { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -73,6 +81,8 @@ public sealed record ServiceRecord
         if (FailureCode is not null) entries.Add(new(F.FailureCode, FailureCode));
         if (FailureMessage is not null) entries.Add(new(F.FailureMessage, FailureMessage));
         if (Unconfirmed) entries.Add(new(F.Unconfirmed, 1));
+        if (RemovalCommandId is { } removal) entries.Add(new(F.RemovalCommandId, removal.ToString("D")));
+        if (RemovalRequestedBy is not null) entries.Add(new(F.RemovalRequestedBy, RemovalRequestedBy));
         return [.. entries];
     }
 
@@ -103,6 +113,8 @@ public sealed record ServiceRecord
             FailureCode = Text(F.FailureCode),
             FailureMessage = Text(F.FailureMessage),
             Unconfirmed = Text(F.Unconfirmed) == "1",
+            RemovalCommandId = Guid.TryParse(Text(F.RemovalCommandId), out var removalCommandId) ? removalCommandId : null,
+            RemovalRequestedBy = Text(F.RemovalRequestedBy),
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.CreatedAt)),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.UpdatedAt)),
         };

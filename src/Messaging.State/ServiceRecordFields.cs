@@ -25,10 +25,13 @@ internal static class ServiceRecordFields
     public const string UpdatedAt = "updated_at";
     /// <summary>"1" on a pending record whose command the broker has not confirmed (see <see cref="ServiceRecord.Unconfirmed"/>).</summary>
     public const string Unconfirmed = "unconfirmed";
+    /// <summary>The RemoveService that moved the record to <c>removing</c>, and who sent it: whoever finishes an interrupted removal answers that command.</summary>
+    public const string RemovalCommandId = "removal_command_id";
+    public const string RemovalRequestedBy = "removal_requested_by";
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>
     {
         ServiceId, CommandId, Name, Image, Owner, Status, MemoryLimit, MemoryBytes, CpuLimit, InternalPort, HostPort, Host,
-        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed,
+        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy,
     };
 }

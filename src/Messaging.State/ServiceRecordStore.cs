@@ -123,19 +123,28 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
     /// <see cref="ServiceTransitions"/>) and is one of <paramref name="from"/>, in one atomic step.
     /// </summary>
     public Task<TransitionResult> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to, DateTimeOffset at) =>
-        TransitionAsync(serviceId, from, to, at, clearPlacement: false);
+        TransitionAsync(serviceId, from, to, at, clearPlacement: false, fields: []);
+
+    /// <summary>
+    /// Moves a record from <paramref name="from"/> to <c>removing</c> and notes, in the same step, the command that
+    /// asked and who sent it: whoever finishes the removal (a redelivery of it, or the reconciler once it is stale)
+    /// answers that command.
+    /// </summary>
+    public Task<TransitionResult> BeginRemovalAsync(Guid serviceId, string from, Guid commandId, string requestedBy, DateTimeOffset at) =>
+        TransitionAsync(serviceId, [from], ServiceStatus.Removing, at, clearPlacement: false,
+            fields: [ServiceRecordFields.RemovalCommandId, commandId.ToString("D"), ServiceRecordFields.RemovalRequestedBy, requestedBy]);
 
     /// <summary>A removal the engine confirmed: <c>removing</c> becomes <c>removed</c>, and the port, host and container id are cleared.</summary>
     public Task<TransitionResult> MarkRemovedAsync(Guid serviceId, DateTimeOffset at) =>
-        TransitionAsync(serviceId, [ServiceStatus.Removing], ServiceStatus.Removed, at, clearPlacement: true);
+        TransitionAsync(serviceId, [ServiceStatus.Removing], ServiceStatus.Removed, at, clearPlacement: true, fields: []);
 
-    private async Task<TransitionResult> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to, DateTimeOffset at, bool clearPlacement)
+    private async Task<TransitionResult> TransitionAsync(Guid serviceId, IEnumerable<string> from, string to, DateTimeOffset at, bool clearPlacement, string[] fields)
     {
         var allowed = from.Where(status => ServiceTransitions.IsAllowed(status, to)).ToArray();
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(StateScripts.Transition, new
         {
             record = keys.Service(serviceId), from = JsonSerializer.Serialize(allowed), to,
-            now = at.ToUnixTimeMilliseconds(), clearPlacement = clearPlacement ? 1 : 0,
+            now = at.ToUnixTimeMilliseconds(), clearPlacement = clearPlacement ? 1 : 0, fields = JsonSerializer.Serialize(fields),
         }))!;
         var previous = (string?)result[1];
         return new TransitionResult((string?)result[0] == "moved", string.IsNullOrEmpty(previous) ? null : previous);

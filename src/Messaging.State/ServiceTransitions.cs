@@ -31,7 +31,9 @@ public static class ServiceTransitions
         nameof(StopService) => [ServiceStatus.Running],
         nameof(StartService) => [ServiceStatus.Stopped],
         nameof(RestartService) => [ServiceStatus.Running, ServiceStatus.Stopped],
-        nameof(RemoveService) => [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed],
+        // Removing too: a removal cut short (crash, shutdown, Redis error between the status write and the engine
+        // call) is resumed by its redelivery or by a new RemoveService, never refused as wrong state.
+        nameof(RemoveService) => [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed, ServiceStatus.Removing],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a lifecycle command."),
     };
 

@@ -43,6 +43,10 @@ public static class WorkerSetup
         services.AddSingleton<CommandIdentity>();
         services.AddSingleton<IValidator<CreateService>, CreateServiceCommandValidator>();
         services.AddSingleton<CreateServicePolicy>();
+        // What all services together may hold of the host (HostBudget; unset parts from the engine's /info).
+        services.AddOptions<HostBudgetOptions>().BindConfiguration(HostBudgetOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HostBudgetOptions>, HostBudgetOptionsValidator>();
+        services.AddSingleton<HostBudgets>();
         services.AddSingleton<ContainerSpecBuilder>();
         services.AddSingleton<IDockerClient>(sp =>
         {

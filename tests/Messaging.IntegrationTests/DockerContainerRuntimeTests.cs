@@ -224,6 +224,38 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task Removing_a_container_removes_its_anonymous_volumes_too()
+    {
+        // A container of the service with an anonymous volume (an image's VOLUME makes one just like this).
+        var id = (await system.Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"it-vol-{Guid.NewGuid():N}"[..20],
+            Image = "messaging-test/busybox:latest",
+            Cmd = ["sleep", "300"],
+            Labels = Spec("unused", 0).Labels.ToDictionary(),
+            Volumes = new Dictionary<string, EmptyStruct> { ["/data"] = default },
+        })).ID;
+        var volume = Assert.Single((await system.Docker.Containers.InspectContainerAsync(id)).Mounts, m => m.Type == "volume").Name!;
+
+        await Runtime(system.Docker).RemoveAsync(new ServiceContainer(id, ServiceId), default);
+
+        Assert.False(await Runtime(system.Docker).ExistsAsync(new ServiceContainer(id, ServiceId), default));
+        await Assert.ThrowsAsync<DockerApiException>(() => system.Docker.Volumes.InspectAsync(volume));
+    }
+
+    [Fact]
+    public async Task The_engine_reports_the_hosts_memory_and_cpus_the_default_host_budget_comes_from()
+    {
+        var resources = await Runtime(system.Docker).GetResourcesAsync(default);
+
+        // The engine runs on this machine: its NCPU is ours, its MemTotal what the kernel reports.
+        Assert.Equal(Environment.ProcessorCount, resources.Cpus);
+        var kilobytes = long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal(kilobytes * 1024, resources.MemoryBytes);
+    }
+
+    [Fact]
     public async Task Duplicate_services_networks_made_by_a_race_are_reduced_to_the_oldest()
     {
         var name = $"it-net-{Guid.NewGuid():N}"[..20];

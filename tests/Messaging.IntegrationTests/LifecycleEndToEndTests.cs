@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Worker.Reconciliation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.IntegrationTests;
 
@@ -152,6 +154,39 @@ public sealed class LifecycleEndToEndTests(SystemFixture system)
             Assert.Equal(events[0].HostPort, events[1].HostPort);
             Assert.Single(await system.OurContainers(command.ServiceName));
             Assert.Empty(system.Events.All<ServiceCreationFailed>(e => e.CommandId == command.CommandId));
+        }
+    }
+
+    [Fact]
+    public async Task An_interrupted_removal_is_resumed_by_a_new_remove_and_finished_by_the_reconciler_once_stale()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var records = system.WorkerServices.GetRequiredService<ServiceRecordStore>();
+        var keys = new RedisKeys(system.KeyPrefix);
+        // Two removals cut short between the status write and the engine call: the records say removing, the containers run.
+        var (resumed, resumedCreated) = await Create(api, UniqueName("it-cut-a"));
+        var (stale, staleCreated) = await Create(api, UniqueName("it-cut-b"));
+        await records.BeginRemovalAsync(resumed, ServiceStatus.Running, NewId.NextGuid(), "alice", DateTimeOffset.UtcNow);
+        var staleCommand = NewId.NextGuid();
+        await records.BeginRemovalAsync(stale, ServiceStatus.Running, staleCommand, "alice", DateTimeOffset.UtcNow - TimeSpan.FromHours(1));
+
+        // A DELETE of a service left removing is accepted (it was 409 wrong_state) and finishes the removal.
+        var remove = await Send(api, HttpMethod.Delete, $"/api/v1/services/{resumed}");
+        await system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == remove);
+        Assert.Empty(await system.OurContainers(resumedCreated.ServiceName));
+        Assert.Equal("removed", await Status(api, resumed));
+
+        // The one nobody asks about again: the reconciler removes the real container, frees the port and answers its command.
+        await system.WorkerServices.GetRequiredService<Reconciler>().ReconcileAsync(default);
+        var removed = await system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == staleCommand);
+        Assert.Equal(staleCreated.HostPort, removed.HostPort);
+        Assert.Empty(await system.OurContainers(staleCreated.ServiceName));
+        Assert.Equal("removed", await Status(api, stale));
+        foreach (var created in new[] { resumedCreated, staleCreated })
+        {
+            Assert.False(await system.Redis.HashExistsAsync(keys.Ports, created.HostPort));
+            Assert.False(await system.Redis.HashExistsAsync(keys.Names, created.ServiceName));
+            Assert.False(await system.Redis.HashExistsAsync(keys.ServiceUsage, created.ServiceId.ToString("D")));
         }
     }
 }

@@ -36,6 +36,14 @@ public sealed record SystemSettings
     /// <summary>The engine endpoint the worker talks to: the tests' one, or a proxy in front of it.</summary>
     public string DockerEndpoint { get; init; } = TestEnvironment.DockerEndpoint;
 
+    /// <summary>
+    /// What the worker may hand out over all services (<c>HostBudget:Memory</c>, <c>HostBudget:Cpus</c>). Left unset, the
+    /// worker takes the engine's MemTotal and NCPU; the test runs put up to hundreds of small services on a 2-core
+    /// machine (200 × 0.1 CPU), so they declare a larger budget; null keeps the engine's.
+    /// </summary>
+    public string? HostBudgetMemory { get; init; } = "256g";
+    public double? HostBudgetCpus { get; init; } = 256;
+
     /// <summary>The settings as configuration keys (<c>Redis:KeyPrefix</c>), for an in-process host.</summary>
     public Dictionary<string, string?> ToConfiguration()
     {
@@ -52,6 +60,10 @@ public sealed record SystemSettings
             settings["Docker:Network"] = Network;
         if (HealthFile is not null)
             settings["Health:File"] = HealthFile;
+        if (HostBudgetMemory is not null)
+            settings["HostBudget:Memory"] = HostBudgetMemory;
+        if (HostBudgetCpus is { } cpus)
+            settings["HostBudget:Cpus"] = cpus.ToString(CultureInfo.InvariantCulture);
         return settings;
     }
 

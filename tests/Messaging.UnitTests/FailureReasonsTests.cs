@@ -13,6 +13,8 @@ public class FailureReasonsTests
         // Added on purpose after the design's eight (issue 13 item 13): a create the broker never confirmed and no
         // worker received, settled by the reconciler.
         "not_delivered",
+        // And issue 13 item 8: the worker's host budget (memory and CPU it may hand out over all services) would be exceeded.
+        "host_capacity",
     ];
 
     private static IReadOnlyList<string> DeclaredConstants() =>
@@ -23,7 +25,7 @@ public class FailureReasonsTests
             .ToList();
 
     [Fact]
-    public void The_closed_set_is_exactly_the_codes_of_the_design_and_not_delivered()
+    public void The_closed_set_is_exactly_the_codes_of_the_design_and_the_two_added_since()
     {
         Assert.Equal(DesignCodes.Order(StringComparer.Ordinal), FailureReasons.All.Order(StringComparer.Ordinal));
     }

@@ -134,6 +134,19 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
         return Task.CompletedTask;
     }
 
+    /// <summary>What the fake engine's host has (its <c>/info</c>).</summary>
+    public EngineResources Resources { get; set; } = new(8L * 1024 * 1024 * 1024, 4);
+    public int ResourceQueries => _resourceQueries;
+    private int _resourceQueries;
+
+    public Task<EngineResources> GetResourcesAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _resourceQueries);
+        if (FailCreate?.Reason == FailureReasons.DockerUnavailable)
+            throw FailCreate;
+        return Task.FromResult(Resources);
+    }
+
     public Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken)
     {
         var containerId = Ours(container).Id;

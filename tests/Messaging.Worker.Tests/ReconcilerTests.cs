@@ -160,4 +160,56 @@ public sealed class ReconcilerTests : IAsyncLifetime
         Assert.Null(await _worker.ReservedPort(stray));
         Assert.Null(await _worker.NameHolder("stray"));
     }
+
+    /// <summary>A removal cut short: the record says removing (since <paramref name="age"/> ago), the engine call never came.</summary>
+    private async Task<RemoveService> InterruptRemoval(ServiceCreated created, TimeSpan age)
+    {
+        var remove = new RemoveService { CommandId = NewId.NextGuid(), ServiceId = created.ServiceId, RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow };
+        await _worker.Records.BeginRemovalAsync(created.ServiceId, ServiceStatus.Running, remove.CommandId, "alice", DateTimeOffset.UtcNow - age);
+        return remove;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_stale_removal_is_finished_container_removed_port_name_and_quota_freed_and_its_command_answered(bool containerLeft)
+    {
+        var created = await CreateService("svc-halfway");
+        var remove = await InterruptRemoval(created, TimeSpan.FromMinutes(3));
+        if (!containerLeft)
+            _worker.Engine.Containers.Clear(); // the engine finished the call its requester did not live to see
+
+        var report = await Reconciler.ReconcileAsync(default);
+
+        Assert.Equal(1, report.Corrections[DriftKinds.RemovalFinished]);
+        Assert.False(report.Corrections.ContainsKey(DriftKinds.ContainerVanished));
+        Assert.Empty(_worker.Engine.Containers);
+        var record = await _worker.Records.GetAsync(created.ServiceId);
+        Assert.Equal(ServiceStatus.Removed, record!.Status);
+        Assert.Null(await _worker.ReservedPort(created.ServiceId));
+        Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.Ports, created.HostPort));
+        Assert.Null(await _worker.NameHolder("svc-halfway"));
+        Assert.Equal(0, (int)await _worker.Redis.HashGetAsync(_worker.Keys.Usage("alice"), "services"));
+        var removed = Assert.Single(_worker.Published<ServiceRemoved>(e => e.CommandId == remove.CommandId));
+        Assert.Equal(created.HostPort, removed.HostPort);
+
+        // The command that began it, redelivered late, gets the same answer instead of wrong_state.
+        await _worker.Handle(remove, remove.CommandId);
+        Assert.Equal(2, _worker.Published<ServiceRemoved>(e => e.CommandId == remove.CommandId).Count);
+        Assert.Empty(_worker.Published<ServiceCommandRejected>(e => e.CommandId == remove.CommandId));
+    }
+
+    [Fact]
+    public async Task A_removal_younger_than_the_staleness_is_left_to_its_command()
+    {
+        var created = await CreateService("svc-young-removal");
+        await InterruptRemoval(created, TimeSpan.FromSeconds(5));
+
+        var report = await Reconciler.ReconcileAsync(default);
+
+        Assert.False(report.Corrections.ContainsKey(DriftKinds.RemovalFinished));
+        Assert.Equal(ServiceStatus.Removing, (await _worker.Records.GetAsync(created.ServiceId))!.Status);
+        Assert.Single(_worker.Engine.Containers);
+        Assert.Equal(created.HostPort, await _worker.ReservedPort(created.ServiceId));
+    }
 }

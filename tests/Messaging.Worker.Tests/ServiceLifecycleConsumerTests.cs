@@ -144,6 +144,45 @@ public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
         Assert.Equal(_created.ServiceId, await _worker.NameHolder(_created.ServiceName));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_redelivered_removal_whose_record_was_left_removing_is_resumed_not_refused(bool containerLeft)
+    {
+        // The worker died (or Redis failed) between the status write and the engine call: the record says removing.
+        var remove = Command(Remove);
+        await _worker.Records.BeginRemovalAsync(_created.ServiceId, ServiceStatus.Running, remove.CommandId, "alice", DateTimeOffset.UtcNow);
+        if (!containerLeft)
+            _worker.Engine.Containers.Clear(); // the engine finished the call its requester did not live to see
+
+        await _worker.Handle(remove, remove.CommandId);
+
+        Assert.Empty(_worker.Published<ServiceCommandRejected>(e => e.CommandId == remove.CommandId));
+        Assert.Equal(_service.HostPort, Assert.Single(_worker.Published<ServiceRemoved>(e => e.CommandId == remove.CommandId)).HostPort);
+        Assert.Empty(_worker.Engine.Containers);
+        Assert.Equal(ServiceStatus.Removed, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+        Assert.Null(await _worker.ReservedPort(_created.ServiceId));
+        Assert.Null(await _worker.NameHolder(_created.ServiceName));
+        Assert.Equal(0, (int)await _worker.Redis.HashGetAsync(_worker.Keys.Usage("alice"), "services"));
+    }
+
+    [Fact]
+    public async Task A_resumed_removal_the_engine_refuses_stays_removing_with_port_and_name_held()
+    {
+        var first = Command(Remove);
+        await _worker.Records.BeginRemovalAsync(_created.ServiceId, ServiceStatus.Running, first.CommandId, "alice", DateTimeOffset.UtcNow);
+        _worker.Engine.FailLifecycle = new ContainerRuntimeException(FailureReasons.DockerUnavailable, "engine gone");
+
+        var again = Command(Remove);
+        await _worker.Handle(again, again.CommandId);
+
+        Assert.Equal(RejectionReasons.DockerUnavailable,
+            Assert.Single(_worker.Published<ServiceCommandRejected>(e => e.CommandId == again.CommandId)).Reason);
+        Assert.Equal(ServiceStatus.Removing, (await _worker.Records.GetAsync(_created.ServiceId))!.Status);
+        Assert.Equal(_service.HostPort, await _worker.ReservedPort(_created.ServiceId));
+        Assert.Equal(_created.ServiceId, await _worker.NameHolder(_created.ServiceName));
+    }
+
     [Fact]
     public async Task The_same_stop_twice_stops_once_and_publishes_the_same_event_again()
     {

@@ -39,4 +39,9 @@ public static class DriftKinds
     public const string OrphanFound = "orphan_found";
     /// <summary>An orphan container was removed.</summary>
     public const string OrphanRemoved = "orphan_removed";
+    /// <summary>
+    /// A removal cut short (the record stayed <c>removing</c> past <c>Reconciler:StaleRemovingAfter</c>) was finished:
+    /// the container, if still there, removed with its volumes; port, name and quota freed; the record marked removed.
+    /// </summary>
+    public const string RemovalFinished = "removal_finished";
 }

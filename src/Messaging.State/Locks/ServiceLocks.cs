@@ -22,6 +22,10 @@ public sealed class ServiceLocks(IConnectionMultiplexer redis, RedisKeys keys)
         return held?.KeepAlive(Ttl) ?? throw new ServiceBusyException(serviceId);
     }
 
+    /// <summary>Takes the service's lock if it is free (renewed while held); null when a command holds it. For the reconciler, which never waits.</summary>
+    public async Task<RedisLock?> TryAcquireAsync(Guid serviceId) =>
+        (await RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.ServiceLock(serviceId), Ttl))?.KeepAlive(Ttl);
+
     /// <summary>Whether a command holds the service now (the reconciler leaves such services to it).</summary>
     public Task<bool> IsHeldAsync(Guid serviceId) => redis.GetDatabase().KeyExistsAsync(keys.ServiceLock(serviceId));
 }

@@ -1,5 +1,6 @@
 using Messaging.State.Locks;
 using Messaging.State.Scripts;
+using Messaging.State.Tokens;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -24,12 +25,15 @@ public sealed class PortReservations(
 
     /// <summary>
     /// Reserves (or returns the existing reservation of) a port and the name for a service, and counts
-    /// it in its owner's usage, all in one atomic step, so concurrent creations cannot overshoot a quota.
+    /// it in its owner's usage and in the host's, all in one atomic step, so concurrent creations cannot overshoot
+    /// a quota or the host budget (<paramref name="host"/>; none when null).
     /// With <paramref name="refusedPort"/>, that port is given up and skipped for a while first:
     /// the engine said something else holds it.
     /// </summary>
-    public async Task<PortReservation> ReserveAsync(Guid serviceId, string name, Allocation allocation, int? refusedPort, CancellationToken cancellationToken)
+    public async Task<PortReservation> ReserveAsync(Guid serviceId, string name, Allocation allocation, int? refusedPort, CancellationToken cancellationToken,
+        HostBudget? host = null)
     {
+        host ??= HostBudget.Unlimited;
         using var activity = StateTelemetry.Source.StartActivity("reserve port and name");
         activity?.SetTag("messaging.service_id", serviceId.ToString("D"));
         var deadline = clock.GetUtcNow() + _range.LockWait;
@@ -39,6 +43,7 @@ public sealed class PortReservations(
             {
                 @lock = keys.ReservationLock, names = keys.Names, ports = keys.Ports, servicePorts = keys.ServicePorts,
                 blocked = keys.BlockedPorts, usage = keys.Usage(allocation.Owner), serviceUsage = keys.ServiceUsage,
+                hostUsage = keys.HostUsage,
                 token = RedisLock.NewToken(), lockTtlMs = (long)_range.LockTtl.TotalMilliseconds,
                 serviceId = serviceId.ToString("D"), name,
                 min = _range.Min, max = _range.Max, start = Random.Shared.Next(_range.Min, _range.Max + 1),
@@ -48,6 +53,7 @@ public sealed class PortReservations(
                 maxServices = allocation.Quota.MaxServices ?? -1,
                 maxMemoryBytes = allocation.Quota.MaxMemoryBytes ?? -1,
                 maxMilliCpus = allocation.Quota.MaxCpus is { } maxCpus ? (long)Math.Floor(maxCpus * 1000) : -1,
+                hostMaxMemoryBytes = host.MemoryBytes ?? -1, hostMaxMilliCpus = host.MilliCpus ?? -1,
             }))!;
             var outcome = (string?)result[0];
             activity?.SetTag("messaging.reservation", outcome);
@@ -57,6 +63,7 @@ public sealed class PortReservations(
                 case "name_taken": return new PortReservation(ReserveOutcome.NameTaken);
                 case "exhausted": return new PortReservation(ReserveOutcome.Exhausted);
                 case "quota": return new PortReservation(ReserveOutcome.QuotaExceeded, Detail: (string?)result[1]);
+                case "host": return new PortReservation(ReserveOutcome.HostCapacityExceeded, Detail: (string?)result[1]);
                 case "locked":
                     // Someone outside a script holds the lock (nothing of ours does). Wait for it like any
                     // other taker would; a lock that outlives LockWait means Redis is not usable for us.
@@ -69,7 +76,7 @@ public sealed class PortReservations(
         }
     }
 
-    /// <summary>Gives back the port, the name and the quota share, if this service still holds them (name "" = whatever name it holds).</summary>
+    /// <summary>Gives back the port, the name, the quota share and the host budget share, if this service still holds them (name "" = whatever name it holds).</summary>
     public async Task ReleaseAsync(Guid serviceId, string name)
     {
         var id = serviceId.ToString("D");
@@ -80,7 +87,7 @@ public sealed class PortReservations(
             var result = (string?)await Db.ScriptEvaluateAsync(StateScripts.ReleaseReservation, new
             {
                 names = keys.Names, ports = keys.Ports, servicePorts = keys.ServicePorts, serviceUsage = keys.ServiceUsage,
-                usage = keys.Usage(OwnerOf(counted)), serviceId = id, name, counted,
+                usage = keys.Usage(OwnerOf(counted)), hostUsage = keys.HostUsage, serviceId = id, name, counted,
             });
             if (result == "released")
                 return;
@@ -101,7 +108,7 @@ public sealed class PortReservations(
         var result = (string?)await Db.ScriptEvaluateAsync(StateScripts.RestoreReservation, new
         {
             names = keys.Names, ports = keys.Ports, servicePorts = keys.ServicePorts,
-            usage = keys.Usage(allocation.Owner), serviceUsage = keys.ServiceUsage,
+            usage = keys.Usage(allocation.Owner), serviceUsage = keys.ServiceUsage, hostUsage = keys.HostUsage,
             serviceId = serviceId.ToString("D"), name, port = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             owner = allocation.Owner, memoryBytes = allocation.MemoryBytes, milliCpus = allocation.MilliCpus,
         });
@@ -112,6 +119,26 @@ public sealed class PortReservations(
             "conflict" => RestoreOutcome.Conflict,
             _ => throw new InvalidOperationException($"Unexpected restore result {result}."),
         };
+    }
+
+    /// <summary>What all services hold of the host budget.</summary>
+    public async Task<HostUsage> HostUsageAsync()
+    {
+        var values = await Db.HashGetAsync(keys.HostUsage, [UsageFields.MemoryBytes, UsageFields.MilliCpus]);
+        return new HostUsage(values[0].HasValue ? (long)values[0] : 0, values[1].HasValue ? (long)values[1] : 0);
+    }
+
+    /// <summary>
+    /// Sets the host usage to the sum of every service's counted share, atomically: repairs drift (shares counted
+    /// before the host budget existed would otherwise be released from a total that never held them).
+    /// </summary>
+    public async Task<HostUsage> RecountHostUsageAsync()
+    {
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(StateScripts.RecountHostUsage, new
+        {
+            serviceUsage = keys.ServiceUsage, hostUsage = keys.HostUsage,
+        }))!;
+        return new HostUsage((long)result[0], (long)result[1]);
     }
 
     /// <summary>Every service that holds a port reservation, with its port.</summary>

@@ -15,6 +15,7 @@ internal static class StateScripts
     public static LuaScript Reserve { get; } = Load("reserve");
     public static LuaScript RestoreReservation { get; } = Load("restore-reservation");
     public static LuaScript ReleaseReservation { get; } = Load("release-reservation");
+    public static LuaScript RecountHostUsage { get; } = Load("recount-host-usage");
     public static LuaScript CreatePending { get; } = Load("create-pending");
     public static LuaScript DeletePending { get; } = Load("delete-pending");
     public static LuaScript ClaimCreation { get; } = Load("claim-creation");

@@ -1,4 +1,5 @@
--- Gives back a service's port, name and quota share, if it still holds them (@name '' = whatever name it holds).
+-- Gives back a service's port, name, quota share and host budget share, if it still holds them (@name '' = whatever
+-- name it holds).
 -- @counted is the service's usage entry as the caller read it ('' = none) and @usage the owner's usage key
 -- it names: the key must be declared before the script runs, so the caller reads the entry first, and the
 -- script refuses ('changed') if it moved since. Returns 'released' or 'changed' (read again and retry).
@@ -11,6 +12,8 @@ if counted ~= '' then
   redis.call('HINCRBY', @usage, 'services', -1)
   redis.call('HINCRBY', @usage, 'memory_bytes', 0 - tonumber(memory))
   redis.call('HINCRBY', @usage, 'millicpus', 0 - tonumber(millicpus))
+  redis.call('HINCRBY', @hostUsage, 'memory_bytes', 0 - tonumber(memory))
+  redis.call('HINCRBY', @hostUsage, 'millicpus', 0 - tonumber(millicpus))
   redis.call('HDEL', @serviceUsage, id)
 end
 local port = redis.call('HGET', @servicePorts, id)

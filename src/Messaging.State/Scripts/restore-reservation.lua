@@ -1,4 +1,5 @@
--- Puts back the reservation of a container the engine runs (after Redis lost it): port, name, usage.
+-- Puts back the reservation of a container the engine runs (after Redis lost it): port, name, usage (the owner's
+-- and the host's; a running container counts even beyond a budget: the engine is the truth).
 -- Returns 'restored' (something was written), 'intact' (all was there) or 'conflict' (another service
 -- holds that port or name; nothing is written).
 local id, name, port = @serviceId, @name, @port
@@ -15,6 +16,8 @@ if redis.call('HEXISTS', @serviceUsage, id) == 0 then
   redis.call('HINCRBY', @usage, 'memory_bytes', @memoryBytes)
   redis.call('HINCRBY', @usage, 'millicpus', @milliCpus)
   redis.call('HSET', @serviceUsage, id, @owner .. ' ' .. @memoryBytes .. ' ' .. @milliCpus)
+  redis.call('HINCRBY', @hostUsage, 'memory_bytes', @memoryBytes)
+  redis.call('HINCRBY', @hostUsage, 'millicpus', @milliCpus)
   changed = true
 end
 if changed then return 'restored' end

@@ -155,6 +155,13 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             }
         });
 
+    public Task<EngineResources> GetResourcesAsync(CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            var info = await docker.System.GetSystemInfoAsync(cancellationToken);
+            return new EngineResources(info.MemTotal, (int)info.NCPU);
+        });
+
     public Task<bool> ExistsAsync(ServiceContainer container, CancellationToken cancellationToken) =>
         Call(async () =>
         {

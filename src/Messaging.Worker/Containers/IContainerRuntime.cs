@@ -15,6 +15,9 @@ public sealed record ServiceContainer(string Id, Guid ServiceId)
     public static ServiceContainer Of(ServiceRecord record) => new(record.ContainerId ?? "", record.ServiceId);
 }
 
+/// <summary>What the engine's host has in all (<c>/info</c>: MemTotal, NCPU).</summary>
+public sealed record EngineResources(long MemoryBytes, int Cpus);
+
 /// <summary>One of our containers as the reconciler sees it: enough to rebuild its record and reservation.</summary>
 public sealed record ManagedContainer(
     string Id, string Name, string Image, IReadOnlyDictionary<string, string> Labels, bool Running, DateTimeOffset Created,
@@ -42,7 +45,7 @@ public interface IContainerRuntime
     /// <summary>The container with that name, or null.</summary>
     Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken);
 
-    /// <summary>Removes a container, running or not; a container already gone is fine.</summary>
+    /// <summary>Removes a container, running or not, with its anonymous volumes; a container already gone is fine.</summary>
     Task RemoveAsync(ServiceContainer container, CancellationToken cancellationToken);
 
     /// <summary>Whether the engine still has the service's container (confirms a removal); a foreign one does not count.</summary>
@@ -56,6 +59,9 @@ public interface IContainerRuntime
 
     /// <summary>Every container carrying our instance's labels, running or not.</summary>
     Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken);
+
+    /// <summary>The host's total memory and CPUs as the engine reports them (the default host budget).</summary>
+    Task<EngineResources> GetResourcesAsync(CancellationToken cancellationToken);
 
     /// <summary>The last <paramref name="tail"/> lines of the container's stdout and stderr.</summary>
     Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken);

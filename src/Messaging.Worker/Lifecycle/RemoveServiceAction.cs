@@ -1,38 +1,33 @@
 using Messaging.Contracts;
 using Messaging.State;
 using Messaging.Worker.Containers;
-using Messaging.State.Reservations;
 
 namespace Messaging.Worker.Lifecycle;
 
-/// <summary>Removes a service: the container first; its port and name only once the engine confirms the container is gone.</summary>
-public sealed class RemoveServiceAction(IContainerRuntime containers, ServiceRecordStore records, PortReservations reservations, TimeProvider clock)
+/// <summary>
+/// Removes a service: the record says <c>removing</c> first, then <see cref="ServiceRemoval"/> removes the container
+/// and frees port and name once the engine confirms it is gone. A record found already <c>removing</c> is a removal
+/// cut short (crash, OOM, shutdown, Redis error between the status write and the engine call): it is resumed.
+/// </summary>
+public sealed class RemoveServiceAction(ServiceRemoval removal, ServiceRecordStore records, TimeProvider clock)
     : ILifecycleAction<RemoveService>
 {
     public async Task<IServiceLifecycleEvent> RunAsync(RemoveService command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken)
     {
-        await records.TransitionAsync(record.ServiceId, [record.Status], ServiceStatus.Removing, clock.GetUtcNow());
+        var resumed = record.Status == ServiceStatus.Removing;
+        if (!resumed)
+            await records.BeginRemovalAsync(record.ServiceId, record.Status, command.CommandId, requestedBy, clock.GetUtcNow());
         try
         {
-            if (!string.IsNullOrEmpty(record.ContainerId))
-            {
-                await containers.RemoveAsync(ServiceContainer.Of(record), cancellationToken);
-                if (await containers.ExistsAsync(ServiceContainer.Of(record), cancellationToken))
-                    throw new ContainerRuntimeException(FailureReasons.DockerError, $"Container {record.ContainerId} is still there after removal.");
-            }
+            return await removal.FinishAsync(record, command.CommandId, requestedBy, cancellationToken);
         }
         catch (ContainerRuntimeException)
         {
-            await records.TransitionAsync(record.ServiceId, [ServiceStatus.Removing], record.Status, clock.GetUtcNow());
+            // A removal the engine refused goes back to where it was. A resumed one has no earlier status to go back
+            // to: it stays removing, for the next RemoveService or the reconciler.
+            if (!resumed)
+                await records.TransitionAsync(record.ServiceId, [ServiceStatus.Removing], record.Status, clock.GetUtcNow());
             throw;
         }
-
-        await reservations.ReleaseAsync(record.ServiceId, record.Name);
-        await records.MarkRemovedAsync(record.ServiceId, clock.GetUtcNow());
-        return new ServiceRemoved
-        {
-            CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, HostPort = record.HostPort,
-            RequestedBy = requestedBy, At = clock.GetUtcNow(),
-        };
     }
 }

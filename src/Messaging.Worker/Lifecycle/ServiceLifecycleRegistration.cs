@@ -8,6 +8,8 @@ public static class ServiceLifecycleRegistration
     /// <summary>The four lifecycle commands: each an action and the one generic consumer, all on the queue <c>service-lifecycle</c>.</summary>
     public static void AddServiceLifecycleConsumers(this IBusRegistrationConfigurator bus)
     {
+        // Finishing a removal: shared by RemoveServiceAction and the reconciler (stale removals).
+        bus.AddSingleton<ServiceRemoval>();
         bus.AddLifecycleCommand<StopService, ContainerStateActions>();
         bus.AddLifecycleCommand<StartService, ContainerStateActions>();
         bus.AddLifecycleCommand<RestartService, ContainerStateActions>();

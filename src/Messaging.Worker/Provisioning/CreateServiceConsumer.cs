@@ -20,6 +20,7 @@ namespace Messaging.Worker.Provisioning;
 /// </summary>
 public sealed class CreateServiceConsumer(
     CreateServicePolicy policy,
+    HostBudgets hostBudgets,
     ServiceRecordStore records,
     ServiceLocks locks,
     PortReservations reservations,
@@ -100,10 +101,12 @@ public sealed class CreateServiceConsumer(
     {
         var command = service.Command;
         var cancellationToken = context.CancellationToken;
+        HostBudget hostBudget;
         try
         {
             // Before anything is reserved: waiting for another worker to make the network holds no port.
             await network.EnsureAsync(cancellationToken);
+            hostBudget = await hostBudgets.GetAsync(cancellationToken);
         }
         catch (ContainerRuntimeException e)
         {
@@ -114,7 +117,7 @@ public sealed class CreateServiceConsumer(
         int? refusedPort = null;
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
         {
-            var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, allocation, refusedPort, cancellationToken);
+            var reservation = await reservations.ReserveAsync(command.ServiceId, command.ServiceName, allocation, refusedPort, cancellationToken, hostBudget);
             telemetry.Reservations.Add(1, new KeyValuePair<string, object?>("outcome", reservation.Outcome.ToString()));
             if (reservation.Outcome == ReserveOutcome.NameTaken)
             {
@@ -125,6 +128,12 @@ public sealed class CreateServiceConsumer(
             {
                 await Fail(context, FailureReasons.QuotaExceeded,
                     $"The {reservation.Detail} quota of '{command.RequestedBy}' would be exceeded.", release: false);
+                return;
+            }
+            if (reservation.Outcome == ReserveOutcome.HostCapacityExceeded)
+            {
+                await Fail(context, FailureReasons.HostCapacity,
+                    $"The host's {reservation.Detail} budget (HostBudget) would be exceeded by this service's limits.", release: false);
                 return;
             }
             if (reservation.Outcome == ReserveOutcome.Exhausted)

@@ -6,6 +6,7 @@ using Messaging.Validation;
 using Messaging.Worker.Containers;
 using Messaging.State.Locks;
 using Messaging.State.Reservations;
+using Messaging.Worker.Lifecycle;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Reconciliation;
@@ -16,8 +17,9 @@ public sealed record ReconcileReport(int Containers, IReadOnlyDictionary<string,
 /// <summary>
 /// Docker is the truth. A pass lists our containers by label and makes Redis agree: records and
 /// reservations are rebuilt for containers Redis forgot (even after FLUSHALL), services whose container
-/// vanished are marked failed and give their port back, reservations nobody needs are released, and
-/// containers no live record owns are reported (or removed, when configured). Each correction is an event.
+/// vanished are marked failed and give their port back, removals cut short are finished once stale, reservations
+/// nobody needs are released, and containers no live record owns are reported (or removed, when configured).
+/// Each correction is an event.
 /// Services locked by a command in progress are left alone: their consumer is the one changing them.
 /// </summary>
 public sealed class Reconciler(
@@ -25,6 +27,7 @@ public sealed class Reconciler(
     ServiceRecordStore records,
     PortReservations reservations,
     ServiceLocks locks,
+    ServiceRemoval removal,
     IBus bus,
     IOptions<ReconcilerOptions> options,
     IOptions<DockerOptions> docker,
@@ -49,6 +52,9 @@ public sealed class Reconciler(
                 await ReconcileMissingContainer(serviceId, corrections, cancellationToken);
         }
 
+        // Shares counted before the host budget existed (or edited by hand) would skew it: sum them again.
+        await reservations.RecountHostUsageAsync();
+
         foreach (var (serviceId, _) in await reservations.ReservedAsync())
         {
             if (byService.ContainsKey(serviceId) || await IsLocked(serviceId))
@@ -70,6 +76,13 @@ public sealed class Reconciler(
             return;
         var record = await records.GetAsync(serviceId);
         var now = clock.GetUtcNow();
+        if (record?.Status == ServiceStatus.Removing)
+        {
+            // Its removal decides about this container: finish it once stale, else leave it to its command.
+            if (IsStaleRemoval(record, now))
+                await FinishRemoval(record with { ContainerId = container.Id }, corrections);
+            return;
+        }
         var status = container.Running ? ServiceStatus.Running : ServiceStatus.Stopped;
 
         if (record is null)
@@ -122,6 +135,12 @@ public sealed class Reconciler(
         if (record is null || await IsLocked(serviceId))
             return;
         var now = clock.GetUtcNow();
+        if (record.Status is ServiceStatus.Removing)
+        {
+            if (IsStaleRemoval(record, now))
+                await FinishRemoval(record, corrections);
+            return;
+        }
         if (record.Status is ServiceStatus.Pending)
         {
             if (record.Unconfirmed && now - record.UpdatedAt > options.Value.UnconfirmedPendingExpiry)
@@ -129,7 +148,7 @@ public sealed class Reconciler(
             return;
         }
         string drift;
-        if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped or ServiceStatus.Removing)
+        if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped)
             drift = DriftKinds.ContainerVanished;
         else if (record.Status is ServiceStatus.Creating && now - record.UpdatedAt > options.Value.StuckCreatingAfter)
             drift = DriftKinds.CreationAbandoned;
@@ -169,6 +188,42 @@ public sealed class Reconciler(
             Reason = FailureReasons.NotDelivered, Message = message, FailedAt = now,
         });
         await Correct(corrections, record.ServiceId, record.Name, DriftKinds.CreationAbandoned, "Was pending and unconfirmed; marked failed (not_delivered).");
+    }
+
+    private bool IsStaleRemoval(ServiceRecord record, DateTimeOffset now) => now - record.UpdatedAt > options.Value.StaleRemovingAfter;
+
+    /// <summary>
+    /// Finishes a removal cut short: the container (if still there) is removed with its volumes, then port, name and
+    /// quota are released and the record marked removed. Under the service's lock, so a redelivered command arriving
+    /// meanwhile waits and then replays the <c>ServiceRemoved</c> stored here for it. A removal the engine still
+    /// refuses stays <c>removing</c> for the next pass.
+    /// </summary>
+    private async Task FinishRemoval(ServiceRecord record, Dictionary<string, int> corrections)
+    {
+        await using var held = await locks.TryAcquireAsync(record.ServiceId);
+        if (held is null)
+            return;
+        // Read again under the lock: a command may have finished it since the pass read it.
+        var current = await records.GetAsync(record.ServiceId);
+        if (current?.Status != ServiceStatus.Removing)
+            return;
+        var commandId = current.RemovalCommandId ?? Guid.Empty;
+        ServiceRemoved removed;
+        try
+        {
+            removed = await removal.FinishAsync(current with { ContainerId = record.ContainerId }, commandId,
+                current.RemovalRequestedBy ?? current.Owner, CancellationToken.None);
+        }
+        catch (ContainerRuntimeException e)
+        {
+            logger.LogWarning("Could not finish the removal of {ServiceName} ({ServiceId}): {Message}", current.Name, current.ServiceId, e.Message);
+            return;
+        }
+        // The command that began it gets its answer (kept by FinishAsync for its redeliveries too).
+        if (commandId != Guid.Empty)
+            await bus.Publish(removed);
+        await Correct(corrections, current.ServiceId, current.Name, DriftKinds.RemovalFinished,
+            $"Was removing since {current.UpdatedAt:O}; its container is gone, port, name and quota freed, marked removed.");
     }
 
     private ServiceRecord RecordFrom(Guid serviceId, ManagedContainer container, string status, DateTimeOffset now) => new()

@@ -18,6 +18,13 @@ public sealed class ReconcilerOptions
     public TimeSpan StuckCreatingAfter { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// A record in <c>removing</c> this long after the removal began, and unlocked, is a removal cut short whose command
+    /// is not coming back (dead-lettered, say): the reconciler finishes it. Above the time a redelivery takes to resume
+    /// it (a dead holder's service lock lasts 30 s), so the command itself usually gets there first.
+    /// </summary>
+    public TimeSpan StaleRemovingAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// A record still <c>pending</c> and unconfirmed (the API's publish timed out) this long after it was written,
     /// and never claimed by a worker, is failed with <c>not_delivered</c>. Far above the confirm timeout, so a
     /// command the broker did take has long reached a worker (whose claim would win the race: the move is atomic).

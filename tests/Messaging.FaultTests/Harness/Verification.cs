@@ -31,8 +31,11 @@ internal static class Verification
 {
     private static readonly object FileGate = new();
 
+    /// <param name="duringRemoval">A fault injected while the removals run: started just before they are published, awaited after.</param>
+    /// <param name="afterRemoval">Checks of the scenario's own, taken once the removals are answered (or timed out).</param>
     public static async Task<IReadOnlyList<Check>> VerifyAsync(this Scenario s, TimeSpan drainTimeout,
-        TimeSpan? settle = null, TimeSpan? removalTimeout = null, IEnumerable<Check>? extraChecks = null, bool allCreated = true)
+        TimeSpan? settle = null, TimeSpan? removalTimeout = null, IEnumerable<Check>? extraChecks = null, bool allCreated = true,
+        Func<Task>? duringRemoval = null, Func<Task<IEnumerable<Check>>>? afterRemoval = null)
     {
         var commands = s.Commands.ToList();
         await s.WaitForTerminalAsync(commands, drainTimeout);
@@ -53,6 +56,7 @@ internal static class Verification
 
         // Remove everything through the worker: the port and the name are freed only once the container is gone.
         var removals = new List<RemoveService>();
+        var fault = duringRemoval is null ? Task.CompletedTask : Task.Run(duringRemoval);
         foreach (var command in commands)
         {
             var remove = new RemoveService
@@ -62,6 +66,7 @@ internal static class Verification
             await s.Bus.PublishConfirmedAsync(remove);
             removals.Add(remove);
         }
+        await fault;
         var removalIds = removals.Select(r => r.CommandId).ToHashSet();
         int RemovalsDone() => s.Bus.All<ServiceRemoved>().Select(r => r.CommandId)
             .Concat(s.Bus.All<ServiceCommandRejected>().Select(r => r.CommandId)).Where(removalIds.Contains).Distinct().Count();
@@ -108,6 +113,8 @@ internal static class Verification
             deadLettered == 0 && stillQueued == 0, true));
         if (extraChecks is not null)
             checks.AddRange(extraChecks);
+        if (afterRemoval is not null)
+            checks.AddRange(await afterRemoval());
         var rejectedReasons = string.Join(", ", rejected.GroupBy(r => r.Reason).Select(g => $"{g.Key}={g.Count()}"));
         checks.Add(new Check("removal (RemoveService): removed / rejected / unanswered",
             $"{removed} / {rejected.Count}{(rejected.Count > 0 ? $" ({rejectedReasons})" : "")} / {removalLost}", "unanswered 0", removalLost == 0, true));
