@@ -4,8 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
 using MassTransit;
-using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.Api.Services;
 using Messaging.Api.Telemetry;
 using Messaging.Api.Tokens;

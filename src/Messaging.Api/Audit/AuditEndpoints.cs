@@ -1,9 +1,5 @@
-using System.Security.Claims;
-using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.State;
 using Messaging.State.Audit;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Audit;
 

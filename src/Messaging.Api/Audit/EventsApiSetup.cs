@@ -1,5 +1,4 @@
 using Messaging.Api.Audit;
-using Messaging.Api.Auth;
 using Messaging.Api.LiveEvents;
 using Messaging.Api.Webhooks;
 using Messaging.State;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using Messaging.State.Tokens;
 
 namespace Messaging.Api.Auth;

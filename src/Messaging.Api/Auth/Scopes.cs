@@ -1,5 +1,3 @@
-using System.Security.Claims;
-
 namespace Messaging.Api.Auth;
 
 /// <summary>What a token may do. <see cref="Admin"/> implies every other scope.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Messaging.State;
 
 namespace Messaging.Api.Auth;

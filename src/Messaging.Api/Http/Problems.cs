@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FluentValidation.Results;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Messaging.Api.Http;

@@ -1,8 +1,6 @@
-using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Messaging.Api.Audit;
-using Messaging.Api.Auth;
 using Messaging.State.Audit;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;

@@ -1,13 +1,9 @@
-using System.Security.Claims;
 using MassTransit;
-using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.State;
 using Messaging.State.Idempotency;
 using Messaging.State.Tokens;
 using Messaging.Validation;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

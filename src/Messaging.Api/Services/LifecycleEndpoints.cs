@@ -1,10 +1,6 @@
-using System.Security.Claims;
 using MassTransit;
-using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.Contracts;
 using Messaging.State;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Services;
 

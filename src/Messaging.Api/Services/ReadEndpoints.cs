@@ -1,8 +1,4 @@
-using System.Security.Claims;
-using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.State;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Messaging.Api.Services;
 

@@ -1,4 +1,3 @@
-using Messaging.Api.Auth;
 using Messaging.Contracts;
 
 namespace Messaging.Api.Services;

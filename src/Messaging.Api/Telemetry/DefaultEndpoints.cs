@@ -1,4 +1,3 @@
-using Messaging.Api.Auth;
 using Messaging.ServiceDefaults.Health;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 

@@ -1,5 +1,4 @@
 using FluentValidation;
-using Messaging.Api.Auth;
 using Messaging.Validation;
 
 namespace Messaging.Api.Tokens;

@@ -1,8 +1,5 @@
-using Messaging.Api.Auth;
-using Messaging.Api.Http;
 using Messaging.State.Tokens;
 using Messaging.Validation;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Tokens;
