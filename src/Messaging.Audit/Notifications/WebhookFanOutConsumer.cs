@@ -32,24 +32,18 @@ public sealed class WebhookFanOutConsumer<TEvent>(WebhookStore store, TimeProvid
     }
 }
 
-/// <summary>Delivery policy of <see cref="WebhookFanOutConsumer{TEvent}"/>: every event type on the one quorum queue <c>webhook-deliveries</c>.</summary>
-public sealed class WebhookFanOutConsumerDefinition<TEvent> : ConsumerDefinition<WebhookFanOutConsumer<TEvent>> where TEvent : class
+/// <summary>
+/// Delivery policy of <see cref="WebhookFanOutConsumer{TEvent}"/>: every event type on the one quorum queue
+/// <c>webhook-deliveries</c>. A fan-out is one Redis read and a few sends; nothing here waits on a receiver.
+/// </summary>
+public sealed class WebhookFanOutConsumerDefinition<TEvent>()
+    : SharedQueueConsumerDefinition<WebhookFanOutConsumer<TEvent>>(WebhookConsumerRegistration.EventQueue, concurrentMessageLimit: 8, prefetchCount: 32)
+    where TEvent : class
 {
-    public WebhookFanOutConsumerDefinition()
-    {
-        EndpointName = WebhookConsumerRegistration.EventQueue;
-        // A fan-out is one Redis read and a few sends; nothing here waits on a receiver.
-        ConcurrentMessageLimit = 8;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<WebhookFanOutConsumer<TEvent>> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.PrefetchCount = 32;
-        // Redis away for a moment: list again. Sends that went out before a failure go out again on the retry
-        // (a receiver may get a delivery twice; it deduplicates on the delivery id).
-        consumerConfigurator.UseMessageRetry(retry => retry.HandleTransientFailures().Intervals(100, 500, 2000, 5000));
-    }
+    // Redis away for a moment: list again. Sends that went out before a failure go out again on the retry
+    // (a receiver may get a delivery twice; it deduplicates on the delivery id).
+    protected override void ConfigureDelivery(IConsumerConfigurator<WebhookFanOutConsumer<TEvent>> consumer, IRegistrationContext context) =>
+        consumer.UseMessageRetry(retry => retry.HandleTransientFailures().Intervals(100, 500, 2000, 5000));
 }
 
 public static class WebhookConsumerRegistration
