@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace Messaging.State.Audit;
@@ -58,21 +57,20 @@ public sealed record AuditEntry
 
     internal static AuditEntry FromStreamEntry(StreamEntry entry)
     {
-        string? Text(string name) => entry[name] is { IsNullOrEmpty: false } v ? v.ToString() : null;
+        var fields = StoredFields.Of(entry);
         return new AuditEntry
         {
             Id = entry.Id.ToString(),
-            At = long.TryParse(Text("at"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-                ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UnixEpoch,
-            Kind = Text("kind") ?? "",
-            Type = Text("type") ?? "",
-            Actor = Text("actor") ?? "",
-            Owner = Text("owner") ?? "",
-            ServiceId = Guid.TryParse(Text("service_id"), out var serviceId) ? serviceId : Guid.Empty,
-            CommandId = Guid.TryParse(Text("command_id"), out var commandId) ? commandId : Guid.Empty,
-            CorrelationId = Text("correlation_id"),
-            MessageId = Text("message_id"),
-            Message = Text("message") ?? "{}",
+            At = fields.Time("at") ?? DateTimeOffset.UnixEpoch,
+            Kind = fields.Text("kind") ?? "",
+            Type = fields.Text("type") ?? "",
+            Actor = fields.Text("actor") ?? "",
+            Owner = fields.Text("owner") ?? "",
+            ServiceId = fields.Guid("service_id") ?? Guid.Empty,
+            CommandId = fields.Guid("command_id") ?? Guid.Empty,
+            CorrelationId = fields.Text("correlation_id"),
+            MessageId = fields.Text("message_id"),
+            Message = fields.Text("message") ?? "{}",
         };
     }
 }

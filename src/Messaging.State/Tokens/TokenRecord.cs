@@ -45,23 +45,20 @@ public sealed record TokenRecord
     {
         if (entries.Length == 0)
             return null;
-        var map = entries.ToDictionary(e => e.Name.ToString(), e => e.Value);
-        string? Text(string key) => map.TryGetValue(key, out var v) && !v.IsNullOrEmpty ? v.ToString() : null;
-        long? Long(string key) => long.TryParse(Text(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? l : null;
-        DateTimeOffset? Time(string key) => Long(key) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        var fields = StoredFields.Of(entries);
         return new TokenRecord
         {
-            Id = Text("id") ?? "",
-            Name = Text("name") ?? "",
-            Scopes = (Text("scopes") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            Sha256 = Text("sha256") ?? "",
-            CreatedAt = Time("created_at") ?? DateTimeOffset.UnixEpoch,
-            ExpiresAt = Time("expires_at"),
-            RevokedAt = Time("revoked_at"),
-            LastUsedAt = Time("last_used_at"),
-            MaxServices = Long("max_services") is { } s ? (int)s : null,
-            MaxMemoryBytes = Long("max_memory_bytes"),
-            MaxCpus = double.TryParse(Text("max_cpus"), NumberStyles.Float, CultureInfo.InvariantCulture, out var c) ? c : null,
+            Id = fields.Text("id") ?? "",
+            Name = fields.Text("name") ?? "",
+            Scopes = (fields.Text("scopes") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            Sha256 = fields.Text("sha256") ?? "",
+            CreatedAt = fields.Time("created_at") ?? DateTimeOffset.UnixEpoch,
+            ExpiresAt = fields.Time("expires_at"),
+            RevokedAt = fields.Time("revoked_at"),
+            LastUsedAt = fields.Time("last_used_at"),
+            MaxServices = fields.Long("max_services") is { } s ? (int)s : null,
+            MaxMemoryBytes = fields.Long("max_memory_bytes"),
+            MaxCpus = fields.Double("max_cpus"),
         };
     }
 }

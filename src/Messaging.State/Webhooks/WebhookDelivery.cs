@@ -32,19 +32,17 @@ public sealed record WebhookDelivery
 
     internal static WebhookDelivery FromStreamEntry(StreamEntry entry)
     {
-        string? Text(string name) => entry[name] is { IsNullOrEmpty: false } v ? v.ToString() : null;
-        int? Int(string name) => int.TryParse(Text(name), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
+        var fields = StoredFields.Of(entry);
         return new WebhookDelivery
         {
             Id = entry.Id.ToString(),
-            At = long.TryParse(Text("at"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-                ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UnixEpoch,
-            EventType = Text("event_type") ?? "",
-            EventId = Text("event_id") ?? "",
-            Status = Text("status") ?? "",
-            Attempts = Int("attempts") ?? 0,
-            StatusCode = Int("status_code"),
-            Error = Text("error"),
+            At = fields.Time("at") ?? DateTimeOffset.UnixEpoch,
+            EventType = fields.Text("event_type") ?? "",
+            EventId = fields.Text("event_id") ?? "",
+            Status = fields.Text("status") ?? "",
+            Attempts = fields.Int("attempts") ?? 0,
+            StatusCode = fields.Int("status_code"),
+            Error = fields.Text("error"),
         };
     }
 }

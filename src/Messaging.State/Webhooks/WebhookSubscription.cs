@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace Messaging.State.Webhooks;
@@ -29,16 +28,15 @@ public sealed record WebhookSubscription
     {
         if (entries.Length == 0)
             return null;
-        var map = entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
+        var fields = StoredFields.Of(entries);
         return new WebhookSubscription
         {
-            Id = map.GetValueOrDefault("id", ""),
-            Url = map.GetValueOrDefault("url", ""),
-            EventTypes = map.GetValueOrDefault("event_types", "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            Secret = map.GetValueOrDefault("secret", ""),
-            CreatedBy = map.GetValueOrDefault("created_by", ""),
-            CreatedAt = long.TryParse(map.GetValueOrDefault("created_at"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-                ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UnixEpoch,
+            Id = fields.Text("id") ?? "",
+            Url = fields.Text("url") ?? "",
+            EventTypes = (fields.Text("event_types") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            Secret = fields.Text("secret") ?? "",
+            CreatedBy = fields.Text("created_by") ?? "",
+            CreatedAt = fields.Time("created_at") ?? DateTimeOffset.UnixEpoch,
         };
     }
 }
