@@ -90,33 +90,29 @@ public sealed record ServiceRecord
     {
         if (entries.Length == 0)
             return null;
-        var map = entries.ToDictionary(e => e.Name.ToString(), e => e.Value);
-        string? Text(string key) => map.TryGetValue(key, out var v) && !v.IsNullOrEmpty ? v.ToString() : null;
-        int? Int(string key) => int.TryParse(Text(key), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
-        long Long(string key) => long.TryParse(Text(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? l : 0;
-
+        var fields = StoredFields.Of(entries);
         return new ServiceRecord
         {
-            ServiceId = Guid.TryParse(Text(F.ServiceId), out var id) ? id : Guid.Empty,
-            CommandId = Guid.TryParse(Text(F.CommandId), out var commandId) ? commandId : Guid.Empty,
-            Name = Text(F.Name) ?? "",
-            Image = Text(F.Image) ?? "",
-            Owner = Text(F.Owner) ?? "",
-            Status = Text(F.Status) ?? "",
-            MemoryLimit = Text(F.MemoryLimit) ?? "",
-            MemoryBytes = Long(F.MemoryBytes),
-            CpuLimit = double.TryParse(Text(F.CpuLimit), NumberStyles.Float, CultureInfo.InvariantCulture, out var cpu) ? cpu : 0,
-            InternalPort = Int(F.InternalPort),
-            HostPort = Int(F.HostPort),
-            Host = Text(F.Host),
-            ContainerId = Text(F.ContainerId),
-            FailureCode = Text(F.FailureCode),
-            FailureMessage = Text(F.FailureMessage),
-            Unconfirmed = Text(F.Unconfirmed) == "1",
-            RemovalCommandId = Guid.TryParse(Text(F.RemovalCommandId), out var removalCommandId) ? removalCommandId : null,
-            RemovalRequestedBy = Text(F.RemovalRequestedBy),
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.CreatedAt)),
-            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(F.UpdatedAt)),
+            ServiceId = fields.Guid(F.ServiceId) ?? Guid.Empty,
+            CommandId = fields.Guid(F.CommandId) ?? Guid.Empty,
+            Name = fields.Text(F.Name) ?? "",
+            Image = fields.Text(F.Image) ?? "",
+            Owner = fields.Text(F.Owner) ?? "",
+            Status = fields.Text(F.Status) ?? "",
+            MemoryLimit = fields.Text(F.MemoryLimit) ?? "",
+            MemoryBytes = fields.Long(F.MemoryBytes) ?? 0,
+            CpuLimit = fields.Double(F.CpuLimit) ?? 0,
+            InternalPort = fields.Int(F.InternalPort),
+            HostPort = fields.Int(F.HostPort),
+            Host = fields.Text(F.Host),
+            ContainerId = fields.Text(F.ContainerId),
+            FailureCode = fields.Text(F.FailureCode),
+            FailureMessage = fields.Text(F.FailureMessage),
+            Unconfirmed = fields.Text(F.Unconfirmed) == "1",
+            RemovalCommandId = fields.Guid(F.RemovalCommandId),
+            RemovalRequestedBy = fields.Text(F.RemovalRequestedBy),
+            CreatedAt = fields.Time(F.CreatedAt) ?? DateTimeOffset.UnixEpoch,
+            UpdatedAt = fields.Time(F.UpdatedAt) ?? DateTimeOffset.UnixEpoch,
         };
     }
 }
