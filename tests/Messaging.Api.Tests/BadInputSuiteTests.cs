@@ -42,11 +42,13 @@ public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : ICl
     private static string Set(string field, string json) =>
         System.Text.RegularExpressions.Regex.Replace(Good, $"\"{field}\":(\"[^\"]*\"|[0-9.]+)", $"\"{field}\":{json}");
 
-    public static TheoryData<string, string, string, string?, string, string?, int> Cases()
+    public static TheoryData<string, string, string, string?, string, string?, int, string?> Cases()
     {
-        var data = new TheoryData<string, string, string, string?, string, string?, int>();
+        var data = new TheoryData<string, string, string, string?, string, string?, int, string?>();
         void Post(string name, string body, int status, string? token = A, string type = "application/json") =>
-            data.Add(name, "POST", "/api/v1/services", token, type, body, status);
+            data.Add(name, "POST", "/api/v1/services", token, type, body, status, null);
+        void Add(string name, string method, string path, string? token, string type, string? body, int status, string? lastEventId = null) =>
+            data.Add(name, method, path, token, type, body, status, lastEventId);
 
         // Fields nobody may send: the worker builds every container spec itself.
         foreach (var field in new[] { "privileged", "binds", "network_mode", "cap_add", "devices", "volumes", "pid_mode", "ipc_mode",
@@ -106,33 +108,72 @@ public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : ICl
         Post("read-only token", Good, 403, token: ApiApplication.ReaderToken);
 
         // Other owners' services and other calls.
-        data.Add("get another owner's service", "GET", $"/api/v1/services/{BobsService}", A, "application/json", null, 404);
-        data.Add("stop another owner's service", "POST", $"/api/v1/services/{BobsService}/stop", A, "application/json", null, 404);
-        data.Add("remove another owner's service", "DELETE", $"/api/v1/services/{BobsService}", A, "application/json", null, 404);
-        data.Add("logs of another owner's service", "GET", $"/api/v1/services/{BobsService}/logs", A, "application/json", null, 404);
-        data.Add("stop with a read-only token", "POST", $"/api/v1/services/{BobsService}/stop", ApiApplication.ReaderToken, "application/json", null, 403);
-        data.Add("service id that is not a GUID", "GET", "/api/v1/services/..%2F..%2Fetc", A, "application/json", null, 404);
-        data.Add("tokens without admin", "GET", "/api/v1/tokens", A, "application/json", null, 403);
-        data.Add("create token without admin", "POST", "/api/v1/tokens", A, "application/json", """{"name":"x","scopes":["admin"]}""", 403);
-        data.Add("expired token reads", "GET", "/api/v1/services", ExpiredToken, "application/json", null, 401);
-        data.Add("revoked token reads", "GET", "/api/v1/services", RevokedToken, "application/json", null, 401);
-        data.Add("list with a negative limit", "GET", "/api/v1/services?limit=-1", A, "application/json", null, 400);
-        data.Add("list with a forged cursor", "GET", "/api/v1/services?cursor=djE6LTE", A, "application/json", null, 400);
+        Add("get another owner's service", "GET", $"/api/v1/services/{BobsService}", A, "application/json", null, 404);
+        Add("stop another owner's service", "POST", $"/api/v1/services/{BobsService}/stop", A, "application/json", null, 404);
+        Add("remove another owner's service", "DELETE", $"/api/v1/services/{BobsService}", A, "application/json", null, 404);
+        Add("logs of another owner's service", "GET", $"/api/v1/services/{BobsService}/logs", A, "application/json", null, 404);
+        Add("stop with a read-only token", "POST", $"/api/v1/services/{BobsService}/stop", ApiApplication.ReaderToken, "application/json", null, 403);
+        Add("service id that is not a GUID", "GET", "/api/v1/services/..%2F..%2Fetc", A, "application/json", null, 404);
+        Add("tokens without admin", "GET", "/api/v1/tokens", A, "application/json", null, 403);
+        Add("create token without admin", "POST", "/api/v1/tokens", A, "application/json", """{"name":"x","scopes":["admin"]}""", 403);
+        Add("expired token reads", "GET", "/api/v1/services", ExpiredToken, "application/json", null, 401);
+        Add("revoked token reads", "GET", "/api/v1/services", RevokedToken, "application/json", null, 401);
+        Add("list with a negative limit", "GET", "/api/v1/services?limit=-1", A, "application/json", null, 400);
+        Add("list with a forged cursor", "GET", "/api/v1/services?cursor=djE6LTE", A, "application/json", null, 400);
+
+        // Issue 13: every other lifecycle call and read on another owner's service answers as if it did not exist.
+        Add("start another owner's service", "POST", $"/api/v1/services/{BobsService}/start", A, "application/json", null, 404);
+        Add("restart another owner's service", "POST", $"/api/v1/services/{BobsService}/restart", A, "application/json", null, 404);
+        Add("events of another owner's service", "GET", $"/api/v1/services/{BobsService}/events", A, "application/json", null, 404);
+
+        // Issue 13.8: quotas are the admin's to give; an unlimited one is asked for explicitly and alone.
+        Add("unlimited quota token without admin", "POST", "/api/v1/tokens", A, "application/json", """{"name":"greedy","scopes":["services:write"],"unlimited_quota":true}""", 403);
+        Add("unlimited quota token by a reader", "POST", "/api/v1/tokens", ApiApplication.ReaderToken, "application/json", """{"name":"greedy","scopes":["services:read"],"unlimited_quota":true}""", 403);
+        Add("unlimited quota with a limit beside it", "POST", "/api/v1/tokens", ApiApplication.AdminToken, "application/json", """{"name":"greedy","scopes":["services:write"],"unlimited_quota":true,"max_services":5}""", 400);
+
+        // Issue 13.11: metadata services in every spelling an address can take, refused even for the admin.
+        foreach (var (form, url) in new[]
+        {
+            ("AWS IPv6 metadata", "http://[fd00:ec2::254]/"),
+            ("Alibaba metadata", "http://100.100.100.200/"),
+            ("NAT64-wrapped metadata", "http://[64:ff9b::a9fe:a9fe]/"),
+            ("6to4-wrapped metadata", "http://[2002:a9fe:a9fe::1]/"),
+            ("Teredo-wrapped metadata", "http://[2001:0:4136:e378:8000:63bf:5601:5601]/"),
+            ("IPv4-mapped metadata", "http://[::ffff:169.254.169.254]/"),
+            ("decimal metadata", "http://2852039166/latest/meta-data/"),
+        })
+            Add($"webhook at {form}", "POST", "/api/v1/webhooks", ApiApplication.AdminToken, "application/json", $$"""{"url":"{{url}}"}""", 400);
+        Add("webhook without admin", "POST", "/api/v1/webhooks", A, "application/json", """{"url":"https://example.com/hook"}""", 403);
+
+        // Issue 13.14: /metrics needs its own scope.
+        Add("metrics with a services token", "GET", "/metrics", A, "application/json", null, 403);
+        Add("metrics without a token", "GET", "/metrics", null, "application/json", null, 401);
+
+        // Issue 13.9: a resume point must be an id the stream sent, never a Redis range special or garbage.
+        foreach (var id in new[] { "$", "+", "-", "garbage", "1-2-3", "0-0;DEL x" })
+            Add($"live events after {id}", "GET", "/api/v1/events", A, "text/event-stream", null, 400, lastEventId: id);
+        Add("live events after garbage in the query", "GET", "/api/v1/events?last_event_id=..%2F..", A, "text/event-stream", null, 400);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task A_hostile_request_gets_its_exact_status_and_creates_nothing(
-        string description, string method, string path, string? token, string contentType, string? body, int status)
+        string description, string method, string path, string? token, string contentType, string? body, int status, string? lastEventId)
     {
         var before = app.PublishedCreateCommands;
+        var lifecycleBefore = app.Harness.Published.Select<ServiceLifecycleCommand>().Count();
+        var tokensBefore = (await app.Services.GetRequiredService<TokenStore>().ListAsync()).Count;
+        var webhooksBefore = (await app.Services.GetRequiredService<Messaging.State.Webhooks.WebhookStore>().ListAsync()).Count;
+        var bobsBefore = await app.Services.GetRequiredService<Messaging.State.ServiceRecordStore>().GetAsync(BobsService);
         var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (body is not null)
             request.Content = new StringContent(body, Encoding.UTF8, contentType);
         var client = app.ClientWith(null);
         if (token is not null)
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        if (lastEventId is not null)
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
 
         var response = await client.SendAsync(request);
 
@@ -140,6 +181,12 @@ public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : ICl
         Assert.Equal(before, app.PublishedCreateCommands);
         Assert.DoesNotContain(app.Harness.Published.Select<StopService>(), m => m.Context.Message.ServiceId == BobsService && m.Context.Message.RequestedBy == "alice");
         Assert.Null(await app.Services.GetRequiredService<Messaging.State.ServiceRecordStore>().FindIdByNameAsync("hostile-probe"));
+        Assert.Equal(lifecycleBefore, app.Harness.Published.Select<ServiceLifecycleCommand>().Count());
+        Assert.Equal(tokensBefore, (await app.Services.GetRequiredService<TokenStore>().ListAsync()).Count);
+        Assert.Equal(webhooksBefore, (await app.Services.GetRequiredService<Messaging.State.Webhooks.WebhookStore>().ListAsync()).Count);
+        var bobsAfter = await app.Services.GetRequiredService<Messaging.State.ServiceRecordStore>().GetAsync(BobsService);
+        Assert.Equal(bobsBefore!.Status, bobsAfter!.Status);
+        Assert.Equal(bobsBefore.UpdatedAt, bobsAfter.UpdatedAt);
     }
 
     [Fact]
