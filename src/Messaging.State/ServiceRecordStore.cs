@@ -91,7 +91,7 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         var result = (string?)await Db.ScriptEvaluateAsync(StateScripts.ClaimCreation, new
         {
             record = keys.Service(creating.ServiceId), ownerIndex = keys.OwnerServices(creating.Owner), allIndex = keys.AllServices,
-            serviceId = creating.ServiceId.ToString("D"), commandId = creating.CommandId.ToString("D"), noCommand = Guid.Empty.ToString("D"),
+            serviceId = creating.ServiceId.ToString("D"), commandId = creating.CommandId.ToString("D"), owner = creating.Owner, noCommand = Guid.Empty.ToString("D"),
             pending = ServiceStatus.Pending, creating = ServiceStatus.Creating,
             createdAt = creating.CreatedAt.ToUnixTimeMilliseconds(), fields = FieldsJson(creating),
         });

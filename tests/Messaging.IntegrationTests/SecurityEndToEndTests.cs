@@ -7,12 +7,14 @@ using MassTransit;
 using Messaging.Contracts;
 using Messaging.State;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 
 namespace Messaging.IntegrationTests;
 
 [Collection(SystemCollection.Name)]
 [Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
-public sealed class SecurityEndToEndTests(SystemFixture system)
+public sealed class SecurityEndToEndTests(SystemFixture system, SecurityEndToEndTests.ZeroQuotaPublisher publisher)
+    : IClassFixture<SecurityEndToEndTests.ZeroQuotaPublisher>
 {
     private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];
 
@@ -284,6 +286,157 @@ public sealed class SecurityEndToEndTests(SystemFixture system)
         Assert.DoesNotContain(await system.OurContainers(), c => c.Labels["messaging.service-id"] == command.ServiceId.ToString("D"));
         Assert.Empty(system.Events.All<ServiceCreated>(e => e.CommandId == command.CommandId));
         _ = description;
+    }
+
+    /// <summary>
+    /// A broker user made by infra/rabbitmq/add-publisher.sh, named <see cref="SystemFixture.ZeroQuotaSystem"/>: the
+    /// system fixture gives it a quota of no services, so any creation it gets past the policy ends as quota_exceeded.
+    /// </summary>
+    public sealed class ZeroQuotaPublisher : IAsyncLifetime
+    {
+        public string Password { get; } = $"pw-{Guid.NewGuid():N}";
+        public IConnection Connection { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            var (code, output) = await PublisherPermissionsTests.Run("bash", [PublisherPermissionsTests.Script(), SystemFixture.ZeroQuotaSystem],
+                new() { ["PUBLISHER_PASSWORD"] = Password });
+            Assert.True(code == 0, output);
+            Connection = await RawAmqp.ConnectAsync(SystemFixture.ZeroQuotaSystem, Password);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            await PublisherPermissionsTests.Run("rabbitmqctl", ["-q", "delete_user", SystemFixture.ZeroQuotaSystem]);
+        }
+    }
+
+    /// <summary>Alice's running service, made once for the rows below, with a restart whose outcome the worker stored.</summary>
+    private sealed record Victim(ServiceCreated Created, Guid RestartCommandId);
+
+    private static readonly SemaphoreSlim VictimGate = new(1, 1);
+    private static Victim? _victim;
+
+    private async Task<Victim> AlicesVictim()
+    {
+        await VictimGate.WaitAsync();
+        try
+        {
+            if (_victim is not null)
+                return _victim;
+            var created = await Create(UniqueName("it-victim"));
+            using var api = system.Api(SystemFixture.AliceToken);
+            var restart = await api.PostAsync($"/api/v1/services/{created.ServiceId}/restart", null);
+            Assert.Equal(HttpStatusCode.Accepted, restart.StatusCode);
+            var restartId = (await restart.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("command_id").GetGuid();
+            await system.Events.WaitFor<ServiceRestarted>(e => e.CommandId == restartId);
+            return _victim = new Victim(created, restartId);
+        }
+        finally
+        {
+            VictimGate.Release();
+        }
+    }
+
+    private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// <summary>
+    /// Issue 13's broker boundaries, tried by a system publisher (raw AMQP, its own validated user_id) against Alice's
+    /// service: placeholders {victim}, {victimCreate}, {victimRestart}, {victimName} are filled in with hers.
+    /// </summary>
+    public static TheoryData<string, string, string, string> HostileSystemCommands => new()
+    {
+        // Identity (13.1): whatever requestedBy claims, Alice's service does not exist for this system.
+        { "start naming admin", nameof(StartService), """{"serviceId":"{victim}","requestedBy":"admin"}""", RejectionReasons.NotFound },
+        { "stop naming the owner", nameof(StopService), """{"serviceId":"{victim}","requestedBy":"alice"}""", RejectionReasons.NotFound },
+        { "restart naming the API", nameof(RestartService), """{"serviceId":"{victim}","requestedBy":"api"}""", RejectionReasons.NotFound },
+        { "remove with owner and privileges smuggled in", nameof(RemoveService),
+            """{"serviceId":"{victim}","requestedBy":"admin","owner":"alice","isApi":true,"privileged":true,"userId":"guest"}""", RejectionReasons.NotFound },
+        { "stop with no requester", nameof(StopService), """{"serviceId":"{victim}","requestedBy":""}""", RejectionReasons.InvalidCommand },
+        { "stop of the empty service id", nameof(StopService), """{"serviceId":"00000000-0000-0000-0000-000000000000"}""", RejectionReasons.InvalidCommand },
+
+        // Outcomes are the owner's (13.14): reusing her restart's command id replays nothing of hers.
+        { "restart reusing the owner's command id", nameof(RestartService), """{"serviceId":"{victim}","commandId":"{victimRestart}","requestedBy":"alice"}""", RejectionReasons.NotFound },
+        { "remove reusing the owner's creation command id", nameof(RemoveService), """{"serviceId":"{victim}","commandId":"{victimCreate}","requestedBy":"alice"}""", RejectionReasons.NotFound },
+
+        // Creation over another owner's record: her service id, alone or with her own creation's command id.
+        { "create over the owner's service id", nameof(CreateService), """{"serviceId":"{victim}"}""", FailureReasons.InvalidCommand },
+        { "create replaying the owner's creation", nameof(CreateService), """{"serviceId":"{victim}","commandId":"{victimCreate}","requestedBy":"alice"}""", FailureReasons.InvalidCommand },
+
+        // Images by digest (13.14): a pin the allowlist entry lacks is refused, not dropped.
+        { "allowed image pinned to a digest the entry lacks", nameof(CreateService), $$"""{"image":"nginx:alpine@{{Digest}}"}""", FailureReasons.ImageNotAllowed },
+        { "image not allowed, by digest", nameof(CreateService), $$"""{"image":"ubuntu@{{Digest}}"}""", FailureReasons.ImageNotAllowed },
+        { "image by digest with a registry", nameof(CreateService), $$"""{"image":"evil.example.com/nginx@{{Digest}}"}""", FailureReasons.ImageNotAllowed },
+
+        // Quota (13.3): a system's own quota binds it, whoever requestedBy names; Alice's token quota is never spent.
+        { "create within the limits but over the system's quota", nameof(CreateService), """{"requestedBy":"alice"}""", FailureReasons.QuotaExceeded },
+        { "create naming admin, over the system's quota", nameof(CreateService), """{"requestedBy":"admin","memoryLimit":"16m"}""", FailureReasons.QuotaExceeded },
+        { "create taking the owner's name", nameof(CreateService), """{"serviceName":"{victimName}"}""", FailureReasons.NameConflict },
+        { "create with hardening fields smuggled in, over quota", nameof(CreateService),
+            """{"privileged":true,"user":"0:0","capAdd":["SYS_ADMIN"],"binds":["/:/host"],"owner":"alice"}""", FailureReasons.QuotaExceeded },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileSystemCommands))]
+    public async Task A_hostile_system_command_gets_its_exact_reason_and_changes_nothing(string description, string type, string overrides, string reason)
+    {
+        var victim = await AlicesVictim();
+        var victimId = victim.Created.ServiceId;
+        var records = system.WorkerServices.GetRequiredService<ServiceRecordStore>();
+        var before = (await records.GetAsync(victimId))!;
+        var startedAt = (await system.Docker.Containers.InspectContainerAsync(victim.Created.ContainerId)).State!.StartedAt;
+        var victimEvents = system.Events.All<IServiceEvent>(e => e.ServiceId == victimId).Count;
+
+        var message = new System.Text.Json.Nodes.JsonObject
+        {
+            ["commandId"] = Guid.NewGuid(), ["serviceId"] = Guid.NewGuid(), ["requestedBy"] = "billing-system", ["requestedAt"] = DateTimeOffset.UtcNow,
+        };
+        if (type == nameof(CreateService))
+        {
+            message["serviceName"] = UniqueName("it-sys-hostile");
+            message["image"] = "nginx:alpine";
+            message["memoryLimit"] = "64m";
+            message["cpuLimit"] = 0.25;
+        }
+        var filled = overrides.Replace("{victim}", victimId.ToString("D"), StringComparison.Ordinal)
+            .Replace("{victimCreate}", victim.Created.CommandId.ToString("D"), StringComparison.Ordinal)
+            .Replace("{victimRestart}", victim.RestartCommandId.ToString("D"), StringComparison.Ordinal)
+            .Replace("{victimName}", victim.Created.ServiceName, StringComparison.Ordinal);
+        foreach (var (key, value) in JsonNode(filled))
+            message[key] = value?.DeepClone();
+        var commandId = message["commandId"]!.GetValue<Guid>();
+        var serviceId = message["serviceId"]!.GetValue<Guid>();
+
+        await using (var channel = await RawAmqp.ConfirmingChannelAsync(publisher.Connection))
+            await RawAmqp.PublishAsync(channel, type, message, SystemFixture.ZeroQuotaSystem);
+
+        if (type == nameof(CreateService))
+        {
+            var failed = await system.Events.WaitFor<ServiceCreationFailed>(e => e.CommandId == commandId && e.ServiceId == serviceId, TimeSpan.FromSeconds(30));
+            Assert.True(reason == failed.Reason, $"{description}: expected {reason}, got {failed.Reason}: {failed.Message}");
+        }
+        else
+        {
+            var rejected = await system.Events.WaitFor<ServiceCommandRejected>(e => e.CommandId == commandId && e.ServiceId == serviceId, TimeSpan.FromSeconds(30));
+            Assert.True(reason == rejected.Reason, $"{description}: expected {reason}, got {rejected.Reason}: {rejected.Message}");
+            Assert.Equal(type, rejected.Command);
+        }
+
+        // Nothing of Alice's changed: her record, her container, and no event of hers was published again.
+        await Task.Delay(300); // a replay, were there one, is published before the refusal would have been
+        var after = (await records.GetAsync(victimId))!;
+        Assert.Equal((before.Owner, before.CommandId, before.Status, before.ContainerId, before.HostPort, before.UpdatedAt),
+            (after.Owner, after.CommandId, after.Status, after.ContainerId, after.HostPort, after.UpdatedAt));
+        var container = await system.Docker.Containers.InspectContainerAsync(victim.Created.ContainerId);
+        Assert.True(container.State!.Running);
+        Assert.Equal(startedAt, container.State.StartedAt);
+        // The row's own refusal is the one event about her service it may cause (when it named her service id).
+        Assert.Equal(victimEvents + (serviceId == victimId ? 1 : 0), system.Events.All<IServiceEvent>(e => e.ServiceId == victimId).Count);
+        // And nothing of the system's was made.
+        Assert.Empty(system.Events.All<ServiceCreated>(e => serviceId != victimId && e.ServiceId == serviceId));
+        Assert.DoesNotContain(await system.OurContainers(), c => c.Labels["messaging.service-id"] == serviceId.ToString("D") && c.ID != victim.Created.ContainerId);
+        Assert.DoesNotContain(await system.OurContainers(), c => c.Labels["messaging.owner"] == $"system:{SystemFixture.ZeroQuotaSystem}");
     }
 
     private static System.Text.Json.Nodes.JsonObject JsonNode(string json) => System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();

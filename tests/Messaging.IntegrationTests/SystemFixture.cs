@@ -22,6 +22,9 @@ namespace Messaging.IntegrationTests;
 public sealed class SystemFixture : IAsyncLifetime
 {
     public const string Instance = "it-tests";
+
+    /// <summary>A broker user the worker gives a quota of no services (SecurityEndToEndTests' hostile system).</summary>
+    public const string ZeroQuotaSystem = "it-zero-quota";
     public const string Token = "integration-admin-token-0123456789abcdef";
     public const string AliceToken = "integration-alice-token-0123456789abcdef";
     public const string BobToken = "integration-bob-token-0123456789abcdef00";
@@ -103,6 +106,7 @@ public sealed class SystemFixture : IAsyncLifetime
     {
         ["Auth:BootstrapToken"] = Token,
         ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1
+        [$"Quotas:Systems:Users:{ZeroQuotaSystem}:MaxServices"] = "0",
     };
 
     private async Task SeedTokens()

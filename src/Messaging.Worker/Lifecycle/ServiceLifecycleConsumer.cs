@@ -49,6 +49,14 @@ public sealed class ServiceLifecycleConsumer<TCommand>(
         }
         // The owner the publisher really is: a system's own requestedBy is only a claim.
         requestedBy = publisher.Owner;
+        // Service and command ids are in every event: another owner's publisher reusing them must get the same
+        // not_found as for any other command on that service, never a replay of the owner's outcome. Nothing is
+        // stored, so the owner's own outcome under that id stays as it was.
+        if (await records.GetAsync(command.ServiceId) is { } owned && !publisher.MayActOn(owned))
+        {
+            await Publish(context, Reject(command, RejectionReasons.NotFound, $"No service {command.ServiceId}.", status: null));
+            return;
+        }
         if (await outcomes.TryReplayAsync(command.ServiceId, command.CommandId, context))
             return;
 
