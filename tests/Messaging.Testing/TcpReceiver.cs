@@ -65,18 +65,25 @@ public sealed class TcpReceiver : IAsyncDisposable
             {
                 return;
             }
-            switch (_reply(Interlocked.Increment(ref _connections)))
+            try
             {
-                case ReceiverReply.Answer:
-                    _ = AnswerAsync(client);
-                    break;
-                case ReceiverReply.Drop:
-                    client.Client.LingerState = new LingerOption(true, 0); // a reset, not a polite close
-                    client.Dispose();
-                    break;
-                case ReceiverReply.Hang:
-                    _held.Add(client);
-                    break;
+                switch (_reply(Interlocked.Increment(ref _connections)))
+                {
+                    case ReceiverReply.Answer:
+                        _ = AnswerAsync(client);
+                        break;
+                    case ReceiverReply.Drop:
+                        client.Client.LingerState = new LingerOption(true, 0); // a reset, not a polite close
+                        client.Dispose();
+                        break;
+                    case ReceiverReply.Hang:
+                        _held.Add(client);
+                        break;
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                client.Dispose(); // the sender hung up first; the next connection is served all the same
             }
         }
     }

@@ -37,6 +37,10 @@ public static class WebhookHttpClient
                     MinimumThroughput = options.BreakerMinimumThroughput,
                     SamplingDuration = options.BreakerSamplingDuration,
                     BreakDuration = options.BreakDuration,
+                    // The HTTP defaults (5xx, 408, 429, HttpRequestException, timeouts), and the socket errors a connection
+                    // reset at once can surface unwrapped (WebhookSender counts them as no answer as well).
+                    ShouldHandle = args => ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                                                                || args.Outcome.Exception is SocketException or IOException),
                     OnOpened = args =>
                     {
                         logger.LogWarning("Webhook receiver {Receiver} keeps failing: its deliveries are skipped for {BreakDuration}",

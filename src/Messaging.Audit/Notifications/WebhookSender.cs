@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using Messaging.State.Webhooks;
 using Polly.CircuitBreaker;
@@ -61,7 +62,9 @@ public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider clock
         {
             outcome = WebhookAttemptOutcome.CircuitOpen;
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or TimeoutRejectedException
+        // SocketException and IOException too: a receiver that resets the connection the moment it accepts it can make
+        // the handler's own reading of the socket throw unwrapped (seen as "Transport endpoint is not connected").
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or TimeoutRejectedException or SocketException or IOException
                                    || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             outcome = WebhookAttemptOutcome.NoAnswer(e.Message);

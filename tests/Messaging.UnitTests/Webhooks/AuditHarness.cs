@@ -61,6 +61,13 @@ public sealed class AuditHarness : IAsyncDisposable
         return subscription;
     }
 
+    /// <summary>Waits until the consumer <typeparamref name="TConsumer"/> has consumed a <typeparamref name="T"/> that <paramref name="match"/> accepts.</summary>
+    public async Task<bool> Consumed<TConsumer, T>(Func<T, bool> match) where TConsumer : class, IConsumer where T : class
+    {
+        var consumer = Harness.GetConsumerHarness<TConsumer>();
+        return await Eventually(() => Task.FromResult(consumer.Consumed.Select<T>().Any(m => match(m.Context.Message))), consumed => consumed);
+    }
+
     /// <summary>Hands a delivery to the audit host as the fan-out (or a wait queue) would.</summary>
     public async Task Send(object delivery)
     {
@@ -68,10 +75,10 @@ public sealed class AuditHarness : IAsyncDisposable
         await endpoint.Send(delivery);
     }
 
-    /// <summary>Waits until <paramref name="done"/> holds (up to 10 s) and returns what <paramref name="read"/> says then.</summary>
+    /// <summary>Waits until <paramref name="done"/> holds (up to 20 s) and returns what <paramref name="read"/> says then.</summary>
     public static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         var value = await read();
         while (!done(value) && DateTime.UtcNow < deadline)
         {

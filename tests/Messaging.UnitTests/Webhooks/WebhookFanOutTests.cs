@@ -71,8 +71,7 @@ public sealed class WebhookFanOutTests
         await audit.Subscribe("http://127.0.0.1:9/hook", nameof(ServiceRemoved));
         var failed = Event();
         await audit.Harness.Bus.Publish(failed);
-        var fanOut = audit.Harness.GetConsumerHarness<WebhookFanOutConsumer<ServiceCreationFailed>>();
-        Assert.True(await fanOut.Consumed.Any<ServiceCreationFailed>(m => m.Context.Message.ServiceId == failed.ServiceId));
+        Assert.True(await audit.Consumed<WebhookFanOutConsumer<ServiceCreationFailed>, ServiceCreationFailed>(e => e.ServiceId == failed.ServiceId));
         Assert.Empty(Sent(audit, d => d.Body.Contains(failed.ServiceId.ToString("D"))));
     }
 
@@ -139,7 +138,7 @@ public sealed class WebhookFanOutTests
         var delivery = Delivery(subscription);
 
         await audit.Send(delivery);
-        Assert.True(await audit.Harness.Consumed.Any<DeliverWebhook>(m => m.Context.Message.EventId == delivery.EventId));
+        Assert.True(await audit.Consumed<DeliverWebhookConsumer, DeliverWebhook>(d => d.EventId == delivery.EventId));
         Assert.Equal(0, receiver.Connections);
         Assert.Empty(await audit.Store.DeliveriesAsync(subscription.Id, 10));
         Assert.Empty(Sent(audit, d => d.EventId == delivery.EventId && d.Attempt > 1));
