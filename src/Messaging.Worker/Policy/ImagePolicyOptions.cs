@@ -87,7 +87,7 @@ public sealed partial class ImagePolicyOptions
         }
         if (entry.User is null)
             yield return $"Policy:AllowedImages '{entry.Image}': no User. Set a non-root User as UID:GID (e.g. \"101:101\"), " +
-                         "or RunAsRoot: true to run the image's own user, which is root for most images (see the README, \"Containers\").";
+                         "or RunAsRoot: true to run the image's own user, which is root for most images (what that costs: docs/SECURITY.md, \"Running as root\").";
         else if (NonRootUser().Match(entry.User) is not { Success: true } match)
             yield return $"Policy:AllowedImages '{entry.Image}': User '{entry.User}' must be a numeric UID:GID (e.g. \"101:101\"): " +
                          "a name is resolved inside the image, where it may be root, and without a GID the engine may pick group 0.";
