@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Check that the services from services-up.sh really work:
 #   - Docker: run nginx:alpine hardened the way the worker runs containers
-#     (cap-drop ALL + CHOWN/SETUID/SETGID/NET_BIND_SERVICE, no-new-privileges,
-#     128m memory without swap, pids limit) with a port published on 127.0.0.1,
+#     (cap-drop ALL + NET_BIND_SERVICE, no-new-privileges, read-only root with a
+#     noexec /tmp tmpfs, 128m memory without swap, pids limit) with a port published on 127.0.0.1,
 #     fetch the page from the host; then the same as non-root user 101 (port 80
 #     still binds: Docker 20.10 sets net.ipv4.ip_unprivileged_port_start=0);
 #     check docker stop is quick; remove the containers.
@@ -50,7 +50,7 @@ cleanup() { "$INFRA_DIR/cleanup-containers.sh" "$SMOKE_LABEL" >/dev/null 2>&1 ||
 smoke_container() { # description port extra-run-args...
     local what="$1" port="$2" cid body t0; shift 2
     if ! cid="$(docker_cli run -d --label "$SMOKE_LABEL" \
-            --cap-drop ALL --cap-add CHOWN --cap-add SETUID --cap-add SETGID --cap-add NET_BIND_SERVICE \
+            --cap-drop ALL --cap-add NET_BIND_SERVICE --read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m \
             --security-opt no-new-privileges --memory 128m --memory-swap 128m --pids-limit 100 \
             -p "127.0.0.1:$port:80" "$@" nginx:alpine 2>&1)"; then
         fail "docker run nginx:alpine ($what): $cid"; return
