@@ -150,6 +150,20 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
         return new TransitionResult((string?)result[0] == "moved", string.IsNullOrEmpty(previous) ? null : previous);
     }
 
+    /// <summary>
+    /// Deletes a <c>failed</c> or <c>removed</c> record that has not changed since <paramref name="endedBy"/>, and
+    /// its ids in the owner's and the global index, in one step (true: deleted). Name, port and quota were given back
+    /// when the record ended, so nothing else refers to it; the audit trail keeps its history. Checked again inside the
+    /// script: a record a DELETE moved on to <c>removing</c> since it was read stays.
+    /// </summary>
+    public async Task<bool> DeleteExpiredAsync(ServiceRecord record, DateTimeOffset endedBy) =>
+        (int)await Db.ScriptEvaluateAsync(StateScripts.DeleteExpired, new
+        {
+            record = keys.Service(record.ServiceId), ownerIndex = keys.OwnerServices(record.Owner), allIndex = keys.AllServices,
+            serviceId = record.ServiceId.ToString("D"), owner = record.Owner, cutoff = endedBy.ToUnixTimeMilliseconds(),
+            failed = ServiceStatus.Failed, removed = ServiceStatus.Removed,
+        }) == 1;
+
     /// <summary>Every service id, oldest first (the admin's index; the reconciler walks it).</summary>
     public async Task<IReadOnlyList<Guid>> AllIdsAsync() =>
         [.. (await Db.SortedSetRangeByRankAsync(keys.AllServices))

@@ -60,7 +60,9 @@ public static class WorkerSetup
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<ServicesNetwork>();
 
-        services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section);
+        services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section)
+            .Validate(o => o.RecordRetention > TimeSpan.Zero, "Reconciler:RecordRetention must be a positive time span (e.g. 7.00:00:00).")
+            .ValidateOnStart();
         services.AddSingleton<Reconciler>();
         services.AddHostedService<ReconcilerService>();
         // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.

@@ -12,7 +12,7 @@ internal static class ReadCommands
     public static Command List(CliContext cli)
     {
         var status = new Option<string>("--status") { Description = "Only services in this status (removed ones are shown only this way)" };
-        var command = new Command("list", "List your services (everyone's with an admin token)") { status };
+        var command = new Command("list", "List your services (everyone's with an admin token); failed and removed ones go once the worker's record retention (7 days by default) has passed") { status };
         command.Aliases.Add("ls");
         command.SetAction(cli.Action(async (parse, session) =>
         {

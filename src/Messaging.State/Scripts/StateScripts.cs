@@ -21,6 +21,7 @@ internal static class StateScripts
     public static LuaScript ClaimCreation { get; } = Load("claim-creation");
     public static LuaScript Transition { get; } = Load("transition");
     public static LuaScript ExpireUnconfirmed { get; } = Load("expire-unconfirmed");
+    public static LuaScript DeleteExpired { get; } = Load("delete-expired");
     public static LuaScript LockRelease { get; } = Load("lock-release");
     public static LuaScript LockRenew { get; } = Load("lock-renew");
     public static LuaScript TokenByHash { get; } = Load("token-by-hash");

@@ -11,15 +11,16 @@ using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Reconciliation;
 
-/// <summary>What one pass found, by drift kind.</summary>
-public sealed record ReconcileReport(int Containers, IReadOnlyDictionary<string, int> Corrections);
+/// <summary>What one pass found, by drift kind, and how many ended records it deleted after their retention.</summary>
+public sealed record ReconcileReport(int Containers, IReadOnlyDictionary<string, int> Corrections, int ExpiredRecords);
 
 /// <summary>
 /// Docker is the truth. A pass lists our containers by label and makes Redis agree: records and
 /// reservations are rebuilt for containers Redis forgot (even after FLUSHALL), services whose container
 /// vanished are marked failed and give their port back, removals cut short are finished once stale, reservations
 /// nobody needs are released, and containers no live record owns are reported (or removed, when configured).
-/// Each correction is an event.
+/// Each correction is an event. Failed and removed records past <c>Reconciler:RecordRetention</c> are deleted (not a
+/// correction: no event; the audit trail has their history).
 /// Services locked by a command in progress are left alone: their consumer is the one changing them.
 /// </summary>
 public sealed class Reconciler(
@@ -37,6 +38,7 @@ public sealed class Reconciler(
     public async Task<ReconcileReport> ReconcileAsync(CancellationToken cancellationToken)
     {
         var corrections = new Dictionary<string, int>();
+        var expired = 0;
         var live = await containers.ListManagedAsync(cancellationToken);
         var byService = live
             .Where(c => c.Labels.TryGetValue(ContainerLabels.ServiceId, out var id) && Guid.TryParse(id, out _))
@@ -48,8 +50,8 @@ public sealed class Reconciler(
 
         foreach (var serviceId in await records.AllIdsAsync())
         {
-            if (!byService.ContainsKey(serviceId))
-                await ReconcileMissingContainer(serviceId, corrections, cancellationToken);
+            if (!byService.ContainsKey(serviceId) && await ReconcileMissingContainer(serviceId, corrections, cancellationToken))
+                expired++;
         }
 
         // Shares counted before the host budget existed (or edited by hand) would skew it: sum them again.
@@ -67,7 +69,7 @@ public sealed class Reconciler(
             }
         }
 
-        return new ReconcileReport(live.Count, corrections);
+        return new ReconcileReport(live.Count, corrections, expired);
     }
 
     private async Task ReconcileContainer(Guid serviceId, ManagedContainer container, Dictionary<string, int> corrections)
@@ -129,23 +131,26 @@ public sealed class Reconciler(
         }
     }
 
-    private async Task ReconcileMissingContainer(Guid serviceId, Dictionary<string, int> corrections, CancellationToken cancellationToken)
+    /// <summary>Makes the record of a service without a container tell the truth; true when it was deleted after its retention.</summary>
+    private async Task<bool> ReconcileMissingContainer(Guid serviceId, Dictionary<string, int> corrections, CancellationToken cancellationToken)
     {
         var record = await records.GetAsync(serviceId);
         if (record is null || await IsLocked(serviceId))
-            return;
+            return false;
         var now = clock.GetUtcNow();
+        if (record.Status is ServiceStatus.Failed or ServiceStatus.Removed)
+            return await DeleteIfExpired(record, now);
         if (record.Status is ServiceStatus.Removing)
         {
             if (IsStaleRemoval(record, now))
                 await FinishRemoval(record, corrections);
-            return;
+            return false;
         }
         if (record.Status is ServiceStatus.Pending)
         {
             if (record.Unconfirmed && now - record.UpdatedAt > options.Value.UnconfirmedPendingExpiry)
                 await ExpireUndelivered(record, corrections, now);
-            return;
+            return false;
         }
         string drift;
         if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped)
@@ -153,12 +158,12 @@ public sealed class Reconciler(
         else if (record.Status is ServiceStatus.Creating && now - record.UpdatedAt > options.Value.StuckCreatingAfter)
             drift = DriftKinds.CreationAbandoned;
         else
-            return;
+            return false;
 
         // The container list is from the start of the pass: a creation that finished since has a container the
         // list does not show. Ask the engine about this very container before calling it gone.
         if (!string.IsNullOrEmpty(record.ContainerId) && await containers.ExistsAsync(new ServiceContainer(record.ContainerId, serviceId), cancellationToken))
-            return;
+            return false;
 
         // Gone from the engine: port and name can go back, and the record says why.
         await reservations.ReleaseAsync(serviceId, record.Name);
@@ -170,6 +175,22 @@ public sealed class Reconciler(
             HostPort = null, Host = null, ContainerId = null, UpdatedAt = now,
         });
         await Correct(corrections, serviceId, record.Name, drift, $"Was {record.Status}; marked failed, port and name freed.");
+        return false;
+    }
+
+    /// <summary>
+    /// Deletes an ended record once it is older than the retention. Only records no container of ours carries get
+    /// here, so a failed service whose container could not be removed keeps its record (its owner's handle to
+    /// DELETE it) for as long as the container is there.
+    /// </summary>
+    private async Task<bool> DeleteIfExpired(ServiceRecord record, DateTimeOffset now)
+    {
+        var endedBy = now - options.Value.RecordRetention;
+        if (record.UpdatedAt > endedBy || !await records.DeleteExpiredAsync(record, endedBy))
+            return false;
+        logger.LogInformation("Deleted the {Status} record of {ServiceName} ({ServiceId}), unchanged since {UpdatedAt:O}",
+            record.Status, record.Name, record.ServiceId, record.UpdatedAt);
+        return true;
     }
 
     /// <summary>

@@ -30,4 +30,11 @@ public sealed class ReconcilerOptions
     /// command the broker did take has long reached a worker (whose claim would win the race: the move is atomic).
     /// </summary>
     public TimeSpan UnconfirmedPendingExpiry { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a <c>failed</c> or <c>removed</c> record stays (counted from its last change) before a pass deletes it
+    /// with its index entries. It holds no name, port or quota by then; the audit trail keeps its history. A failed
+    /// service whose container is still on the engine is kept until that container is gone.
+    /// </summary>
+    public TimeSpan RecordRetention { get; set; } = TimeSpan.FromDays(7);
 }

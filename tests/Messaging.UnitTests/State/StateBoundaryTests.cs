@@ -46,7 +46,7 @@ public sealed partial class StateBoundaryTests
     [Fact]
     public void Every_field_a_record_script_writes_or_reads_is_a_declared_record_field()
     {
-        foreach (var script in (string[])["create-pending", "delete-pending", "claim-creation", "transition"])
+        foreach (var script in (string[])["create-pending", "delete-pending", "claim-creation", "transition", "delete-expired"])
             Assert.All(FieldsNamedOn("record", StateScripts.Text(script)), field => Assert.Contains(field, ServiceRecordFields.All));
     }
 
