@@ -9,6 +9,11 @@ public static class ServiceStatus
     public const string Creating = "creating";
     /// <summary>The container runs.</summary>
     public const string Running = "running";
+    /// <summary>
+    /// The container kept exiting (or failing its health check) and the supervisor gave up restarting it: more than
+    /// the service's <c>max_restarts</c> within the restart window. A user's start, restart, stop or remove applies.
+    /// </summary>
+    public const string CrashLooping = "crash_looping";
     /// <summary>The container is stopped.</summary>
     public const string Stopped = "stopped";
     /// <summary>Creation failed; see the failure code.</summary>

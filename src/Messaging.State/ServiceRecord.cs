@@ -42,6 +42,24 @@ public sealed record ServiceRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>One of <see cref="ServiceHealth"/>; null on records from before supervision (read as <c>none</c>).</summary>
+    public string? Health { get; init; }
+
+    /// <summary>Restarts the supervisor made over the service's life.</summary>
+    public int RestartCount { get; init; }
+
+    /// <summary>How the container last exited on its own, if it did.</summary>
+    public ExitRecord? LastExit { get; init; }
+
+    /// <summary>The container's last log lines, kept when it was found crash-looping.</summary>
+    public string? LogTail { get; init; }
+
+    /// <summary>The create request's overrides of its allowlist entry's policy (null: the entry's default).</summary>
+    public SupervisionOverrides Overrides { get; init; } = SupervisionOverrides.None;
+
+    /// <summary>The supervisor's bookkeeping: restarts in the current window and a restart it has scheduled.</summary>
+    public RestartState Restarts { get; init; } = RestartState.Initial;
+
     /// <summary>The record a create command starts: the API writes it <c>pending</c>, the worker <c>creating</c>.</summary>
     public static ServiceRecord ForCommand(CreateService command, string status, DateTimeOffset now) => new()
     {
@@ -54,6 +72,7 @@ public sealed record ServiceRecord
         MemoryLimit = command.MemoryLimit,
         CpuLimit = command.CpuLimit,
         InternalPort = command.InternalPort,
+        Overrides = new SupervisionOverrides(command.Restart, command.MaxRestarts, command.OnUnhealthy),
         CreatedAt = now,
         UpdatedAt = now,
     };
@@ -83,6 +102,26 @@ public sealed record ServiceRecord
         if (Unconfirmed) entries.Add(new(F.Unconfirmed, 1));
         if (RemovalCommandId is { } removal) entries.Add(new(F.RemovalCommandId, removal.ToString("D")));
         if (RemovalRequestedBy is not null) entries.Add(new(F.RemovalRequestedBy, RemovalRequestedBy));
+        if (Health is not null) entries.Add(new(F.Health, Health));
+        if (RestartCount != 0) entries.Add(new(F.RestartCount, RestartCount));
+        if (LastExit is { } exit)
+        {
+            entries.Add(new(F.LastExitCode, exit.Code));
+            entries.Add(new(F.LastExitOom, exit.Oom ? 1 : 0));
+            entries.Add(new(F.LastExitAt, exit.At.ToUnixTimeMilliseconds()));
+        }
+        if (LogTail is not null) entries.Add(new(F.LogTail, LogTail));
+        if (Overrides.Restart is not null) entries.Add(new(F.RestartPolicy, Overrides.Restart));
+        if (Overrides.MaxRestarts is { } max) entries.Add(new(F.MaxRestarts, max));
+        if (Overrides.OnUnhealthy is not null) entries.Add(new(F.OnUnhealthy, Overrides.OnUnhealthy));
+        if (Restarts.Attempts != 0) entries.Add(new(F.RestartAttempts, Restarts.Attempts));
+        if (Restarts.WindowStartedAt is { } window) entries.Add(new(F.RestartWindowStartedAt, window.ToUnixTimeMilliseconds()));
+        if (Restarts.NextAt is { } next)
+        {
+            entries.Add(new(F.NextRestartAt, next.ToUnixTimeMilliseconds()));
+            entries.Add(new(F.NextRestartReason, Restarts.NextReason ?? ""));
+            entries.Add(new(F.NextRestartDelayMs, (long)Restarts.NextDelay.TotalMilliseconds));
+        }
         return [.. entries];
     }
 
@@ -113,6 +152,34 @@ public sealed record ServiceRecord
             RemovalRequestedBy = fields.Text(F.RemovalRequestedBy),
             CreatedAt = fields.Time(F.CreatedAt) ?? DateTimeOffset.UnixEpoch,
             UpdatedAt = fields.Time(F.UpdatedAt) ?? DateTimeOffset.UnixEpoch,
+            Health = fields.Text(F.Health),
+            RestartCount = fields.Int(F.RestartCount) ?? 0,
+            LastExit = fields.Long(F.LastExitCode) is { } code
+                ? new ExitRecord(code, fields.Text(F.LastExitOom) == "1", fields.Time(F.LastExitAt) ?? DateTimeOffset.UnixEpoch)
+                : null,
+            LogTail = fields.Text(F.LogTail),
+            Overrides = new SupervisionOverrides(fields.Text(F.RestartPolicy), fields.Int(F.MaxRestarts), fields.Text(F.OnUnhealthy)),
+            Restarts = new RestartState(fields.Int(F.RestartAttempts) ?? 0, fields.Time(F.RestartWindowStartedAt), fields.Time(F.NextRestartAt),
+                fields.Text(F.NextRestartReason), TimeSpan.FromMilliseconds(fields.Long(F.NextRestartDelayMs) ?? 0)),
         };
     }
+}
+
+/// <summary>How a container exited: its code, whether the OOM killer ended it, and when.</summary>
+public sealed record ExitRecord(long Code, bool Oom, DateTimeOffset At);
+
+/// <summary>What a create request set of the supervision policy; null fields take the allowlist entry's default.</summary>
+public sealed record SupervisionOverrides(string? Restart, int? MaxRestarts, string? OnUnhealthy)
+{
+    public static SupervisionOverrides None { get; } = new(null, null, null);
+}
+
+/// <summary>
+/// The supervisor's bookkeeping on a record: <paramref name="Attempts"/> restarts since <paramref name="WindowStartedAt"/>,
+/// and a restart it decided on, due at <paramref name="NextAt"/> (why, and after what delay). Kept in Redis so that another
+/// worker, or this one after a crash, carries out a scheduled restart once and only once.
+/// </summary>
+public sealed record RestartState(int Attempts, DateTimeOffset? WindowStartedAt, DateTimeOffset? NextAt, string? NextReason, TimeSpan NextDelay)
+{
+    public static RestartState Initial { get; } = new(0, null, null, null, TimeSpan.Zero);
 }

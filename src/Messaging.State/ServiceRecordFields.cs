@@ -29,9 +29,30 @@ internal static class ServiceRecordFields
     public const string RemovalCommandId = "removal_command_id";
     public const string RemovalRequestedBy = "removal_requested_by";
 
+    // Supervision (issue 14): what the supervisor saw and decided, and the request's overrides of the entry's policy.
+    public const string Health = "health";
+    public const string RestartCount = "restart_count";
+    public const string LastExitCode = "last_exit_code";
+    public const string LastExitOom = "last_exit_oom";
+    public const string LastExitAt = "last_exit_at";
+    public const string LogTail = "log_tail";
+    public const string RestartPolicy = "restart_policy";
+    public const string MaxRestarts = "max_restarts";
+    public const string OnUnhealthy = "on_unhealthy";
+    /// <summary>Restarts in the current window (the backoff exponent and the crash-loop count).</summary>
+    public const string RestartAttempts = "restart_attempts";
+    public const string RestartWindowStartedAt = "restart_window_started_at";
+    /// <summary>When a restart the supervisor decided on is due (empty: none pending).</summary>
+    public const string NextRestartAt = "next_restart_at";
+    /// <summary>Why that restart: <c>exited</c> or <c>unhealthy</c>; and the delay it waits.</summary>
+    public const string NextRestartReason = "next_restart_reason";
+    public const string NextRestartDelayMs = "next_restart_delay_ms";
+
     public static IReadOnlySet<string> All { get; } = new HashSet<string>
     {
         ServiceId, CommandId, Name, Image, Owner, Status, MemoryLimit, MemoryBytes, CpuLimit, InternalPort, HostPort, Host,
         ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy,
+        Health, RestartCount, LastExitCode, LastExitOom, LastExitAt, LogTail, RestartPolicy, MaxRestarts, OnUnhealthy,
+        RestartAttempts, RestartWindowStartedAt, NextRestartAt, NextRestartReason, NextRestartDelayMs,
     };
 }

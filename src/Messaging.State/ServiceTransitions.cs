@@ -12,11 +12,13 @@ public static class ServiceTransitions
     {
         [ServiceStatus.Pending] = [ServiceStatus.Creating, ServiceStatus.Failed],
         [ServiceStatus.Creating] = [ServiceStatus.Running, ServiceStatus.Failed],
-        [ServiceStatus.Running] = [ServiceStatus.Stopped, ServiceStatus.Running, ServiceStatus.Removing],
+        // Running -> crash_looping: the supervisor gave up restarting it; a user's start or restart runs it again.
+        [ServiceStatus.Running] = [ServiceStatus.Stopped, ServiceStatus.Running, ServiceStatus.Removing, ServiceStatus.CrashLooping],
         [ServiceStatus.Stopped] = [ServiceStatus.Running, ServiceStatus.Removing],
+        [ServiceStatus.CrashLooping] = [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Removing],
         [ServiceStatus.Failed] = [ServiceStatus.Removing],
         // A removal the engine refused goes back to where it was.
-        [ServiceStatus.Removing] = [ServiceStatus.Removed, ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed],
+        [ServiceStatus.Removing] = [ServiceStatus.Removed, ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed, ServiceStatus.CrashLooping],
         [ServiceStatus.Removed] = [],
     };
 
@@ -28,12 +30,14 @@ public static class ServiceTransitions
     /// <summary>Statuses in which each lifecycle command applies.</summary>
     public static IReadOnlyList<string> AcceptedBy(string command) => command switch
     {
-        nameof(StopService) => [ServiceStatus.Running],
-        nameof(StartService) => [ServiceStatus.Stopped],
-        nameof(RestartService) => [ServiceStatus.Running, ServiceStatus.Stopped],
+        // A crash-looping service's container is not running: stop makes that the user's choice (never restarted
+        // again), start and restart run it again with a fresh restart budget.
+        nameof(StopService) => [ServiceStatus.Running, ServiceStatus.CrashLooping],
+        nameof(StartService) => [ServiceStatus.Stopped, ServiceStatus.CrashLooping],
+        nameof(RestartService) => [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.CrashLooping],
         // Removing too: a removal cut short (crash, shutdown, Redis error between the status write and the engine
         // call) is resumed by its redelivery or by a new RemoveService, never refused as wrong state.
-        nameof(RemoveService) => [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed, ServiceStatus.Removing],
+        nameof(RemoveService) => [ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.Failed, ServiceStatus.Removing, ServiceStatus.CrashLooping],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a lifecycle command."),
     };
 

@@ -16,6 +16,9 @@ public sealed class CreateServiceCommandValidator : AbstractValidator<CreateServ
         RuleFor(c => (double?)c.CpuLimit).MustBeCpuLimit().OverridePropertyName(nameof(CreateService.CpuLimit));
         RuleFor(c => c.InternalPort).MustBePortWhenPresent();
         RuleFor(c => c.Env).MustBeEnvironment();
+        RuleFor(c => c.Restart).MustBeRestartPolicyWhenPresent();
+        RuleFor(c => c.MaxRestarts).MustBeMaxRestartsWhenPresent();
+        RuleFor(c => c.OnUnhealthy).MustBeUnhealthyActionWhenPresent();
         RuleFor(c => c.RequestedBy)
             .Must(by => by is not null && ServiceRules.RequesterPattern().IsMatch(by))
             .WithMessage("must name the requester (letters, digits and ._:@-, at most 128 characters).");

@@ -1,3 +1,4 @@
+using Messaging.Contracts;
 using System.Text.RegularExpressions;
 using FluentValidation;
 
@@ -15,6 +16,8 @@ public static partial class ServiceRules
     public const double MaxCpus = 64;
     public const double MinCpus = 0.01;
     public const int MaxRequesterLength = 128;
+    /// <summary>The most restarts a request may ask for in its window (the worker's own cap may be lower).</summary>
+    public const int MaxRestartsLimit = 100;
 
     // 2-63 characters: the name is also the container name, and Docker refuses one-character names.
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{1,62}\z", RegexOptions.CultureInvariant)]
@@ -51,6 +54,17 @@ public static partial class ServiceRules
 
     public static IRuleBuilderOptions<T, int?> MustBePortWhenPresent<T>(this IRuleBuilder<T, int?> rule) =>
         rule.Must(port => port is null or (>= 1 and <= 65535)).WithMessage("must be between 1 and 65535.");
+
+    public static IRuleBuilderOptions<T, string?> MustBeRestartPolicyWhenPresent<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(policy => policy is null || RestartPolicies.All.Contains(policy))
+            .WithMessage($"must be one of {string.Join(", ", RestartPolicies.All)}.");
+
+    public static IRuleBuilderOptions<T, int?> MustBeMaxRestartsWhenPresent<T>(this IRuleBuilder<T, int?> rule) =>
+        rule.Must(max => max is null or (>= 0 and <= MaxRestartsLimit)).WithMessage($"must be between 0 and {MaxRestartsLimit}.");
+
+    public static IRuleBuilderOptions<T, string?> MustBeUnhealthyActionWhenPresent<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(action => action is null || UnhealthyActions.All.Contains(action))
+            .WithMessage($"must be one of {string.Join(", ", UnhealthyActions.All)}.");
 
     public static IRuleBuilderOptions<T, IReadOnlyDictionary<string, string>?> MustBeEnvironment<T>(
         this IRuleBuilder<T, IReadOnlyDictionary<string, string>?> rule) =>

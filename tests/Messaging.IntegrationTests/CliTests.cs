@@ -76,9 +76,9 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
         var table = await Cli("list");
         Assert.True(table.ExitCode == 0, table.ToString());
         var lines = table.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^NAME\s+STATUS\s+IMAGE\s+PORT\s+ID$", lines[0]);
+        Assert.Matches(@"^NAME\s+STATUS\s+HEALTH\s+RESTARTS\s+IMAGE\s+PORT\s+ID$", lines[0]);
         var row = Assert.Single(lines, line => line.StartsWith(name + " ", StringComparison.Ordinal));
-        Assert.Matches(@"\srunning\s+nginx:alpine\s+19\d{3}\s+[0-9a-f-]{36}$", row);
+        Assert.Matches(@"\srunning\s+(starting|healthy|none)\s+0\s+nginx:alpine\s+19\d{3}\s+[0-9a-f-]{36}$", row);
 
         var json = await Cli("list", "--json");
         Assert.True(json.ExitCode == 0, json.ToString());

@@ -55,7 +55,7 @@ public sealed partial class CliTokenTests(SystemFixture system) : IAsyncLifetime
         // The secret is a working token for the rest of the CLI.
         var list = await CliAs(secret, "list");
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches(@"^NAME\s+STATUS\s+IMAGE\s+PORT\s+ID", list.Out);
+        Assert.Matches(@"^NAME\s+STATUS\s+HEALTH\s+RESTARTS\s+IMAGE\s+PORT\s+ID", list.Out);
 
         var first = await CliAs(secret, "create", NewServiceName(), "nginx:alpine", "--memory", "64m", "--cpus", "0.25", "--wait");
         Assert.True(first.ExitCode == 0, first.ToString());

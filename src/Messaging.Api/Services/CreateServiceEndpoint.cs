@@ -87,6 +87,9 @@ public static class CreateServiceEndpoint
             CpuLimit = body.CpuLimit!.Value,
             InternalPort = body.InternalPort,
             Env = body.Env,
+            Restart = body.Restart,
+            MaxRestarts = body.MaxRestarts,
+            OnUnhealthy = body.OnUnhealthy,
             RequestedBy = owner,
             RequestedAt = now,
         };

@@ -9,4 +9,10 @@ public sealed record CreateServiceRequest
     public double? CpuLimit { get; init; }
     public int? InternalPort { get; init; }
     public IReadOnlyDictionary<string, string>? Env { get; init; }
+    /// <summary><c>never</c>, <c>on-failure</c> or <c>always</c>; the allowlist entry's default when absent.</summary>
+    public string? Restart { get; init; }
+    /// <summary>Restarts within the window before <c>crash_looping</c>; the entry's default when absent.</summary>
+    public int? MaxRestarts { get; init; }
+    /// <summary><c>restart</c> or <c>report</c>; the entry's default when absent.</summary>
+    public string? OnUnhealthy { get; init; }
 }

@@ -14,5 +14,8 @@ public sealed class CreateServiceRequestValidator : AbstractValidator<CreateServ
         RuleFor(r => r.CpuLimit).MustBeCpuLimit();
         RuleFor(r => r.InternalPort).MustBePortWhenPresent();
         RuleFor(r => r.Env).MustBeEnvironment();
+        RuleFor(r => r.Restart).MustBeRestartPolicyWhenPresent();
+        RuleFor(r => r.MaxRestarts).MustBeMaxRestartsWhenPresent();
+        RuleFor(r => r.OnUnhealthy).MustBeUnhealthyActionWhenPresent();
     }
 }

@@ -1,3 +1,4 @@
+using Messaging.Contracts;
 using Messaging.State;
 
 namespace Messaging.Api.Services;
@@ -14,15 +15,16 @@ public static class ReadEndpoints
     }
 
     public static async Task<Results<Ok<ServicePage>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, ServiceRecordStore records, int? limit, string? cursor, string? status)
+        ClaimsPrincipal user, ServiceRecordStore records, int? limit, string? cursor, string? status, string? health)
     {
-        if ((QueryChecks.Limit(limit) ?? QueryChecks.OneOf("status", status, ServiceTransitions.All)) is { } invalid)
+        if ((QueryChecks.Limit(limit) ?? QueryChecks.OneOf("status", status, ServiceTransitions.All)
+             ?? QueryChecks.OneOf("health", health, ServiceHealth.All)) is { } invalid)
             return invalid;
         if (QueryChecks.Cursor(cursor, Cursor, out var after) is { } forged)
             return forged;
 
         var (page, next) = await records.ListAsync(user.VisibleOwner(), status, after is null ? 0 : long.Parse(after),
-            limit ?? QueryChecks.DefaultPageSize);
+            limit ?? QueryChecks.DefaultPageSize, health);
         return TypedResults.Ok(new ServicePage(page.Select(ServiceView.From).ToList(), next is null ? null : Cursor.Encode(next.Value.ToString())));
     }
 }

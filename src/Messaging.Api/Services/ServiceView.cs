@@ -1,3 +1,4 @@
+using Messaging.Contracts;
 using Messaging.State;
 
 namespace Messaging.Api.Services;
@@ -19,10 +20,35 @@ public sealed record ServiceView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary><c>starting</c>, <c>healthy</c>, <c>unhealthy</c> or <c>none</c> (no health check, or not running).</summary>
+    public string Health { get; init; } = ServiceHealth.None;
+
+    /// <summary>Restarts the supervisor made over the service's life.</summary>
+    public int RestartCount { get; init; }
+
+    /// <summary>How the container last exited on its own; null if it never did.</summary>
+    public ExitView? LastExit { get; init; }
+
+    /// <summary>When a restart the supervisor scheduled is due (it waits out its backoff); null when none is.</summary>
+    public DateTimeOffset? NextRestartAt { get; init; }
+
+    /// <summary>The container's last log lines, kept when the service was found crash-looping.</summary>
+    public string? LogTail { get; init; }
+
     public static ServiceView From(ServiceRecord r) => new(
         r.ServiceId, r.Name, r.Image, r.Owner, r.Status, r.MemoryLimit, r.CpuLimit, r.InternalPort, r.Host, r.HostPort,
-        r.ContainerId, r.FailureCode is null ? null : new FailureView(r.FailureCode, r.FailureMessage ?? ""), r.CreatedAt, r.UpdatedAt);
+        r.ContainerId, r.FailureCode is null ? null : new FailureView(r.FailureCode, r.FailureMessage ?? ""), r.CreatedAt, r.UpdatedAt)
+    {
+        Health = r.Health ?? ServiceHealth.None,
+        RestartCount = r.RestartCount,
+        LastExit = r.LastExit is { } exit ? new ExitView(exit.Code, exit.Oom, exit.At) : null,
+        NextRestartAt = r.Restarts.NextAt,
+        LogTail = r.LogTail,
+    };
 }
+
+/// <summary>A container's exit: its code, whether the OOM killer ended it, and when.</summary>
+public sealed record ExitView(long Code, bool Oom, DateTimeOffset At);
 
 public sealed record FailureView(string Code, string Message);
 

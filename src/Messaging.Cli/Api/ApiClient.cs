@@ -48,13 +48,14 @@ internal sealed class ApiClient : IDisposable
     }
 
     /// <summary>Every service the caller may see, page after page (the API pages with <c>next_cursor</c>).</summary>
-    public async IAsyncEnumerable<ApiResult<ServiceView>> ListAsync(string? status, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ApiResult<ServiceView>> ListAsync(string? status, [EnumeratorCancellation] CancellationToken cancellationToken, string? health = null)
     {
         string? cursor = null;
         do
         {
             var query = "?limit=200"
                 + (status is null ? "" : "&status=" + Uri.EscapeDataString(status))
+                + (health is null ? "" : "&health=" + Uri.EscapeDataString(health))
                 + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
             var page = await SendAsync<ServicePage>(HttpMethod.Get, ServicesPath + query, null, cancellationToken);
             foreach (var item in page.Value.Items)

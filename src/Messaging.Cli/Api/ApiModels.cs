@@ -20,9 +20,18 @@ internal sealed record ServiceView(
     string? ContainerId,
     FailureView? Failure,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    // Absent from an API older than supervision: read as no health check and no restarts.
+    public string Health { get; init; } = "none";
+    public int RestartCount { get; init; }
+    public ExitView? LastExit { get; init; }
+    public DateTimeOffset? NextRestartAt { get; init; }
+}
 
 internal sealed record FailureView(string Code, string Message);
+
+internal sealed record ExitView(long Code, bool Oom, DateTimeOffset At);
 
 internal sealed record ServicePage(IReadOnlyList<JsonElement> Items, string? NextCursor);
 

@@ -12,13 +12,14 @@ internal static class ReadCommands
     public static Command List(CliContext cli)
     {
         var status = new Option<string>("--status") { Description = "Only services in this status (removed ones are shown only this way)" };
-        var command = new Command("list", "List your services (everyone's with an admin token); failed and removed ones go once the worker's record retention (7 days by default) has passed") { status };
+        var health = new Option<string>("--health") { Description = "Only services with this health: starting, healthy, unhealthy or none" };
+        var command = new Command("list", "List your services (everyone's with an admin token); failed and removed ones go once the worker's record retention (7 days by default) has passed") { status, health };
         command.Aliases.Add("ls");
         command.SetAction(cli.Action(async (parse, session) =>
         {
             // All pages: a table that silently stops at 200 rows would mislead.
             var services = new List<ApiResult<ServiceView>>();
-            await foreach (var service in session.Api.ListAsync(parse.GetValue(status), session.CancellationToken))
+            await foreach (var service in session.Api.ListAsync(parse.GetValue(status), session.CancellationToken, parse.GetValue(health)))
                 services.Add(service);
             if (session.Json)
                 ServicePrinter.WriteJsonPage(session.Out, services.Select(s => s.Json));

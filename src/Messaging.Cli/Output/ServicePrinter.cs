@@ -8,8 +8,9 @@ namespace Messaging.Cli.Output;
 internal static class ServicePrinter
 {
     public static void WriteList(TextWriter output, IReadOnlyList<ServiceView> services) =>
-        TableWriter.Write(output, ["NAME", "STATUS", "IMAGE", "PORT", "ID"],
-            services.Select(s => (IReadOnlyList<string>)[s.ServiceName, s.Status, s.Image, Port(s), s.ServiceId.ToString()]));
+        TableWriter.Write(output, ["NAME", "STATUS", "HEALTH", "RESTARTS", "IMAGE", "PORT", "ID"],
+            services.Select(s => (IReadOnlyList<string>)[s.ServiceName, s.Status, s.Health, s.RestartCount.ToString(CultureInfo.InvariantCulture),
+                s.Image, Port(s), s.ServiceId.ToString()]));
 
     public static void WriteDetails(TextWriter output, ServiceView s) =>
         TableWriter.WriteFields(output,
@@ -18,6 +19,10 @@ internal static class ServicePrinter
             ("id", s.ServiceId.ToString()),
             ("status", s.Status),
             ("failure", s.Failure is null ? "-" : Reason(s.Failure)),
+            ("health", s.Health),
+            ("restarts", s.RestartCount.ToString(CultureInfo.InvariantCulture)
+                         + (s.NextRestartAt is { } next ? $" (next at {next.ToString("u", CultureInfo.InvariantCulture)})" : "")),
+            ("last exit", s.LastExit is null ? "-" : Exit(s.LastExit)),
             ("image", s.Image),
             ("owner", s.Owner),
             ("memory", s.MemoryLimit),
@@ -30,6 +35,10 @@ internal static class ServicePrinter
 
     /// <summary>The failure as scripts and people quote it: <c>code: message</c>.</summary>
     public static string Reason(FailureView failure) => $"{failure.Code}: {failure.Message}";
+
+    /// <summary>An exit as <c>code 137 (OOM killed) at ...</c>.</summary>
+    public static string Exit(ExitView exit) =>
+        $"code {exit.Code}{(exit.Oom ? " (OOM killed)" : "")} at {exit.At.ToString("u", CultureInfo.InvariantCulture)}";
 
     /// <summary>The API's own JSON, as it sent it, on one line (for jq and friends).</summary>
     public static void WriteJson(TextWriter output, JsonElement json) => output.WriteLine(json.GetRawText());

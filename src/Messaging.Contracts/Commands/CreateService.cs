@@ -30,6 +30,21 @@ public sealed record CreateService : IServiceCommand
     /// <summary>Environment variables for the container.</summary>
     public IReadOnlyDictionary<string, string>? Env { get; init; }
 
+    /// <summary>
+    /// What the supervisor does when the container exits: one of <see cref="RestartPolicies"/>; the allowlist entry's
+    /// default when absent.
+    /// </summary>
+    public string? Restart { get; init; }
+
+    /// <summary>
+    /// Restarts allowed within the restart window before the service is <c>crash_looping</c>; the entry's default when
+    /// absent, at most the worker's cap.
+    /// </summary>
+    public int? MaxRestarts { get; init; }
+
+    /// <summary>What a failing health check leads to: one of <see cref="UnhealthyActions"/>; the entry's default when absent.</summary>
+    public string? OnUnhealthy { get; init; }
+
     /// <summary>Who asked: a token id or the name of the publishing system. Becomes the owner.</summary>
     public string RequestedBy { get; init; } = "";
 

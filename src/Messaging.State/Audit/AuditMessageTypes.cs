@@ -17,6 +17,9 @@ public static class AuditMessageTypes
     [
         nameof(ServiceCreated), nameof(ServiceCreationFailed), nameof(ServiceStopped), nameof(ServiceStarted),
         nameof(ServiceRestarted), nameof(ServiceRemoved), nameof(ServiceCommandRejected),
+        // The supervisor's own (no command asked for them).
+        nameof(ServiceExited), nameof(ServiceUnhealthy), nameof(ServiceRecovered), nameof(ServiceRestartedBySupervisor),
+        nameof(ServiceCrashLooping),
     ];
 
     /// <summary>Every recorded type.</summary>
