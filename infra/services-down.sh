@@ -5,7 +5,7 @@
 # still alive, so a reused pid is never killed. Services started some other way
 # are left alone. For dev use.
 #
-# Usage: infra/services-down.sh [redis] [rabbitmq] [dockerd]   (default: all three)
+# Usage: infra/services-down.sh [caddy] [pebble] [redis] [rabbitmq] [dockerd]   (default: all)
 #
 # SIGTERM, then SIGKILL if the daemon is still alive after its grace period:
 # redis 15 s, rabbitmq 60 s (graceful node stop), dockerd 60 s (dockerd stops
@@ -15,7 +15,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [ $# -eq 0 ]; then set -- redis rabbitmq dockerd; fi
+if [ $# -eq 0 ]; then set -- caddy pebble redis rabbitmq dockerd; fi
 
 stop_one() { # name grace-seconds
     local name="$1" grace="$2" f pid t0 deadline
@@ -45,9 +45,11 @@ stop_one() { # name grace-seconds
 
 for svc in "$@"; do
     case "$svc" in
+        caddy)    stop_one caddy 15 ;;
+        pebble)   stop_one pebble 10 ;;
         redis)    stop_one redis 15 ;;
         rabbitmq) stop_one rabbitmq 60 ;;
         dockerd)  stop_one dockerd 60 ;;
-        *) die "unknown service '$svc' (redis, rabbitmq, dockerd)" ;;
+        *) die "unknown service '$svc' (caddy, pebble, redis, rabbitmq, dockerd)" ;;
     esac
 done

@@ -14,6 +14,8 @@
 #   Docker  unix:///var/run/docker.sock (engine 20.10, API 1.41)
 #   AMQP    amqp://guest:guest@localhost:5672/
 #   Redis   localhost:6379
+#   pebble  https://127.0.0.1:8400/dir (ACME test CA; roots at https://127.0.0.1:8401/roots/0)
+#   Caddy   admin on unix:$STATE_DIR/caddy/admin.sock (infra/caddy-up.sh); routes come from the edge host
 #
 # dockerd flags: on these Debian 12 VMs (kernel 6.x, cgroup v1, iptables-nft
 # 1.8.9) dockerd 20.10 needs NO extra flags: overlay2 on ext4, the bridge
@@ -49,7 +51,8 @@ ensure_packages \
     dockerd:docker.io containerd:containerd runc:runc \
     rabbitmq-server:rabbitmq-server rabbitmq-diagnostics:rabbitmq-server \
     redis-server:redis-server redis-cli:redis-tools \
-    busybox-static:busybox-static
+    busybox-static:busybox-static \
+    pebble:pebble caddy:caddy openssl:openssl
 pick_docker_cli   # docker.io may just have been installed
 
 # Poll "$@" every 0.25 s until it succeeds; give up after $timeout seconds or
@@ -255,10 +258,52 @@ enable_rabbitmq_management() {
     log "rabbitmq management: answering on :$RABBITMQ_MANAGEMENT_PORT"
 }
 
+# ------------------------------------------------------- pebble (ACME test CA) ---
+# Debian's pebble: a real ACME server for the edge tests, which never validates a challenge
+# (PEBBLE_VA_ALWAYS_VALID=1), so Caddy gets certificates for any name offline. Its own HTTPS uses a pair made here
+# with openssl (Caddy is told to trust it: Edge:Tls:AcmeServerRootFile); the roots it issues from are new at each
+# start and served at https://127.0.0.1:$PEBBLE_MANAGEMENT_PORT/roots/0, which the tests trust (and nothing else).
+PEBBLE_PORT="${PEBBLE_PORT:-8400}"
+PEBBLE_MANAGEMENT_PORT="${PEBBLE_MANAGEMENT_PORT:-8401}"
+pebble_answers() { curl -sf -o /dev/null --max-time 2 --cacert "$STATE_DIR/pebble/tls.pem" "https://127.0.0.1:$PEBBLE_PORT/dir"; }
+start_pebble() {
+    local dir="$STATE_DIR/pebble" t0 rc=0
+    t0="$(now_ms)"
+    if [ -s "$dir/tls.pem" ] && pebble_answers; then
+        log "pebble: already answering on https://127.0.0.1:$PEBBLE_PORT/dir"
+        SUMMARY+=("pebble (https://127.0.0.1:$PEBBLE_PORT/dir)")
+        return 0
+    fi
+    port_open 127.0.0.1 "$PEBBLE_PORT" && die "port $PEBBLE_PORT is taken by something that is not pebble (set PEBBLE_PORT)"
+    mkdir -p "$dir"
+    if [ ! -s "$dir/tls.pem" ]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=localhost \
+            -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$dir/tls-key.pem" -out "$dir/tls.pem" >>"$STATE_DIR/pebble.log" 2>&1 \
+            || die "openssl could not make pebble's TLS pair (see $STATE_DIR/pebble.log)"
+    fi
+    cat >"$dir/pebble.json" <<JSON
+{"pebble":{"listenAddress":"127.0.0.1:$PEBBLE_PORT","managementListenAddress":"127.0.0.1:$PEBBLE_MANAGEMENT_PORT",
+ "certificate":"$dir/tls.pem","privateKey":"$dir/tls-key.pem","httpPort":5002,"tlsPort":5001,
+ "ocspResponderURL":"","externalAccountBindingRequired":false}}
+JSON
+    log "pebble: starting on 127.0.0.1:$PEBBLE_PORT (management :$PEBBLE_MANAGEMENT_PORT), log $STATE_DIR/pebble.log"
+    PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 \
+        spawn_detached "$STATE_DIR/pebble.log" pebble -config "$dir/pebble.json"
+    WATCH_PID="$STARTED_PID" wait_until 30 pebble_answers || rc=$?
+    [ "$rc" -eq 0 ] || { tail -n 20 "$STATE_DIR/pebble.log" >&2; die "pebble did not answer within 30 s"; }
+    write_pidfile pebble "$STARTED_PID"
+    STARTED_ANY=1
+    log "pebble: up after $(elapsed_s "$t0") (pid $STARTED_PID)"
+    SUMMARY+=("pebble (https://127.0.0.1:$PEBBLE_PORT/dir, started)")
+}
+
 start_dockerd
 start_rabbitmq
 enable_rabbitmq_management
 start_redis
+start_pebble
+"$INFRA_DIR/caddy-up.sh" 9>&-   # the edge proxy, admin socket only (infra/caddy-up.sh)
+SUMMARY+=("caddy (unix:$STATE_DIR/caddy/admin.sock)")
 
 # Test images (fast no-op when up to date). It prints "[infra] images: rebuilt"
 # when something was built; then (or when a daemon was just started) run the

@@ -12,6 +12,8 @@ namespace Messaging.Testing;
 /// <item><term><c>MESSAGING_TEST_REDIS</c></term><description>a StackExchange.Redis configuration; default <c>localhost:6379</c></description></item>
 /// <item><term><c>MESSAGING_TEST_RABBITMQ</c></term><description>an AMQP URI; default <c>amqp://guest:guest@localhost:5672</c></description></item>
 /// <item><term><c>MESSAGING_TEST_DOCKER</c></term><description>the engine's endpoint; default <c>DOCKER_HOST</c>, else <c>unix:///var/run/docker.sock</c></description></item>
+/// <item><term><c>MESSAGING_TEST_CADDY_ADMIN</c></term><description>Caddy's admin endpoint (the edge tests); default <c>unix:/tmp/messaging-infra/caddy/admin.sock</c> (<c>infra/caddy-up.sh</c>)</description></item>
+/// <item><term><c>MESSAGING_TEST_PEBBLE</c></term><description>the ACME test CA's state folder (its TLS pair); default <c>/tmp/messaging-infra/pebble</c>, directory <c>https://127.0.0.1:8400/dir</c>, roots <c>https://127.0.0.1:8401/roots/0</c></description></item>
 /// </list>
 /// Tests that need one of them say so with <c>[Trait("Requires", "Redis")]</c>, <c>"RabbitMq"</c> or
 /// <c>"Docker"</c>, so that <c>dotnet test --filter Requires!=Docker</c> runs the rest on a machine without it.
@@ -28,6 +30,12 @@ public static class TestEnvironment
 
     public static string DockerEndpoint { get; } =
         Read("MESSAGING_TEST_DOCKER") ?? Read("DOCKER_HOST") ?? "unix:///var/run/docker.sock";
+
+    /// <summary>Caddy's admin endpoint, as <c>Edge:AdminEndpoint</c> takes it.</summary>
+    public static string CaddyAdmin { get; } = Read("MESSAGING_TEST_CADDY_ADMIN") ?? "unix:/tmp/messaging-infra/caddy/admin.sock";
+
+    /// <summary>The ACME test CA (pebble) started by <c>infra/services-up.sh</c>.</summary>
+    public static PebbleEndpoint Pebble { get; } = new(Read("MESSAGING_TEST_PEBBLE") ?? "/tmp/messaging-infra/pebble");
 
     /// <summary>A client of the engine at <see cref="DockerEndpoint"/>.</summary>
     public static DockerClient DockerClient() =>
@@ -63,4 +71,15 @@ public sealed record RabbitMqEndpoint(string Host, int Port, string Username, st
             user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "guest",
             user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest");
     }
+}
+
+/// <summary>
+/// pebble as <c>infra/services-up.sh</c> runs it: its ACME directory, the file of its own HTTPS certificate (what Caddy
+/// must trust to talk to it) and the URL of the root it issues from (what a client of the edge must trust).
+/// </summary>
+public sealed record PebbleEndpoint(string StateDirectory)
+{
+    public string Directory => "https://127.0.0.1:8400/dir";
+    public string ServerCertificateFile => Path.Combine(StateDirectory, "tls.pem");
+    public string IssuingRootUrl => "https://127.0.0.1:8401/roots/0";
 }

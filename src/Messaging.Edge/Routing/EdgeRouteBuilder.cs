@@ -1,0 +1,59 @@
+using Messaging.Contracts;
+using Messaging.State;
+using Messaging.Validation.Hostnames;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Edge.Routing;
+
+/// <summary>
+/// Turns the service records into the edge's route set: every hostname of a service that exists, proxied to its
+/// published port while it may be served, else its 503 page; nothing for a service that failed or is being removed,
+/// so its hostnames stop resolving to anything of it. Pure, so the same records always give the same routes.
+/// </summary>
+public sealed class EdgeRouteBuilder(IOptions<HostnameOptions> hostnames, IOptions<EdgeOptions> edge)
+{
+    /// <summary>Statuses whose hostnames stay configured (with their certificate) but answer 503.</summary>
+    private static readonly HashSet<string> HeldStatuses = [ServiceStatus.Pending, ServiceStatus.Creating, ServiceStatus.Stopped];
+
+    public IReadOnlyList<EdgeRoute> Build(IEnumerable<ServiceRecord> records)
+    {
+        var routes = new Dictionary<string, EdgeRoute>(StringComparer.Ordinal);
+        // Oldest first: should two records ever name one hostname, the older keeps it (reservations prevent it).
+        foreach (var record in records.OrderBy(r => r.CreatedAt).ThenBy(r => r.ServiceId))
+        {
+            var upstream = Upstream(record);
+            if (upstream is null && !HeldStatuses.Contains(record.Status) && !IsHeldRunning(record))
+                continue;
+            foreach (var host in HostnamesOf(record))
+                routes.TryAdd(host, new EdgeRoute(host, upstream, record.ServiceId, record.Name));
+        }
+        if (edge.Value.ApiUpstream.Length > 0 && hostnames.Value.ServiceHostname("api") is { } apiHost)
+            routes[apiHost] = new EdgeRoute(apiHost, edge.Value.ApiUpstream, null, "api");
+        // Sorted, so that the same set gives the same configuration byte for byte (the proxy skips an unchanged one).
+        return [.. routes.Values.OrderBy(r => r.Host, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The service's own hostname, then its extra ones.</summary>
+    public IEnumerable<string> HostnamesOf(ServiceRecord record)
+    {
+        if (hostnames.Value.ServiceHostname(record.Name) is { } own)
+            yield return own;
+    }
+
+    /// <summary>Where a service may be reached now, or null when it may not be served.</summary>
+    private string? Upstream(ServiceRecord record)
+    {
+        if (!MayServe(record) || record.HostPort is not { } port)
+            return null;
+        var host = edge.Value.UpstreamHost.Length > 0 ? edge.Value.UpstreamHost : record.Host;
+        if (string.IsNullOrEmpty(host) || host == "0.0.0.0" || host == "::")
+            host = "127.0.0.1";
+        return host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
+    }
+
+    /// <summary>Running, and not known to be unhealthy or still starting.</summary>
+    private static bool MayServe(ServiceRecord record) => record.Status == ServiceStatus.Running;
+
+    /// <summary>A running service that may not be served yet keeps its hostnames (503).</summary>
+    private static bool IsHeldRunning(ServiceRecord record) => record.Status == ServiceStatus.Running;
+}

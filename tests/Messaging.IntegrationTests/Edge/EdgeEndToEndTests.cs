@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Docker.DotNet.Models;
+using Messaging.Contracts;
+
+namespace Messaging.IntegrationTests.Edge;
+
+/// <summary>
+/// Services reached by name over HTTPS through Caddy, on the real engine, broker, Redis, Caddy and pebble
+/// (infra/services-up.sh starts the last two). Each test starts its own edge host, which takes Caddy over.
+/// </summary>
+[Collection(SystemCollection.Name)]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker"), Trait("Requires", "Edge")]
+public sealed class EdgeEndToEndTests(SystemFixture system)
+{
+    private const string Page = "messaging test image";
+
+    private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..20];
+
+    private static string HostOf(string name) => $"{name}.{EdgeHostForTests.BaseDomain}";
+
+    [Fact]
+    public async Task A_service_is_served_by_name_over_verified_https_503_while_stopped_and_gone_once_removed()
+    {
+        await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings);
+        using var client = await EdgeClient.CreateAsync();
+        using var api = system.Api(SystemFixture.AliceToken);
+        var name = UniqueName("it-edge");
+        var id = await Create(api, name);
+
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+
+        await Command(api, HttpMethod.Post, $"/api/v1/services/{id}/stop", c => system.Events.WaitFor<ServiceStopped>(e => e.CommandId == c));
+        var unavailable = await client.WaitForAsync(HostOf(name), HttpStatusCode.ServiceUnavailable);
+        Assert.Contains(name, unavailable, StringComparison.Ordinal);
+        Assert.DoesNotContain(Page, unavailable, StringComparison.Ordinal);
+
+        await Command(api, HttpMethod.Post, $"/api/v1/services/{id}/start", c => system.Events.WaitFor<ServiceStarted>(e => e.CommandId == c));
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+
+        await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
+        await WaitUntilGone(client, HostOf(name));
+    }
+
+    [Fact]
+    public async Task Routes_come_back_after_caddy_is_killed_and_restarted_and_a_route_added_behind_our_back_is_dropped()
+    {
+        await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings);
+        using var client = await EdgeClient.CreateAsync();
+        using var api = system.Api(SystemFixture.AliceToken);
+        var name = UniqueName("it-edger");
+        var id = await Create(api, name);
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+
+        await Caddy.KillAsync();
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync(HostOf(name)));
+        await Caddy.StartAsync();
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+
+        // Someone adds a route straight through the admin endpoint: the next full sync removes it.
+        await Caddy.AddRouteAsync("""{"match":[{"host":["intruder.edge.test"]}],"handle":[{"handler":"static_response","body":"intruder"}]}""");
+        Assert.Contains("intruder.edge.test", await Caddy.RoutesAsync(), StringComparison.Ordinal);
+        await Eventually(async () => !(await Caddy.RoutesAsync()).Contains("intruder.edge.test", StringComparison.Ordinal), "the foreign route is removed");
+
+        // After the restart the lifecycle still moves the route.
+        await Command(api, HttpMethod.Post, $"/api/v1/services/{id}/stop", c => system.Events.WaitFor<ServiceStopped>(e => e.CommandId == c));
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.ServiceUnavailable);
+        await Command(api, HttpMethod.Post, $"/api/v1/services/{id}/start", c => system.Events.WaitFor<ServiceStarted>(e => e.CommandId == c));
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+        await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
+        await WaitUntilGone(client, HostOf(name));
+    }
+
+    /// <summary>
+    /// The edge reaches each service on its published loopback port, which the service network cannot reach: a service
+    /// reaches neither another's address on the network (inter-container traffic off) nor another's published port
+    /// through the bridge's gateway (published on 127.0.0.1 only), while the edge serves both.
+    /// </summary>
+    [Fact]
+    public async Task The_edge_reaches_every_service_while_services_still_cannot_reach_each_other()
+    {
+        await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings);
+        using var client = await EdgeClient.CreateAsync();
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (a, b) = (UniqueName("it-edgea"), UniqueName("it-edgeb"));
+        var idA = await Create(api, a);
+        var idB = await Create(api, b);
+        await client.WaitForAsync(HostOf(a), HttpStatusCode.OK, Page);
+        await client.WaitForAsync(HostOf(b), HttpStatusCode.OK, Page);
+
+        var containerA = (await system.OurContainers(a)).Single();
+        var containerB = (await system.OurContainers(b)).Single();
+        var inspectB = await system.Docker.Containers.InspectContainerAsync(containerB.ID);
+        var networkB = inspectB.NetworkSettings!.Networks["proxy_network"];
+        var hostPortB = inspectB.NetworkSettings.Ports["80/tcp"]![0].HostPort;
+
+        Assert.Equal(0, await Exec(containerA.ID, "nc", "-w", "3", "127.0.0.1", "80"));           // control: the probe works
+        Assert.NotEqual(0, await Exec(containerA.ID, "nc", "-w", "3", networkB.IPAddress, "80")); // B on the network
+        Assert.NotEqual(0, await Exec(containerA.ID, "nc", "-w", "3", networkB.Gateway, hostPortB)); // B's published port via the host
+        foreach (var id in new[] { idA, idB })
+            await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
+    }
+
+    private static async Task WaitUntilGone(EdgeClient client, string host)
+    {
+        // Gone: no route, so either Caddy refuses the handshake (no certificate managed for the name any more) or
+        // answers its 404 page; never the service's page.
+        await Eventually(async () =>
+        {
+            try
+            {
+                using var response = await client.GetAsync(host);
+                return response.StatusCode == HttpStatusCode.NotFound && !(await response.Content.ReadAsStringAsync()).Contains(Page, StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                return true;
+            }
+        }, $"{host} is no longer routed");
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new Xunit.Sdk.XunitException($"Not within {seconds} s: {what}");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<Guid> Create(HttpClient api, string name)
+    {
+        var response = await api.PostAsync("/api/v1/services", new StringContent(
+            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+        await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);
+        return id;
+    }
+
+    private static async Task Command<T>(HttpClient api, HttpMethod method, string path, Func<Guid, Task<T>> outcome)
+    {
+        var response = await api.SendAsync(new HttpRequestMessage(method, path));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await outcome((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("command_id").GetGuid());
+    }
+
+    private async Task<long> Exec(string containerId, params string[] command)
+    {
+        var exec = await system.Docker.Exec.CreateContainerExecAsync(containerId, new ContainerExecCreateParameters
+        {
+            Cmd = command, AttachStdout = true, AttachStderr = true,
+        });
+        using (var stream = await system.Docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), default))
+            await stream.ReadOutputToEndAsync(default);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var state = await system.Docker.Exec.InspectContainerExecAsync(exec.ID);
+            if (!state.Running || DateTime.UtcNow > deadline)
+                return state.ExitCode ?? -1;
+            await Task.Delay(100);
+        }
+    }
+}
