@@ -116,9 +116,17 @@ spawn_detached() { # logfile cmd...
     {
         printf '\n===== %s: %s\n' "$(date -u +%FT%TZ)" "$*"
     } >>"$logfile"
-    # 8/9 are the lock fds of build-test-images.sh/services-up.sh: a daemon
-    # must not inherit them, or it would hold the lock for its whole life.
-    setsid nohup "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
+    # A daemon must not inherit any descriptor beyond stdio: 8/9 are the lock
+    # fds of build-test-images.sh/services-up.sh, and a caller run under
+    # `flock FILE cmd` (the tests' /work/it.lock) passes its lock on too; an
+    # inherited lock would be held for the daemon's whole life.
+    (
+        for fd in /proc/self/fd/*; do
+            fd="${fd##*/}"
+            [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec setsid nohup "$@" </dev/null >>"$logfile" 2>&1
+    ) &
     # shellcheck disable=SC2034  # read by the caller
     STARTED_PID=$!
 }
