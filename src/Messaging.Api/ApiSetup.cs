@@ -67,8 +67,8 @@ public static class ApiSetup
 
         builder.AddMessagingBus(bus =>
         {
-            var logsTimeout = builder.Configuration.GetValue<TimeSpan?>($"{PublishOptions.Section}:{nameof(PublishOptions.LogsTimeout)}");
-            bus.AddRequestClient<GetServiceLogs>(RequestTimeout.After(ms: (int)(logsTimeout ?? new PublishOptions().LogsTimeout).TotalMilliseconds));
+            bus.AddWorkerRequestClient<GetServiceLogs>(builder.Configuration, nameof(PublishOptions.LogsTimeout), o => o.LogsTimeout);
+            bus.AddWorkerRequestClient<GetServiceStats>(builder.Configuration, nameof(PublishOptions.StatsTimeout), o => o.StatsTimeout);
         }, (_, cfg) =>
         {
             cfg.NameBusEndpoint("api");

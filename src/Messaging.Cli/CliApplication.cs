@@ -29,6 +29,7 @@ public static class CliApplication
             ReadCommands.List(cli),
             ReadCommands.Get(cli),
             ReadCommands.Logs(cli),
+            ReadCommands.Stats(cli),
             LifecycleCommands.Stop(cli),
             LifecycleCommands.Start(cli),
             LifecycleCommands.Restart(cli),

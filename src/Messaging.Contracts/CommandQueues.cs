@@ -15,4 +15,7 @@ public static class CommandQueues
 
     /// <summary>Queue of <see cref="GetServiceLogs"/> requests.</summary>
     public const string ServiceLogs = "service-logs";
+
+    /// <summary>Queue of <see cref="GetServiceStats"/> requests.</summary>
+    public const string ServiceStats = "service-stats";
 }

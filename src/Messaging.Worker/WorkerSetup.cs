@@ -64,6 +64,7 @@ public static class WorkerSetup
             .Validate(o => o.RecordRetention > TimeSpan.Zero, "Reconciler:RecordRetention must be a positive time span (e.g. 7.00:00:00).")
             .ValidateOnStart();
         services.AddSingleton<Reconciler>();
+        services.AddSingleton<ServiceQueries>();
         services.AddHostedService<ReconcilerService>();
         // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -75,6 +76,7 @@ public static class WorkerSetup
             bus.AddConsumer<CreateServiceConsumer, CreateServiceConsumerDefinition>();
             bus.AddServiceLifecycleConsumers();
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
+            bus.AddConsumer<GetServiceStatsConsumer, GetServiceStatsConsumerDefinition>();
         }, (_, cfg) => cfg.NameBusEndpoint("worker"));
         return builder;
     }

@@ -36,6 +36,7 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("RateLimits:Burst", "100000");
         builder.UseSetting("RateLimits:FailedAuthenticationsPerMinute", "100000");
         builder.UseSetting("Publishing:LogsTimeout", "00:00:01");
+        builder.UseSetting("Publishing:StatsTimeout", "00:00:01");
         Configure(builder);
         if (UseHarness)
             builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());

@@ -99,7 +99,7 @@ public sealed class ApiConventionsTests(ApiApplication app) : IClassFixture<ApiA
 
         foreach (var (method, path) in new[]
                  {
-                     ("GET", $"/api/v1/services/{bobs}"), ("GET", $"/api/v1/services/{bobs}/logs"), ("GET", $"/api/v1/services/{bobs}/events"),
+                     ("GET", $"/api/v1/services/{bobs}"), ("GET", $"/api/v1/services/{bobs}/logs"), ("GET", $"/api/v1/services/{bobs}/stats"), ("GET", $"/api/v1/services/{bobs}/events"),
                      ("POST", $"/api/v1/services/{bobs}/stop"), ("POST", $"/api/v1/services/{bobs}/restart"), ("DELETE", $"/api/v1/services/{bobs}"),
                  })
         {

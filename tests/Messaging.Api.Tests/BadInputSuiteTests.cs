@@ -112,6 +112,7 @@ public sealed class BadInputSuiteTests(BadInputSuiteTests.Application app) : ICl
         Add("stop another owner's service", "POST", $"/api/v1/services/{BobsService}/stop", A, "application/json", null, 404);
         Add("remove another owner's service", "DELETE", $"/api/v1/services/{BobsService}", A, "application/json", null, 404);
         Add("logs of another owner's service", "GET", $"/api/v1/services/{BobsService}/logs", A, "application/json", null, 404);
+        Add("stats of another owner's service", "GET", $"/api/v1/services/{BobsService}/stats", A, "application/json", null, 404);
         Add("stop with a read-only token", "POST", $"/api/v1/services/{BobsService}/stop", ApiApplication.ReaderToken, "application/json", null, 403);
         Add("service id that is not a GUID", "GET", "/api/v1/services/..%2F..%2Fetc", A, "application/json", null, 404);
         Add("tokens without admin", "GET", "/api/v1/tokens", A, "application/json", null, 403);

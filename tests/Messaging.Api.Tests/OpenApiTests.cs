@@ -13,6 +13,7 @@ public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplicat
         { "get", "/api/v1/services", [200, 400, 401, 403, 429, 503] },
         { "get", "/api/v1/services/{serviceId}", [200, 401, 403, 404, 429, 503] },
         { "get", "/api/v1/services/{serviceId}/logs", [200, 400, 401, 403, 404, 429, 503, 504] },
+        { "get", "/api/v1/services/{serviceId}/stats", [200, 401, 403, 404, 409, 429, 503, 504] },
         { "post", "/api/v1/services/{serviceId}/stop", [202, 401, 403, 404, 409, 429, 503] },
         { "post", "/api/v1/services/{serviceId}/start", [202, 401, 403, 404, 409, 429, 503] },
         { "post", "/api/v1/services/{serviceId}/restart", [202, 401, 403, 404, 409, 429, 503] },

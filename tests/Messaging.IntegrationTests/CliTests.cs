@@ -153,6 +153,37 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
         Assert.InRange(logs.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, 1, 5);
     }
 
+    [Fact]
+    public async Task Stats_by_name_read_the_running_container_from_the_engine_and_a_stopped_one_is_refused()
+    {
+        var name = await CreateRunning();
+        var port = (await GetJson(name)).GetProperty("host_port").GetInt32();
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            await http.GetStringAsync($"http://127.0.0.1:{port}/");
+
+        var json = await Cli("stats", name, "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var stats = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal(64L << 20, stats.GetProperty("memory_limit_bytes").GetInt64());
+        Assert.InRange(stats.GetProperty("memory_used_bytes").GetInt64(), 1, 64L << 20);
+        Assert.InRange(stats.GetProperty("pids").GetInt64(), 1, 256);
+        Assert.True(stats.GetProperty("network_rx_bytes").GetInt64() > 0, json.Out); // our request reached it
+        Assert.True(stats.GetProperty("network_tx_bytes").GetInt64() > 0, json.Out);
+        // Capped at 0.25 CPU: an idle httpd stays far below a quarter of a core (25 in docker stats' scale).
+        Assert.InRange(stats.GetProperty("cpu_percent").GetDouble(), 0, 25);
+        Assert.True(stats.GetProperty("online_cpus").GetInt32() >= 1);
+
+        var table = await Cli("stats", name);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("MEM USAGE / LIMIT", table.Out);
+        Assert.Contains("/ 64.0MiB", table.Out);
+
+        Assert.Equal(0, (await Cli("stop", name, "--wait")).ExitCode);
+        var stopped = await Cli("stats", name);
+        Assert.Equal(ExitCodes.Failure, stopped.ExitCode);
+        Assert.Contains("Not running", stopped.Error);
+    }
+
     private static async Task<bool> Delay()
     {
         await Task.Delay(300);

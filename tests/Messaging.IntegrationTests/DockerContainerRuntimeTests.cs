@@ -146,6 +146,7 @@ public sealed class DockerContainerRuntimeTests(SystemFixture system)
                 await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.RestartAsync(container, default));
                 await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.StartAsync(container, 0, default));
                 await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.GetLogsAsync(container, 10, default));
+                await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.GetUsageAsync(container, default));
                 await Assert.ThrowsAsync<ForeignContainerException>(() => runtime.RemoveAsync(container, default));
                 Assert.False(await runtime.ExistsAsync(container, default), description);
             }

@@ -143,6 +143,23 @@ public sealed class BrokerIdentityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stats_are_read_only_for_the_api_or_the_owning_system()
+    {
+        var client = _worker.Harness.GetRequestClient<GetServiceStats>();
+        var asSystem = await client.GetResponse<ServiceStats, ServiceStatsUnavailable>(new GetServiceStats { ServiceId = _alices.ServiceId },
+            request => request.UseExecute(context => context.Headers.Set(TestBrokerUser.Header, Billing)));
+        Assert.True(asSystem.Is(out Response<ServiceStatsUnavailable>? refused));
+        Assert.Equal(RejectionReasons.NotFound, refused!.Message.Reason);
+
+        var anonymous = await client.GetResponse<ServiceStats, ServiceStatsUnavailable>(new GetServiceStats { ServiceId = _alices.ServiceId },
+            request => request.UseExecute(context => context.Headers.Set(TestBrokerUser.Header, "")));
+        Assert.True(anonymous.Is(out Response<ServiceStatsUnavailable>? _));
+
+        var asApi = await client.GetResponse<ServiceStats, ServiceStatsUnavailable>(new GetServiceStats { ServiceId = _alices.ServiceId });
+        Assert.True(asApi.Is(out Response<ServiceStats>? _));
+    }
+
+    [Fact]
     public async Task Logs_are_read_only_for_the_api_or_the_owning_system()
     {
         var client = _worker.Harness.GetRequestClient<GetServiceLogs>();

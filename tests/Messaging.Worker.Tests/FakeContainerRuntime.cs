@@ -153,6 +153,15 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
         return Task.FromResult<IReadOnlyList<string>>([.. Enumerable.Range(1, 5).Select(i => $"line {i} of {containerId}").TakeLast(tail)]);
     }
 
+    /// <summary>Figures for a running container: its memory limit, and the same made-up readings every time.</summary>
+    public Task<ContainerUsage?> GetUsageAsync(ServiceContainer container, CancellationToken cancellationToken)
+    {
+        var found = Ours(container);
+        return Task.FromResult(found.Running
+            ? new ContainerUsage(DateTimeOffset.UtcNow, 12.5, 2, 3 << 20, found.Spec.MemoryBytes, 1000, 2000, 4096, 8192, 3)
+            : null);
+    }
+
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ManagedContainer>>([.. Containers.Values.Select(c =>
         {

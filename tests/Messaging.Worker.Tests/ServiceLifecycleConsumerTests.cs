@@ -241,4 +241,24 @@ public sealed class ServiceLifecycleConsumerTests : IAsyncLifetime
         Assert.True(missing.Is(out Response<ServiceLogsUnavailable>? unavailable));
         Assert.Equal(RejectionReasons.NotFound, unavailable!.Message.Reason);
     }
+
+    [Fact]
+    public async Task Stats_are_read_from_a_running_container_and_refused_as_wrong_state_once_it_stopped()
+    {
+        var client = _worker.Harness.GetRequestClient<GetServiceStats>();
+        var running = await client.GetResponse<ServiceStats, ServiceStatsUnavailable>(new GetServiceStats { ServiceId = _created.ServiceId });
+        Assert.True(running.Is(out Response<ServiceStats>? stats));
+        Assert.Equal(_created.ServiceId, stats!.Message.ServiceId);
+        Assert.Equal(128 << 20, stats.Message.MemoryLimitBytes);
+        Assert.Equal(3, stats.Message.Pids);
+
+        _worker.Engine.Containers["unit-" + _created.ServiceName] = _worker.Engine.Containers["unit-" + _created.ServiceName] with { Running = false };
+        var stopped = await client.GetResponse<ServiceStats, ServiceStatsUnavailable>(new GetServiceStats { ServiceId = _created.ServiceId });
+        Assert.True(stopped.Is(out Response<ServiceStatsUnavailable>? notRunning));
+        Assert.Equal(RejectionReasons.WrongState, notRunning!.Message.Reason);
+
+        var missing = await client.GetResponse<ServiceStats, ServiceStatsUnavailable>(new GetServiceStats { ServiceId = Guid.NewGuid() });
+        Assert.True(missing.Is(out Response<ServiceStatsUnavailable>? unavailable));
+        Assert.Equal(RejectionReasons.NotFound, unavailable!.Message.Reason);
+    }
 }

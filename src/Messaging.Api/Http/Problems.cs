@@ -43,6 +43,11 @@ public static class Problems
 
     public static ProblemHttpResult NoLogs(string detail) => Problem(StatusCodes.Status404NotFound, "No logs", detail);
 
+    public static ProblemHttpResult NoStats(string detail) => Problem(StatusCodes.Status404NotFound, "No stats", detail);
+
+    /// <summary>A question only a running container can answer (its stats) about a service that is not running.</summary>
+    public static ProblemHttpResult NotRunning(string detail) => Problem(StatusCodes.Status409Conflict, "Not running", detail);
+
     public static ProblemHttpResult WrongState(string command, string status) =>
         Problem(StatusCodes.Status409Conflict, "Wrong state", $"{command} does not apply to a service that is {status}.");
 
@@ -89,8 +94,9 @@ public static class Problems
     public static ProblemHttpResult EngineUnavailable(string detail) =>
         Problem(StatusCodes.Status503ServiceUnavailable, "Engine unavailable", detail);
 
-    public static ProblemHttpResult WorkerDidNotAnswer() =>
-        Problem(StatusCodes.Status504GatewayTimeout, "Worker did not answer", "No worker answered the log request in time.");
+    /// <summary>No worker answered a question about a service (<paramref name="what"/>: "log", "stats") in time.</summary>
+    public static ProblemHttpResult WorkerDidNotAnswer(string what) =>
+        Problem(StatusCodes.Status504GatewayTimeout, "Worker did not answer", $"No worker answered the {what} request in time.");
 
     // Written by middleware through IProblemDetailsService rather than returned by a handler.
 

@@ -17,21 +17,11 @@ public static class LogsEndpoint
             return invalid;
         if (await records.FindVisibleAsync(serviceId, user) is null)
             return Problems.ServiceNotFound(serviceId);
-        try
-        {
-            var response = await client.GetResponse<ServiceLogs, ServiceLogsUnavailable>(
-                new GetServiceLogs { ServiceId = serviceId, Tail = tail ?? DefaultTail });
-            if (response.Is(out Response<ServiceLogs>? logs))
-                return TypedResults.Ok(new ServiceLogsView(serviceId, logs!.Message.Lines));
-            response.Is(out Response<ServiceLogsUnavailable>? unavailable);
-            return unavailable!.Message.Reason == RejectionReasons.NotFound
-                ? Problems.NoLogs(unavailable.Message.Message)
-                : Problems.EngineUnavailable(unavailable.Message.Message);
-        }
-        catch (RequestTimeoutException)
-        {
-            return Problems.WorkerDidNotAnswer();
-        }
+        return await WorkerRequests.AskAsync<GetServiceLogs, ServiceLogs, ServiceLogsUnavailable, ServiceLogsView>(
+            client, new GetServiceLogs { ServiceId = serviceId, Tail = tail ?? DefaultTail }, "log",
+            logs => new ServiceLogsView(serviceId, logs.Lines),
+            // Logs outlive a stopped container, so wrong_state never comes back here.
+            refusal => WorkerRequests.Refusal(refusal.Reason, refusal.Message, Problems.NoLogs));
     }
 }
 

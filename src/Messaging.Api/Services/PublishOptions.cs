@@ -10,4 +10,7 @@ public sealed class PublishOptions
 
     /// <summary>How long to wait for a worker to answer a log request before answering 504.</summary>
     public TimeSpan LogsTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to wait for a worker to answer a stats request (the engine itself takes about a second) before answering 504.</summary>
+    public TimeSpan StatsTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -27,6 +27,10 @@ public static class ServicesApi
             .WithName("GetServiceLogs")
             .WithSummary("The last lines the container wrote, fetched from the worker over the bus.")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(504);
+        reads.MapGet("/{serviceId:guid}/stats", StatsEndpoint.Handle)
+            .WithName("GetServiceStats")
+            .WithSummary("CPU, memory, network, block I/O and pids of a running service, read by the worker from the engine.")
+            .ProducesProblem(404).ProducesProblem(409).ProducesProblem(504);
 
         writes.MapPost("/{serviceId:guid}/stop", LifecycleEndpoints.Send<StopService>).WithName("StopService").WithSummary("Stop a running service.")
             .ProducesProblem(404).ProducesProblem(409);

@@ -74,6 +74,9 @@ internal sealed class ApiClient : IDisposable
     public Task<ApiResult<ServiceLogs>> LogsAsync(Guid serviceId, int? tail, CancellationToken cancellationToken) =>
         SendAsync<ServiceLogs>(HttpMethod.Get, $"{ServicesPath}/{serviceId}/logs" + (tail is null ? "" : $"?tail={tail}"), null, cancellationToken);
 
+    public Task<ApiResult<ServiceStats>> StatsAsync(Guid serviceId, CancellationToken cancellationToken) =>
+        SendAsync<ServiceStats>(HttpMethod.Get, $"{ServicesPath}/{serviceId}/stats", null, cancellationToken);
+
     public Task<ApiResult<CreatedToken>> CreateTokenAsync(CreateTokenRequest body, CancellationToken cancellationToken) =>
         SendAsync<CreatedToken>(HttpMethod.Post, TokensPath, JsonContent.Create(body, options: ApiJson.Options), cancellationToken);
 

@@ -41,6 +41,19 @@ internal sealed record CommandAccepted(Guid ServiceId, Guid CommandId, string Co
 
 internal sealed record ServiceLogs(Guid ServiceId, IReadOnlyList<string> Lines);
 
+internal sealed record ServiceStats(
+    Guid ServiceId,
+    DateTimeOffset ReadAt,
+    double CpuPercent,
+    int OnlineCpus,
+    long MemoryUsedBytes,
+    long MemoryLimitBytes,
+    long NetworkRxBytes,
+    long NetworkTxBytes,
+    long BlockReadBytes,
+    long BlockWriteBytes,
+    long Pids);
+
 internal sealed record CreateServiceRequest(
     string ServiceName,
     string Image,

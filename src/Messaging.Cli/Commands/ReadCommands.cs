@@ -4,7 +4,7 @@ using Messaging.Cli.Output;
 
 namespace Messaging.Cli.Commands;
 
-/// <summary><c>list</c>, <c>get</c> and <c>logs</c>: they only read.</summary>
+/// <summary><c>list</c>, <c>get</c>, <c>logs</c> and <c>stats</c>: they only read.</summary>
 internal static class ReadCommands
 {
     public static Argument<string> ServiceArgument() => new("service") { Description = "Service name or id" };
@@ -56,6 +56,19 @@ internal static class ReadCommands
                 foreach (var line in value.Lines)
                     output.WriteLine(line);
             });
+        }));
+        return command;
+    }
+
+    public static Command Stats(CliContext cli)
+    {
+        var service = ServiceArgument();
+        var command = new Command("stats", "Show a running service's CPU, memory, network and block I/O, and pids, read once from the engine") { service };
+        command.SetAction(cli.Action(async (parse, session) =>
+        {
+            var found = await ServiceResolver.ResolveAsync(session, parse.GetValue(service)!);
+            var stats = await session.Api.StatsAsync(found.Value.ServiceId, session.CancellationToken);
+            return session.Print(stats, (output, value) => StatsPrinter.Write(output, found.Value.ServiceName, value));
         }));
         return command;
     }

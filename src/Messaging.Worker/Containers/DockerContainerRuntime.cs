@@ -219,6 +219,26 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             return (IReadOnlyList<string>)lines;
         });
 
+    public Task<ContainerUsage?> GetUsageAsync(ServiceContainer container, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            var found = await InspectOursAsync(container, cancellationToken);
+            if (found.State?.Running != true)
+                return null;
+            // stream=false: one answer. Without one-shot the engine waits for its next sample and sends the previous one
+            // as precpu_stats, which the CPU figure needs (one-shot would leave it empty).
+            var frame = new LastFrame();
+            await docker.Containers.GetContainerStatsAsync(found.ID, new ContainerStatsParameters { Stream = false }, frame, cancellationToken);
+            return frame.Value is null ? null : ContainerUsage.From(frame.Value);
+        });
+
+    /// <summary>Keeps the frame the engine sent, synchronously (<see cref="Progress{T}"/> would report it later, on the thread pool).</summary>
+    private sealed class LastFrame : IProgress<ContainerStatsResponse>
+    {
+        public ContainerStatsResponse? Value { get; private set; }
+        public void Report(ContainerStatsResponse value) => Value = value;
+    }
+
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
         Call(async () =>
         {
@@ -264,12 +284,15 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     /// names and id prefixes, so a record naming some other container (say, the Redis one) is caught here and
     /// the action then goes to the id the engine answered, never to the string the record held.
     /// </summary>
-    private async Task<string> OursAsync(ServiceContainer container, CancellationToken cancellationToken)
+    private async Task<string> OursAsync(ServiceContainer container, CancellationToken cancellationToken) =>
+        (await InspectOursAsync(container, cancellationToken)).ID;
+
+    private async Task<ContainerInspectResponse> InspectOursAsync(ServiceContainer container, CancellationToken cancellationToken)
     {
         var found = await docker.Containers.InspectContainerAsync(container.Id, cancellationToken);
         var labels = (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>();
         if (ContainerLabels.BelongTo(labels, _options.Instance, container.ServiceId))
-            return found.ID;
+            return found;
         logger.LogError("Refused to act on container {ContainerId} ({ContainerName}): it does not carry the labels of service {ServiceId} " +
                         "in instance {Instance}. Something other than the worker wrote this id into the record",
             found.ID, found.Name.TrimStart('/'), container.ServiceId, _options.Instance);

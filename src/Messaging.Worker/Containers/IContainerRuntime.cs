@@ -65,4 +65,7 @@ public interface IContainerRuntime
 
     /// <summary>The last <paramref name="tail"/> lines of the container's stdout and stderr.</summary>
     Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken);
+
+    /// <summary>The container's resource figures (one read of the engine's stats, about a second); null when it is not running.</summary>
+    Task<ContainerUsage?> GetUsageAsync(ServiceContainer container, CancellationToken cancellationToken);
 }

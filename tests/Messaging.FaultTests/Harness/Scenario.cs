@@ -26,7 +26,8 @@ internal sealed class Scenario : IAsyncDisposable
     [
         CommandQueues.CreateService, CommandQueues.CreateService + "_error", CommandQueues.CreateService + "_skipped",
         CommandQueues.ServiceLifecycle, CommandQueues.ServiceLifecycle + "_error", CommandQueues.ServiceLifecycle + "_skipped",
-        CommandQueues.ServiceLogs, CommandQueues.ServiceLogs + "_error", FaultBus.EventQueue,
+        CommandQueues.ServiceLogs, CommandQueues.ServiceLogs + "_error",
+        CommandQueues.ServiceStats, CommandQueues.ServiceStats + "_error", FaultBus.EventQueue,
     ];
 
     private readonly ITestOutputHelper _output;
