@@ -69,8 +69,9 @@ public sealed record ServiceRecord
         Image = command.Image,
         Owner = command.RequestedBy,
         Status = status,
-        MemoryLimit = command.MemoryLimit,
-        CpuLimit = command.CpuLimit,
+        // Empty and 0 until the worker applies the image's defaults to a command that named no limits.
+        MemoryLimit = command.MemoryLimit ?? "",
+        CpuLimit = command.CpuLimit ?? 0,
         InternalPort = command.InternalPort,
         Overrides = new SupervisionOverrides(command.Restart, command.MaxRestarts, command.OnUnhealthy),
         CreatedAt = now,

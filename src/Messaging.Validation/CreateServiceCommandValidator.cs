@@ -12,8 +12,8 @@ public sealed class CreateServiceCommandValidator : AbstractValidator<CreateServ
         RuleFor(c => c.ServiceId).NotEmpty();
         RuleFor(c => c.ServiceName).MustBeServiceName();
         RuleFor(c => c.Image).MustBeImageReference();
-        RuleFor(c => c.MemoryLimit).MustBeMemoryLimit();
-        RuleFor(c => (double?)c.CpuLimit).MustBeCpuLimit().OverridePropertyName(nameof(CreateService.CpuLimit));
+        RuleFor(c => c.MemoryLimit).MustBeMemoryLimitWhenPresent();
+        RuleFor(c => c.CpuLimit).MustBeCpuLimitWhenPresent();
         RuleFor(c => c.InternalPort).MustBePortWhenPresent();
         RuleFor(c => c.Env).MustBeEnvironment();
         RuleFor(c => c.Restart).MustBeRestartPolicyWhenPresent();

@@ -40,14 +40,14 @@ public static partial class ServiceRules
             .Must(image => ImageReference.TryParse(image, out _))
             .WithMessage("must be a Docker image reference such as nginx:alpine.");
 
-    public static IRuleBuilderOptions<T, string?> MustBeMemoryLimit<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.NotEmpty().WithMessage("is required.")
-            .Must(text => MemorySize.TryParseLimit(text, out _))
+    // Limits may be left out (the worker applies the image's defaults), but one that is given must be good:
+    // an empty string or 0 is a mistake, not a way to ask for the default.
+    public static IRuleBuilderOptions<T, string?> MustBeMemoryLimitWhenPresent<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(text => text is null || MemorySize.TryParseLimit(text, out _))
             .WithMessage("must be a whole number with an optional unit b, k, m or g (e.g. 128m), between 6m and 1024g.");
 
-    public static IRuleBuilderOptions<T, double?> MustBeCpuLimit<T>(this IRuleBuilder<T, double?> rule) =>
-        rule.NotNull().WithMessage("is required.")
-            .Must(cpus => cpus is null || (double.IsFinite(cpus.Value) && cpus > 0 && cpus <= MaxCpus))
+    public static IRuleBuilderOptions<T, double?> MustBeCpuLimitWhenPresent<T>(this IRuleBuilder<T, double?> rule) =>
+        rule.Must(cpus => cpus is null || (double.IsFinite(cpus.Value) && cpus > 0 && cpus <= MaxCpus))
             .WithMessage($"must be a number of cores greater than 0 and at most {MaxCpus}.")
             .Must(cpus => cpus is null || !double.IsFinite(cpus.Value) || cpus <= 0 || cpus >= MinCpus)
             .WithMessage($"must be at least {MinCpus} cores (the kernel's smallest CPU quota).");

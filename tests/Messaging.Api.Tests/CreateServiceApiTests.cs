@@ -42,6 +42,22 @@ public sealed class CreateServiceApiTests(ApiApplication app) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task A_body_with_only_name_and_image_is_accepted_and_the_command_leaves_the_limits_to_the_worker()
+    {
+        var name = $"web-{Guid.NewGuid():N}"[..20];
+        var response = await app.ClientWith(ApiApplication.AliceToken).PostAsync("/api/v1/services",
+            Json($$"""{"service_name":"{{name}}","image":"nginx:alpine"}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var serviceId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+        Assert.True(await app.Harness.Published.Any<CreateService>(m => m.Context.Message.ServiceId == serviceId));
+        var command = app.Harness.Published.Select<CreateService>().Single(m => m.Context.Message.ServiceId == serviceId).Context.Message;
+        // Absent, not a made-up value: the worker holds the allowlist and its per-image defaults.
+        Assert.Null(command.MemoryLimit);
+        Assert.Null(command.CpuLimit);
+    }
+
+    [Fact]
     public async Task The_accepted_service_reads_back_as_pending_for_its_owner_only()
     {
         var name = $"web-{Guid.NewGuid():N}"[..20];
@@ -104,7 +120,9 @@ public sealed class CreateServiceApiTests(ApiApplication app) : IClassFixture<Ap
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"99999999999999999999","cpu_limit":0.5}""", "memory_limit" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0}""", "cpu_limit" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":65}""", "cpu_limit" },
-        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m"}""", "cpu_limit" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":""}""", "memory_limit" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","cpu_limit":0}""", "cpu_limit" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"5m"}""", "memory_limit" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"internal_port":70000}""", "internal_port" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"env":{"BAD-KEY":"x"}}""", "env" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"env":{"A":null}}""", "env" },

@@ -63,6 +63,23 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_with_only_a_name_and_an_image_runs_with_the_image_defaults()
+    {
+        // The original system's `service create my-nginx nginx:alpine`: the worker fills in the allowlist's defaults.
+        var name = NewName();
+        var result = await Cli("create", name, "nginx:alpine", "--wait");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var inspect = await system.Docker.Containers.InspectContainerAsync(Assert.Single(await system.OurContainers(name)).ID);
+        Assert.True(inspect.State!.Running);
+        Assert.Equal(128L * 1024 * 1024, inspect.HostConfig!.Memory);
+        Assert.Equal(500_000_000L, inspect.HostConfig.NanoCPUs);
+        var view = await GetJson(name);
+        Assert.Equal("128m", view.GetProperty("memory_limit").GetString());
+        Assert.Equal(0.5, view.GetProperty("cpu_limit").GetDouble());
+    }
+
+    [Fact]
     public async Task Create_with_wait_runs_the_container_and_list_and_get_show_it()
     {
         var name = await CreateRunning();

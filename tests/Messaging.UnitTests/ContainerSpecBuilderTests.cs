@@ -49,7 +49,7 @@ public class ContainerSpecBuilderTests
 
     internal static ContainerSpec Build(CreateService command, AllowedImage entry, int internalPort = 80) =>
         new ContainerSpecBuilder(Options.Create(Docker))
-            .Build(new ApprovedService(command, entry, entry.Image, Memory, internalPort), HostPort);
+            .Build(new ApprovedService(command, entry, entry.Image, Memory, command.CpuLimit ?? 0.5, internalPort), HostPort);
 
     internal static ContainerSpec Build() => Build(Command(), Entry());
 
@@ -66,7 +66,7 @@ public class ContainerSpecBuilderTests
     {
         var command = Command() with { Image = "docker.io/library/nginx:alpine" };
         var spec = new ContainerSpecBuilder(Options.Create(Docker))
-            .Build(new ApprovedService(command, Entry(), "docker.io/library/nginx:alpine@sha256:" + new string('a', 64), Memory, 80), HostPort);
+            .Build(new ApprovedService(command, Entry(), "docker.io/library/nginx:alpine@sha256:" + new string('a', 64), Memory, 0.5, 80), HostPort);
         Assert.Equal("docker.io/library/nginx:alpine@sha256:" + new string('a', 64), spec.Image);
     }
 

@@ -40,9 +40,10 @@ public class CreateServiceCommandValidatorTests
         Assert.Superset(failed, new HashSet<string>
         {
             nameof(CreateService.CommandId), nameof(CreateService.ServiceId), nameof(CreateService.ServiceName),
-            nameof(CreateService.Image), nameof(CreateService.MemoryLimit), nameof(CreateService.CpuLimit),
-            nameof(CreateService.RequestedBy),
+            nameof(CreateService.Image), nameof(CreateService.RequestedBy),
         });
+        Assert.DoesNotContain(nameof(CreateService.MemoryLimit), failed);
+        Assert.DoesNotContain(nameof(CreateService.CpuLimit), failed);
         Assert.DoesNotContain(nameof(CreateService.InternalPort), failed);
         Assert.DoesNotContain(nameof(CreateService.Env), failed);
     }
@@ -120,6 +121,10 @@ public class CreateServiceCommandValidatorTests
     [InlineData("1G")]
     public void Memory_limit_in_range_is_accepted(string memory) =>
         AssertValid(TestCommands.Valid() with { MemoryLimit = memory });
+
+    [Fact]
+    public void A_command_without_limits_is_valid_the_worker_applies_the_image_defaults() =>
+        AssertValid(TestCommands.Valid() with { MemoryLimit = null, CpuLimit = null });
 
     // ---- cpu ----
 

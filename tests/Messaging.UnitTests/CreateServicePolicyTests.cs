@@ -52,7 +52,7 @@ public class CreateServicePolicyTests
         var command = TestCommands.Valid();
         var approved = Approve(DefaultPolicy(), command);
 
-        Assert.Same(command, approved.Command);
+        Assert.Equal(command, approved.Command);
         Assert.Same(Nginx, approved.Entry);
         Assert.Equal("nginx:alpine", approved.Image);
         Assert.Equal(128L * 1024 * 1024, approved.MemoryBytes);
@@ -256,6 +256,42 @@ public class CreateServicePolicyTests
         var broken = new AllowedImage { Image = "NOT AN IMAGE" };
         var refusal = Refuse(Policy(broken), TestCommands.Valid() with { Image = "nginx:alpine" });
         Assert.Equal(FailureReasons.ImageNotAllowed, refusal.Reason);
+    }
+
+    [Fact]
+    public void Absent_limits_become_the_entry_defaults_and_the_approved_command_carries_them()
+    {
+        var redis = new AllowedImage { Image = "redis:7", MaxMemory = "512m", DefaultMemory = "256m", DefaultCpus = 0.25 };
+        var approved = Approve(Policy(redis), TestCommands.Valid() with { Image = "redis:7", MemoryLimit = null, CpuLimit = null });
+
+        Assert.Equal("256m", approved.Command.MemoryLimit);
+        Assert.Equal(0.25, approved.Command.CpuLimit);
+        Assert.Equal(256L * 1024 * 1024, approved.MemoryBytes);
+        Assert.Equal(0.25, approved.CpuLimit);
+    }
+
+    [Fact]
+    public void An_entry_without_defaults_gets_the_global_ones()
+    {
+        var approved = Approve(DefaultPolicy(), TestCommands.Valid() with { MemoryLimit = null, CpuLimit = null });
+        Assert.Equal(new ImagePolicyOptions().DefaultMemory, approved.Command.MemoryLimit);
+        Assert.Equal(new ImagePolicyOptions().DefaultCpus, approved.CpuLimit);
+    }
+
+    [Fact]
+    public void Only_the_absent_limit_is_defaulted()
+    {
+        var redis = new AllowedImage { Image = "redis:7", DefaultMemory = "256m", DefaultCpus = 0.25 };
+        var approved = Approve(Policy(redis), TestCommands.Valid() with { Image = "redis:7", MemoryLimit = "64m", CpuLimit = null });
+        Assert.Equal("64m", approved.Command.MemoryLimit);
+        Assert.Equal(0.25, approved.CpuLimit);
+    }
+
+    [Fact]
+    public void A_given_limit_above_the_cap_is_still_refused_when_the_other_is_defaulted()
+    {
+        var refusal = Refuse(DefaultPolicy(), TestCommands.Valid() with { MemoryLimit = "513m", CpuLimit = null });
+        Assert.Equal(FailureReasons.LimitExceeded, refusal.Reason);
     }
 
     [Fact]

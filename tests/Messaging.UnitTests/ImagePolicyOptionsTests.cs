@@ -51,6 +51,39 @@ public class ImagePolicyOptionsTests
         Assert.Contains("AllowedImages is empty", problem, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("512m", null, null, null)]
+    [InlineData(null, 0.5, null, null)]
+    [InlineData("5m", null, "DefaultMemory '5m'", null)]
+    [InlineData("513m", null, "default memory 513m is above its cap of 512m", null)]
+    [InlineData(null, 1.5, "default CPU limit 1.5 is above its cap of 1", null)]
+    [InlineData(null, 0.001, "DefaultCpus must be at least", null)]
+    [InlineData(null, null, "default memory 2g is above its cap of 512m", "2g")]
+    public void Entry_defaults_must_be_sizes_within_the_entry_caps(string? memory, double? cpus, string? expected, string? globalDefaultMemory)
+    {
+        var options = WithEntry(new AllowedImage { Image = "redis:7", MaxMemory = "512m", MaxCpus = 1, DefaultMemory = memory, DefaultCpus = cpus });
+        options.AllowedImages.RemoveAll(e => e.Image != "redis:7");
+        if (globalDefaultMemory is not null)
+            options.DefaultMemory = globalDefaultMemory;
+        var problems = options.Problems().ToList();
+        if (expected is null)
+            Assert.Empty(problems);
+        else
+            Assert.Contains(expected, Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0", null, "Policy:DefaultMemory")]
+    [InlineData("128m", 0d, "Policy:DefaultCpus")]
+    [InlineData("128m", 65d, "Policy:DefaultCpus")]
+    public void Bad_global_defaults_are_reported(string memory, double? cpus, string expected)
+    {
+        var options = Sound();
+        options.DefaultMemory = memory;
+        options.DefaultCpus = cpus ?? options.DefaultCpus;
+        Assert.Contains(options.Problems(), p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void An_empty_allowlist_is_reported()
     {

@@ -68,10 +68,11 @@ public static class CreateServiceEndpoint
         CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
     {
         var owner = user.Id();
-        // The worker enforces quotas atomically; this only answers early what is already certain.
+        // The worker enforces quotas atomically; this only answers early what is already certain. Absent limits are
+        // the image's defaults, which only the worker knows (it holds the allowlist): the worker's check covers those.
         var quota = user.Quota();
-        if (quota != Quota.Unlimited && MemorySize.TryParseLimit(body.MemoryLimit, out var memoryBytes) &&
-            quota.Exceeded(await tokens.UsageOfAsync(owner), memoryBytes, body.CpuLimit!.Value) is { } exceeded)
+        if (quota != Quota.Unlimited && MemorySize.TryParseLimit(body.MemoryLimit, out var memoryBytes) && body.CpuLimit is { } cpus &&
+            quota.Exceeded(await tokens.UsageOfAsync(owner), memoryBytes, cpus) is { } exceeded)
         {
             return (Problems.QuotaExceeded(exceeded), null);
         }
@@ -83,8 +84,8 @@ public static class CreateServiceEndpoint
             ServiceId = serviceId,
             ServiceName = body.ServiceName!,
             Image = body.Image!,
-            MemoryLimit = body.MemoryLimit!,
-            CpuLimit = body.CpuLimit!.Value,
+            MemoryLimit = body.MemoryLimit,
+            CpuLimit = body.CpuLimit,
             InternalPort = body.InternalPort,
             Env = body.Env,
             Restart = body.Restart,

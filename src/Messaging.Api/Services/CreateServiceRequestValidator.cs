@@ -10,8 +10,8 @@ public sealed class CreateServiceRequestValidator : AbstractValidator<CreateServ
     {
         RuleFor(r => r.ServiceName).MustBeServiceName();
         RuleFor(r => r.Image).MustBeImageReference();
-        RuleFor(r => r.MemoryLimit).MustBeMemoryLimit();
-        RuleFor(r => r.CpuLimit).MustBeCpuLimit();
+        RuleFor(r => r.MemoryLimit).MustBeMemoryLimitWhenPresent();
+        RuleFor(r => r.CpuLimit).MustBeCpuLimitWhenPresent();
         RuleFor(r => r.InternalPort).MustBePortWhenPresent();
         RuleFor(r => r.Env).MustBeEnvironment();
         RuleFor(r => r.Restart).MustBeRestartPolicyWhenPresent();

@@ -57,8 +57,8 @@ internal sealed record ServiceStats(
 internal sealed record CreateServiceRequest(
     string ServiceName,
     string Image,
-    string MemoryLimit,
-    double CpuLimit,
+    string? MemoryLimit,
+    double? CpuLimit,
     int? InternalPort,
     IReadOnlyDictionary<string, string>? Env);
 

@@ -5,15 +5,18 @@ using Messaging.Contracts;
 
 namespace Messaging.Cli.Commands;
 
-/// <summary><c>create NAME IMAGE [--memory 128m] [--cpus 0.5] [--port 80] [--env K=V]... [--wait]</c></summary>
+/// <summary>
+/// <c>create NAME IMAGE [--memory 128m] [--cpus 0.5] [--port 80] [--env K=V]... [--wait]</c>. Limits left out are
+/// left out of the request too: the worker applies the image's defaults from its allowlist, which the CLI cannot know.
+/// </summary>
 internal static class CreateCommand
 {
     public static Command Build(CliContext cli)
     {
         var name = new Argument<string>("name") { Description = "Service name: 2-63 characters of a-z, 0-9 and '-'" };
         var image = new Argument<string>("image") { Description = "Image, e.g. nginx:alpine (the worker allows only its allowlist)" };
-        var memory = new Option<string>("--memory", "-m") { Description = "Memory limit: a whole number with b, k, m or g", DefaultValueFactory = _ => "128m" };
-        var cpus = new Option<double>("--cpus") { Description = "CPU limit in cores", DefaultValueFactory = _ => 0.5 };
+        var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit: a whole number with b, k, m or g [default: the image's]" };
+        var cpus = new Option<double?>("--cpus") { Description = "CPU limit in cores [default: the image's]" };
         var port = new Option<int?>("--port", "-p") { Description = "Port the container listens on [default: the image's]" };
         var env = new Option<string[]>("--env", "-e") { Description = "Environment variable K=V (repeat for more)" };
         // Checked here so that a typo is a usage error (exit 2); the API still checks names and sizes.
@@ -29,7 +32,7 @@ internal static class CreateCommand
         command.SetAction(cli.Action(async (parse, session) =>
         {
             var request = new CreateServiceRequest(
-                parse.GetValue(name)!, parse.GetValue(image)!, parse.GetValue(memory)!, parse.GetValue(cpus), parse.GetValue(port),
+                parse.GetValue(name)!, parse.GetValue(image)!, parse.GetValue(memory), parse.GetValue(cpus), parse.GetValue(port),
                 Environment(parse.GetValue(env)));
             var accepted = await session.Api.CreateAsync(request, session.CancellationToken);
 

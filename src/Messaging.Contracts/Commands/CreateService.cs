@@ -18,11 +18,14 @@ public sealed record CreateService : IServiceCommand
     /// <summary>Image reference; must be on the worker's allowlist.</summary>
     public string Image { get; init; } = "";
 
-    /// <summary>Memory limit in Docker units (<c>b</c>, <c>k</c>, <c>m</c>, <c>g</c>), e.g. <c>128m</c>.</summary>
-    public string MemoryLimit { get; init; } = "";
+    /// <summary>
+    /// Memory limit in Docker units (<c>b</c>, <c>k</c>, <c>m</c>, <c>g</c>), e.g. <c>128m</c>; absent (null): the
+    /// image's allowlist entry's default memory, applied by the worker.
+    /// </summary>
+    public string? MemoryLimit { get; init; }
 
-    /// <summary>CPU limit in cores, e.g. <c>0.5</c>.</summary>
-    public double CpuLimit { get; init; }
+    /// <summary>CPU limit in cores, e.g. <c>0.5</c>; absent (null): the image's allowlist entry's default, applied by the worker.</summary>
+    public double? CpuLimit { get; init; }
 
     /// <summary>Container port to publish; the allowlist entry's default when absent.</summary>
     public int? InternalPort { get; init; }

@@ -34,7 +34,7 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
             },
             Port = new PublishedPort(service.InternalPort, _docker.PublishAddress, hostPort),
             MemoryBytes = service.MemoryBytes,
-            NanoCpus = (long)Math.Round(command.CpuLimit * 1_000_000_000d),
+            NanoCpus = (long)Math.Round(service.CpuLimit * 1_000_000_000d),
             PidsLimit = _docker.PidsLimit,
             User = service.Entry.ContainerUser(),
             Capabilities = service.Entry.GrantedCapabilities(),

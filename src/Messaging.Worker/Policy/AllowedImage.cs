@@ -16,6 +16,15 @@ public sealed class AllowedImage
     /// <summary>Highest CPU limit for this image; the global cap when absent.</summary>
     public double? MaxCpus { get; set; }
 
+    /// <summary>
+    /// Memory limit (Docker units) a request without one gets; <see cref="ImagePolicyOptions.DefaultMemory"/> when absent.
+    /// Must be within this entry's caps, so a defaulted request is never refused for its default.
+    /// </summary>
+    public string? DefaultMemory { get; set; }
+
+    /// <summary>CPU limit a request without one gets; <see cref="ImagePolicyOptions.DefaultCpus"/> when absent. Within the caps.</summary>
+    public double? DefaultCpus { get; set; }
+
     /// <summary>Container port published when the request names none.</summary>
     public int InternalPort { get; set; } = 80;
 

@@ -5,9 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Policy;
 
-/// <summary>A command that passed every rule, with everything the worker needs to run it.</summary>
+/// <summary>
+/// A command that passed every rule, with everything the worker needs to run it. <see cref="Command"/> carries the
+/// limits it runs with (the entry's defaults filled in where the publisher named none).
+/// </summary>
 public sealed record ApprovedService(
-    CreateService Command, AllowedImage Entry, string Image, long MemoryBytes, int InternalPort);
+    CreateService Command, AllowedImage Entry, string Image, long MemoryBytes, double CpuLimit, int InternalPort);
 
 /// <summary>Why a command was refused: a reason code from <see cref="FailureReasons"/> and a message.</summary>
 public sealed record Refusal(string Reason, string Message);
@@ -45,22 +48,27 @@ public sealed class CreateServicePolicy(IOptions<ImagePolicyOptions> options, IV
             return (null, new Refusal(FailureReasons.ImageNotAllowed,
                 $"Image '{command.Image}' pins a digest, but the allowlist entry '{match.Entry.Image}' pins none: ask without the digest, or ask the operator to pin it in the entry."));
 
+        // Absent limits become the entry's defaults here, in the worker, because other systems publish CreateService
+        // directly: from here on the command carries the limits it runs with, and quotas count exactly those.
+        command = command with
+        {
+            MemoryLimit = command.MemoryLimit ?? match.Entry.DefaultMemory ?? _policy.DefaultMemory,
+            CpuLimit = command.CpuLimit ?? match.Entry.DefaultCpus ?? _policy.DefaultCpus,
+        };
         MemorySize.TryParseLimit(command.MemoryLimit, out var memoryBytes);
-        MemorySize.TryParseLimit(_policy.MaxMemory, out var globalMemoryCap);
-        var memoryCap = match.Entry.MaxMemory is not null && MemorySize.TryParseLimit(match.Entry.MaxMemory, out var imageCap)
-            ? Math.Min(imageCap, globalMemoryCap)
-            : globalMemoryCap;
+        var memoryCap = _policy.MemoryCapOf(match.Entry);
         if (memoryBytes > memoryCap)
             return (null, new Refusal(FailureReasons.LimitExceeded,
                 $"Memory limit {command.MemoryLimit} is above the cap of {MemorySize.Format(memoryCap)} for {command.Image}."));
 
-        var cpuCap = Math.Min(match.Entry.MaxCpus ?? _policy.MaxCpus, _policy.MaxCpus);
-        if (command.CpuLimit > cpuCap)
+        var cpus = command.CpuLimit.Value;
+        var cpuCap = _policy.CpuCapOf(match.Entry);
+        if (cpus > cpuCap)
             return (null, new Refusal(FailureReasons.LimitExceeded,
-                $"CPU limit {command.CpuLimit} is above the cap of {cpuCap} for {command.Image}."));
+                $"CPU limit {cpus} is above the cap of {cpuCap} for {command.Image}."));
 
         // A pinned digest wins over whatever the requester wrote: the operator decided which bytes run.
         var image = match.Reference.Digest is not null ? match.Reference.Canonical : match.Entry.Image;
-        return (new ApprovedService(command, match.Entry, image, memoryBytes, command.InternalPort ?? match.Entry.InternalPort), null);
+        return (new ApprovedService(command, match.Entry, image, memoryBytes, cpus, command.InternalPort ?? match.Entry.InternalPort), null);
     }
 }

@@ -17,6 +17,24 @@ public sealed partial class ImagePolicyOptions
     /// <summary>CPU cap for any service.</summary>
     public double MaxCpus { get; set; } = 2;
 
+    /// <summary>Memory limit of a request that names none, for entries without their own <see cref="AllowedImage.DefaultMemory"/>.</summary>
+    public string DefaultMemory { get; set; } = "128m";
+
+    /// <summary>CPU limit of a request that names none, for entries without their own <see cref="AllowedImage.DefaultCpus"/>.</summary>
+    public double DefaultCpus { get; set; } = 0.5;
+
+    /// <summary>The memory cap of an entry in bytes: its own, never above the global one.</summary>
+    public long MemoryCapOf(AllowedImage entry)
+    {
+        MemorySize.TryParseLimit(MaxMemory, out var globalCap);
+        return entry.MaxMemory is not null && MemorySize.TryParseLimit(entry.MaxMemory, out var imageCap)
+            ? Math.Min(imageCap, globalCap)
+            : globalCap;
+    }
+
+    /// <summary>The CPU cap of an entry: its own, never above the global one.</summary>
+    public double CpuCapOf(AllowedImage entry) => Math.Min(entry.MaxCpus ?? MaxCpus, MaxCpus);
+
     /// <summary>
     /// The one place an operator opts into capabilities beyond NET_BIND_SERVICE: an allowlist entry may list only
     /// NET_BIND_SERVICE and the names here, and this list may hold only <see cref="CapabilityRules.OptIn"/>. Empty
@@ -31,6 +49,10 @@ public sealed partial class ImagePolicyOptions
             yield return $"Policy:MaxMemory '{MaxMemory}' is not a memory size between 6m and 1024g.";
         if (!double.IsFinite(MaxCpus) || MaxCpus <= 0 || MaxCpus > ServiceRules.MaxCpus)
             yield return $"Policy:MaxCpus must be greater than 0 and at most {ServiceRules.MaxCpus}.";
+        if (!MemorySize.TryParseLimit(DefaultMemory, out _))
+            yield return $"Policy:DefaultMemory '{DefaultMemory}' is not a memory size between 6m and 1024g.";
+        if (!double.IsFinite(DefaultCpus) || DefaultCpus < ServiceRules.MinCpus || DefaultCpus > ServiceRules.MaxCpus)
+            yield return $"Policy:DefaultCpus must be between {ServiceRules.MinCpus} and {ServiceRules.MaxCpus}.";
         if (AllowedImages.Count == 0)
             yield return "Policy:AllowedImages is empty: the worker would refuse every request.";
         var optedIn = new HashSet<string>(StringComparer.Ordinal);
@@ -51,6 +73,8 @@ public sealed partial class ImagePolicyOptions
                 yield return $"Policy:AllowedImages '{entry.Image}': MaxMemory '{entry.MaxMemory}' is not a memory size.";
             if (entry.MaxCpus is { } cpus && (!double.IsFinite(cpus) || cpus <= 0))
                 yield return $"Policy:AllowedImages '{entry.Image}': MaxCpus must be greater than 0.";
+            foreach (var problem in DefaultProblems(entry))
+                yield return problem;
             if (entry.InternalPort is < 1 or > 65535)
                 yield return $"Policy:AllowedImages '{entry.Image}': InternalPort must be 1-65535.";
             foreach (var problem in UserProblems(entry))
@@ -75,6 +99,31 @@ public sealed partial class ImagePolicyOptions
             }
         }
     }
+
+    /// <summary>An entry's defaults (its own or the global ones) are sizes within its caps: a request that names no limit is never refused for the default.</summary>
+    private IEnumerable<string> DefaultProblems(AllowedImage entry)
+    {
+        var memory = entry.DefaultMemory ?? DefaultMemory;
+        if (!MemorySize.TryParseLimit(memory, out var memoryBytes))
+        {
+            if (entry.DefaultMemory is not null)
+                yield return $"Policy:AllowedImages '{entry.Image}': DefaultMemory '{entry.DefaultMemory}' is not a memory size.";
+        }
+        else if (MemorySize.TryParseLimit(MaxMemory, out _) && memoryBytes > MemoryCapOf(entry))
+            yield return $"Policy:AllowedImages '{entry.Image}': the default memory {memory} is above its cap of {MemorySize.Format(MemoryCapOf(entry))}.";
+        var cpus = entry.DefaultCpus ?? DefaultCpus;
+        if (!double.IsFinite(cpus) || cpus < ServiceRules.MinCpus)
+        {
+            if (entry.DefaultCpus is not null)
+                yield return $"Policy:AllowedImages '{entry.Image}': DefaultCpus must be at least {ServiceRules.MinCpus}.";
+        }
+        else if (CpuCapsAreSound(entry) && cpus > CpuCapOf(entry))
+            yield return $"Policy:AllowedImages '{entry.Image}': the default CPU limit {cpus} is above its cap of {CpuCapOf(entry)}.";
+    }
+
+    // A broken cap is reported on its own; comparing a default against it would only add noise.
+    private bool CpuCapsAreSound(AllowedImage entry) =>
+        double.IsFinite(MaxCpus) && MaxCpus > 0 && entry.MaxCpus is null or > 0 && (entry.MaxCpus is null || double.IsFinite(entry.MaxCpus.Value));
 
     /// <summary>An entry runs as a non-root numeric user, or says it runs the image's own (root) user; never neither or both.</summary>
     private static IEnumerable<string> UserProblems(AllowedImage entry)

@@ -77,7 +77,7 @@ public sealed class CreateServiceConsumer(
 
         // A duplicate delivery waits here until the first is done, then finds the record finished.
         await using var held = await locks.AcquireAsync(command.ServiceId);
-        var (claim, existing) = await records.ClaimCreationAsync(NewRecord(command, approved));
+        var (claim, existing) = await records.ClaimCreationAsync(NewRecord(approved?.Command ?? command, approved));
         switch (claim)
         {
             case ClaimOutcome.ForeignRecord:
@@ -113,7 +113,7 @@ public sealed class CreateServiceConsumer(
             await Fail(context, e.Reason, e.Message);
             return;
         }
-        var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, command.CpuLimit, await QuotaOf(command.RequestedBy));
+        var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, service.CpuLimit, await QuotaOf(command.RequestedBy));
         int? refusedPort = null;
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
         {
