@@ -8,13 +8,13 @@ using Messaging.Benchmarks.Scenarios;
 namespace Messaging.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|micro]...</c>
+/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro]...</c>
 /// (normally through <c>bash infra/bench.sh</c>, which starts the services first). Prints the table and
 /// writes it as JSON to <c>bench/results/latest.json</c>. See docs/BENCHMARKS.md.
 /// </summary>
 public static class BenchProgram
 {
-    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "micro"];
+    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,7 +63,7 @@ public static class BenchProgram
         BenchContext.Log($"run {context.RunId}: {string.Join(' ', options.Scenarios)}; {configuration} binaries; load average {loadBefore}");
         object? machine = null;
         var status = 0;
-        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale"]);
+        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead"]);
         using var docker = TestEnvironment.DockerClient();
         var baseline = new DockerBaseline(docker);
         try
@@ -80,6 +80,8 @@ public static class BenchProgram
                 await ReservationBenchmark.RunAsync(context, table);
             if (s.Contains("memory") || s.Contains("scale"))
                 await FleetBenchmarks.RunAsync(context, table, s.Contains("memory"), s.Contains("scale"));
+            if (s.Contains("detection") || s.Contains("recovery") || s.Contains("overhead"))
+                await SupervisionBenchmarks.RunAsync(context, table, s.Contains("detection"), s.Contains("recovery"), s.Contains("overhead"));
             if (s.Contains("micro"))
                 MicroBenchmarks.Run(context, table);
         }
@@ -204,7 +206,7 @@ public static class BenchProgram
     }
 
     private const string Usage = """
-        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|micro]... [options]
+        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro]... [options]
           (normally: bash infra/bench.sh [same arguments], which starts dockerd, RabbitMQ and Redis first)
         options:
           --creations N        latency: creations through the system and through the Engine API each (default 30)
@@ -216,7 +218,10 @@ public static class BenchProgram
           --connections N      accept: concurrent connections / publishers (default 64)
           --reservers N        reservation: concurrent reservers (default 8)
           --reservations N     reservation: reservations in the rate run (default 4000)
-          --fleet N            memory/scale: running services (default 200)
+          --fleet N            memory/scale/overhead: running services (default 200)
+          --trials N           detection: kills of one service, each -> ServiceExited (default 20)
+          --recoveries N       recovery: services killed once each, and engine starts beside them (default 10)
+          --idle-seconds N     overhead: how long the supervised fleet is watched idle (default 60)
           --memory SIZE        memory limit of every benchmark container (default 32m)
           --cpus X             CPU limit of every benchmark container (default 0.1)
           --env api:NAME=VALUE extra environment of the api (or worker:) process; experiments only, the run
@@ -247,6 +252,9 @@ public static class BenchProgram
                 case "--reservers": options = options with { Reservers = Int() }; break;
                 case "--reservations": options = options with { ReservationCount = Int() }; break;
                 case "--fleet": options = options with { Fleet = Int() }; break;
+                case "--trials": options = options with { Trials = Int() }; break;
+                case "--recoveries": options = options with { Recoveries = Int() }; break;
+                case "--idle-seconds": options = options with { IdleSeconds = Int() }; break;
                 case "--memory": options = options with { MemoryLimit = Value() }; break;
                 case "--cpus": options = options with { CpuLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--env":

@@ -135,6 +135,12 @@ public sealed record BenchOptions
     public int Reservers { get; init; } = 8;
     public int ReservationCount { get; init; } = 4000;
     public int Fleet { get; init; } = 200;
+    /// <summary>detection: kills of one service, each answered by ServiceExited.</summary>
+    public int Trials { get; init; } = 20;
+    /// <summary>recovery: services killed once each (first restarts), and as many engine starts beside them.</summary>
+    public int Recoveries { get; init; } = 10;
+    /// <summary>overhead: seconds the supervised fleet is watched idle.</summary>
+    public int IdleSeconds { get; init; } = 60;
     public string? Output { get; init; }
     public string MemoryLimit { get; init; } = "32m";
     public double CpuLimit { get; init; } = 0.1;

@@ -39,11 +39,17 @@ public sealed class SystemUnderTest : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
     public string OwnerId => "bench-token";
 
-    public static async Task<SystemUnderTest> StartAsync(BenchContext context, string part, bool withWorker)
+    /// <summary>
+    /// Starts the API (and the worker). <paramref name="workerSettings"/> are settings of the scenario's own (e.g. an
+    /// allowlist entry for a test image), given to the worker process and to <see cref="Parts"/>; unlike
+    /// <c>--env worker:</c> they leave everything the system ships with as it is.
+    /// </summary>
+    public static async Task<SystemUnderTest> StartAsync(BenchContext context, string part, bool withWorker,
+        IReadOnlyDictionary<string, string>? workerSettings = null)
     {
         var system = new SystemUnderTest(context, part);
         system._registrations.Add(context.OnCleanup($"redis keys {system.Prefix}*", async () => await RedisTools.DeletePrefixAsync(system.Prefix)));
-        system.Parts = WorkerParts.Build(context, system.Prefix);
+        system.Parts = WorkerParts.Build(context, system.Prefix, workerSettings?.ToDictionary(s => s.Key, s => (string?)s.Value));
         await system.Parts.Tokens.SaveAsync(new TokenRecord
         {
             Id = system.OwnerId, Name = "benchmark", Scopes = ["services:read", "services:write"],
@@ -63,6 +69,8 @@ public sealed class SystemUnderTest : IAsyncDisposable
         if (withWorker)
         {
             var worker = settings.ToEnvironment();
+            foreach (var (key, value) in workerSettings ?? new Dictionary<string, string>())
+                worker[key.Replace(":", "__", StringComparison.Ordinal)] = value;
             foreach (var (key, value) in context.Options.WorkerEnvironment)
                 worker[key] = value;
             File.Delete(settings.HealthFile!);
