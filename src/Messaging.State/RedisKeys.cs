@@ -34,6 +34,12 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Sorted set: every service id by creation time (the admin's listing).</summary>
     public RedisKey AllServices => $"{Prefix}services";
 
+    /// <summary>Sorted set: services with a restart the supervisor scheduled, scored by when it is due (Unix ms).</summary>
+    public RedisKey DueRestarts => $"{Prefix}supervisor:due-restarts";
+
+    /// <summary>String: the engine time (Unix ns) of the last container event a supervisor handled; it resubscribes from there.</summary>
+    public RedisKey SupervisorEventCursor => $"{Prefix}supervisor:event-cursor";
+
     /// <summary>String: lock serialising the commands of one service (held across engine calls, renewed).</summary>
     public RedisKey ServiceLock(Guid serviceId) => $"{Prefix}lock:service:{serviceId:D}";
 

@@ -21,6 +21,7 @@ public static class RedisRegistration
         services.AddSingleton<Locks.ServiceLocks>();
         services.AddSingleton<Locks.InstallationLocks>();
         services.AddSingleton<Outcomes.CommandOutcomes>();
+        services.AddSingleton<Supervision.SupervisionStore>();
         return services;
     }
 }

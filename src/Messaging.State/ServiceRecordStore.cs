@@ -164,44 +164,6 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
             failed = ServiceStatus.Failed, removed = ServiceStatus.Removed,
         }) == 1;
 
-    /// <summary>
-    /// Writes the supervisor's fields of <paramref name="record"/> (health, restarts, last exit, log tail, its bookkeeping)
-    /// and nothing else, clearing those it leaves null. The supervisor calls it under the service's lock
-    /// (<see cref="Locks.ServiceLocks"/>), which every status change by a command also holds.
-    /// </summary>
-    public async Task SaveSupervisionAsync(ServiceRecord record)
-    {
-        var key = keys.Service(record.ServiceId);
-        var written = record.ToHashEntries().Where(e => SupervisionFields.Contains(e.Name.ToString())).ToArray();
-        var cleared = SupervisionFields.Except(written.Select(e => e.Name.ToString())).Select(f => (RedisValue)f).ToArray();
-        var transaction = Db.CreateTransaction();
-        // Only a record that still exists: a removal that finished meanwhile must not be brought back as a stub.
-        transaction.AddCondition(Condition.KeyExists(key));
-        _ = transaction.HashDeleteAsync(key, cleared);
-        if (written.Length > 0)
-            _ = transaction.HashSetAsync(key, written);
-        await transaction.ExecuteAsync();
-    }
-
-    /// <summary>
-    /// A user's start, stop or restart took over: a restart the supervisor scheduled is dropped and the restart budget
-    /// starts again (the lifetime <c>restart_count</c> and the last exit stay).
-    /// </summary>
-    public Task ResetSupervisionAsync(Guid serviceId) =>
-        Db.HashDeleteAsync(keys.Service(serviceId),
-        [
-            ServiceRecordFields.RestartAttempts, ServiceRecordFields.RestartWindowStartedAt, ServiceRecordFields.NextRestartAt,
-            ServiceRecordFields.NextRestartReason, ServiceRecordFields.NextRestartDelayMs,
-        ]);
-
-    private static readonly string[] SupervisionFields =
-    [
-        ServiceRecordFields.Health, ServiceRecordFields.RestartCount, ServiceRecordFields.LastExitCode, ServiceRecordFields.LastExitOom,
-        ServiceRecordFields.LastExitAt, ServiceRecordFields.LogTail, ServiceRecordFields.RestartAttempts,
-        ServiceRecordFields.RestartWindowStartedAt, ServiceRecordFields.NextRestartAt, ServiceRecordFields.NextRestartReason,
-        ServiceRecordFields.NextRestartDelayMs,
-    ];
-
     /// <summary>Every service id, oldest first (the admin's index; the reconciler walks it).</summary>
     public async Task<IReadOnlyList<Guid>> AllIdsAsync() =>
         [.. (await Db.SortedSetRangeByRankAsync(keys.AllServices))

@@ -12,6 +12,7 @@ using Messaging.Worker.Health;
 using Messaging.Worker.Identity;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
+using Messaging.Worker.Supervision;
 using Messaging.Worker.Telemetry;
 using Messaging.Worker.Policy;
 using Messaging.State.Reservations;
@@ -66,6 +67,12 @@ public static class WorkerSetup
         services.AddSingleton<Reconciler>();
         services.AddSingleton<ServiceQueries>();
         services.AddHostedService<ReconcilerService>();
+
+        // The supervisor: engine events -> health and restart policy -> events (Supervision/).
+        services.AddOptions<SupervisorOptions>().BindConfiguration(SupervisorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EngineContainers>();
+        services.AddSingleton<ServiceSupervisor>();
+        services.AddHostedService<SupervisorService>();
         // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));
 

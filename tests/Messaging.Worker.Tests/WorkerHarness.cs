@@ -44,6 +44,8 @@ public sealed class WorkerHarness : IAsyncDisposable
         {
             // The harness starts hosted services; tests run reconcile passes themselves, when they mean to.
             ["Reconciler:Enabled"] = "false",
+            // The supervisor follows a real engine's events; these tests run on a fake one.
+            ["Supervisor:Enabled"] = "false",
             ["Policy:MaxMemory"] = "1g",
             ["Policy:MaxCpus"] = "2",
             ["Policy:AllowedImages:0:Image"] = "nginx:alpine",

@@ -26,6 +26,7 @@ internal static class StateScripts
     public static LuaScript LockRenew { get; } = Load("lock-renew");
     public static LuaScript TokenByHash { get; } = Load("token-by-hash");
     public static LuaScript AuditAppend { get; } = Load("audit-append");
+    public static LuaScript AdvanceCursor { get; } = Load("advance-cursor");
 
     /// <summary>The text of an embedded script, as written (before parameters are rewritten to ARGV).</summary>
     public static string Text(string name)

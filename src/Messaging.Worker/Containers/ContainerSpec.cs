@@ -46,7 +46,13 @@ public sealed record ContainerSpec
     public required string Network { get; init; }
 
     public required LogLimits Logs { get; init; }
+
+    /// <summary>Docker's HEALTHCHECK for the container; null leaves the image's own (if any).</summary>
+    public HealthProbe? Health { get; init; }
 }
+
+/// <summary>A HEALTHCHECK: the test as Docker takes it (<c>CMD ...</c> or <c>CMD-SHELL ...</c>) and its timing.</summary>
+public sealed record HealthProbe(IReadOnlyList<string> Test, TimeSpan Interval, TimeSpan Timeout, int Retries, TimeSpan StartPeriod);
 
 /// <summary>Container port <see cref="InternalPort"/> (tcp) published on <see cref="HostAddress"/>:<see cref="HostPort"/>.</summary>
 public sealed record PublishedPort(int InternalPort, string HostAddress, int HostPort);

@@ -20,6 +20,13 @@ public static class DockerCreateParameters
             Env = [.. spec.Env],
             Labels = new Dictionary<string, string>(spec.Labels),
             ExposedPorts = new Dictionary<string, EmptyStruct> { [portKey] = default },
+            Healthcheck = spec.Health is { } health
+                ? new HealthcheckConfig
+                {
+                    Test = [.. health.Test], Interval = health.Interval, Timeout = health.Timeout, Retries = health.Retries,
+                    StartPeriod = health.StartPeriod,
+                }
+                : null,
             HostConfig = new HostConfig
             {
                 Memory = spec.MemoryBytes,
@@ -50,7 +57,9 @@ public static class DockerCreateParameters
                 {
                     [portKey] = [new PortBinding { HostIP = spec.Port.HostAddress, HostPort = spec.Port.HostPort.ToString(CultureInfo.InvariantCulture) }],
                 },
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                // The engine never restarts on its own: the worker's supervisor decides (backoff, crash loops, health),
+                // and a restart the engine made behind its back would be one the records cannot count.
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
                 LogConfig = new LogConfig
                 {
                     Type = "json-file",

@@ -1,5 +1,6 @@
 using Messaging.Contracts;
 using Messaging.State;
+using Messaging.State.Supervision;
 using Messaging.Worker.Containers;
 
 namespace Messaging.Worker.Lifecycle;
@@ -9,7 +10,7 @@ namespace Messaging.Worker.Lifecycle;
 /// by the command's event. They differ only in those three things, listed here side by side. (Removal also frees a
 /// port and a name: <see cref="RemoveServiceAction"/>.)
 /// </summary>
-public sealed class ContainerStateActions(IContainerRuntime containers, ServiceRecordStore records, TimeProvider clock)
+public sealed class ContainerStateActions(IContainerRuntime containers, ServiceRecordStore records, SupervisionStore supervision, TimeProvider clock)
     : ILifecycleAction<StopService>, ILifecycleAction<StartService>, ILifecycleAction<RestartService>
 {
     public Task<IServiceLifecycleEvent> RunAsync(StopService command, string requestedBy, ServiceRecord record, CancellationToken cancellationToken) =>
@@ -34,7 +35,7 @@ public sealed class ContainerStateActions(IContainerRuntime containers, ServiceR
         await records.TransitionAsync(record.ServiceId, from, to, clock.GetUtcNow());
         // A user's command decides now: a restart the supervisor had scheduled is dropped (a stop is never undone),
         // and a start or restart begins with a fresh restart budget.
-        await records.ResetSupervisionAsync(record.ServiceId);
+        await supervision.ResetAsync(record.ServiceId);
         return new TEvent { CommandId = command.CommandId, ServiceId = record.ServiceId, ServiceName = record.Name, RequestedBy = requestedBy, At = clock.GetUtcNow() };
     }
 }

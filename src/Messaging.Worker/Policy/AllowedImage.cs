@@ -60,6 +60,12 @@ public sealed class AllowedImage
     /// <summary>Size of each tmpfs mount (Docker units). Its pages also count against the container's memory limit.</summary>
     public string TmpfsSize { get; set; } = "64m";
 
+    /// <summary>The health check its containers get as Docker's HEALTHCHECK; none (the image's own, if any) when null.</summary>
+    public ServiceHealthCheck? HealthCheck { get; set; }
+
+    /// <summary>What the supervisor does when one of its containers exits or turns unhealthy, unless the request says otherwise.</summary>
+    public RestartDefaults Supervision { get; set; } = new();
+
     /// <summary>The tmpfs paths of an entry that names none.</summary>
     public static IReadOnlyList<string> DefaultTmpfs { get; } = ["/tmp"];
 

@@ -19,8 +19,10 @@ public sealed record Refusal(string Reason, string Message);
 /// The worker's own judgement of a <see cref="CreateService"/>: the same syntax rules as the API, then
 /// the allowlist and the caps. Commands may come straight from the broker, so nothing is assumed.
 /// </summary>
-public sealed class CreateServicePolicy(IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator)
+public sealed class CreateServicePolicy(
+    IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator, IOptions<Supervision.SupervisorOptions>? supervisor = null)
 {
+    private readonly int _maxRestartsCap = supervisor?.Value.MaxRestartsCap ?? new Supervision.SupervisorOptions().MaxRestartsCap;
     private readonly ImagePolicyOptions _policy = options.Value;
     private readonly (ImageReference Reference, AllowedImage Entry)[] _allowed = options.Value.AllowedImages
         .Select(e => ImageReference.TryParse(e.Image, out var r) ? (r, e) : default)
@@ -38,9 +40,7 @@ public sealed class CreateServicePolicy(IOptions<ImagePolicyOptions> options, IV
         }
 
         ImageReference.TryParse(command.Image, out var requested);
-        var match = _allowed.FirstOrDefault(a =>
-            a.Reference.CanonicalWithoutDigest == requested!.CanonicalWithoutDigest &&
-            (a.Reference.Digest is null || requested.Digest is null || a.Reference.Digest == requested.Digest));
+        var match = Match(requested!);
         if (match.Entry is null)
             return (null, new Refusal(FailureReasons.ImageNotAllowed, $"Image '{command.Image}' is not on the allowlist."));
         // Running the entry's tag instead would create something other than what the record reports.
@@ -67,8 +67,21 @@ public sealed class CreateServicePolicy(IOptions<ImagePolicyOptions> options, IV
             return (null, new Refusal(FailureReasons.LimitExceeded,
                 $"CPU limit {cpus} is above the cap of {cpuCap} for {command.Image}."));
 
+        if (command.MaxRestarts > _maxRestartsCap)
+            return (null, new Refusal(FailureReasons.LimitExceeded,
+                $"MaxRestarts {command.MaxRestarts} is above the cap of {_maxRestartsCap} (Supervisor:MaxRestartsCap)."));
+
         // A pinned digest wins over whatever the requester wrote: the operator decided which bytes run.
         var image = match.Reference.Digest is not null ? match.Reference.Canonical : match.Entry.Image;
         return (new ApprovedService(command, match.Entry, image, memoryBytes, cpus, command.InternalPort ?? match.Entry.InternalPort), null);
     }
+
+    /// <summary>The allowlist entry an existing service's image came through (its supervision defaults), or null.</summary>
+    public AllowedImage? EntryFor(string image) =>
+        ImageReference.TryParse(image, out var reference) ? Match(reference).Entry : null;
+
+    private (ImageReference Reference, AllowedImage Entry) Match(ImageReference requested) =>
+        _allowed.FirstOrDefault(a =>
+            a.Reference.CanonicalWithoutDigest == requested.CanonicalWithoutDigest &&
+            (a.Reference.Digest is null || requested.Digest is null || a.Reference.Digest == requested.Digest));
 }

@@ -79,6 +79,10 @@ public sealed partial class ImagePolicyOptions
                 yield return $"Policy:AllowedImages '{entry.Image}': InternalPort must be 1-65535.";
             foreach (var problem in UserProblems(entry))
                 yield return problem;
+            foreach (var problem in entry.HealthCheck?.Problems(entry.Image) ?? [])
+                yield return problem;
+            foreach (var problem in entry.Supervision.Problems(entry.Image))
+                yield return problem;
             foreach (var capability in entry.Capabilities ?? [])
             {
                 var name = CapabilityRules.Normalize(capability);

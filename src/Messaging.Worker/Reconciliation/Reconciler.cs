@@ -32,6 +32,7 @@ public sealed class Reconciler(
     IBus bus,
     IOptions<ReconcilerOptions> options,
     IOptions<DockerOptions> docker,
+    IOptions<Supervision.SupervisorOptions> supervisor,
     TimeProvider clock,
     ILogger<Reconciler> logger)
 {
@@ -113,7 +114,9 @@ public sealed class Reconciler(
             });
             await Correct(corrections, serviceId, container.ServiceName, DriftKinds.RecordAdopted, $"Adopted container {Short(container.Id)}.");
         }
-        else if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped && record.Status != status)
+        // A running service whose container exited is the supervisor's: it restarts it, or records why not.
+        else if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped && record.Status != status
+                 && !(record.Status == ServiceStatus.Running && supervisor.Value.Enabled))
         {
             await records.TransitionAsync(serviceId, [record.Status], status, now);
             await Correct(corrections, serviceId, container.ServiceName, DriftKinds.StatusCorrected, $"The container is {(container.Running ? "running" : "not running")}.");
@@ -153,7 +156,7 @@ public sealed class Reconciler(
             return false;
         }
         string drift;
-        if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped)
+        if (record.Status is ServiceStatus.Running or ServiceStatus.Stopped or ServiceStatus.CrashLooping)
             drift = DriftKinds.ContainerVanished;
         else if (record.Status is ServiceStatus.Creating && now - record.UpdatedAt > options.Value.StuckCreatingAfter)
             drift = DriftKinds.CreationAbandoned;

@@ -23,6 +23,22 @@ public sealed class WorkerTelemetry : IDisposable
             description: "From the command's consumption to the published outcome.");
         Reservations = _meter.CreateCounter<long>("messaging.reservations", description: "Port and name reservations, by outcome.");
         InFlight = _meter.CreateUpDownCounter<long>("messaging.consumer.in_flight", description: "Commands being handled now.");
+        Restarts = _meter.CreateCounter<long>("messaging.supervisor.restarts", description: "Restarts the supervisor carried out, by reason (exited, unhealthy).");
+        Exits = _meter.CreateCounter<long>("messaging.supervisor.exits", description: "Containers of running services that exited on their own, by OOM kill.");
+        CrashLoops = _meter.CreateCounter<long>("messaging.supervisor.crash_loops", description: "Services the supervisor gave up on (crash_looping).");
+        UnhealthyTransitions = _meter.CreateCounter<long>("messaging.supervisor.unhealthy", description: "Times a service's health check turned unhealthy.");
+    }
+
+    public Counter<long> Restarts { get; }
+    public Counter<long> Exits { get; }
+    public Counter<long> CrashLoops { get; }
+    public Counter<long> UnhealthyTransitions { get; }
+
+    /// <summary>Services unhealthy and services crash-looping now, as counted by the supervisor's last sweep.</summary>
+    public void ObserveSupervision(Func<long> unhealthy, Func<long> crashLooping)
+    {
+        _meter.CreateObservableGauge("messaging.services.unhealthy", unhealthy, description: "Running services whose health check fails (last supervisor sweep).");
+        _meter.CreateObservableGauge("messaging.services.crash_looping", crashLooping, description: "Services in crash_looping (last supervisor sweep).");
     }
 
     public Counter<long> Created { get; }

@@ -1,0 +1,176 @@
+using System.Threading.Channels;
+using Messaging.Contracts;
+using Messaging.State;
+using Messaging.State.Supervision;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Telemetry;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Messaging.Worker.Supervision;
+
+/// <summary>
+/// Runs the supervisor: follows the engine's container events (die, oom, health_status, start, destroy) for this
+/// installation's containers and has <see cref="ServiceSupervisor"/> look at each service they name, one at a time.
+/// No container is polled: besides the events, it looks at services whose scheduled restart came due, and at every
+/// running service after each (re)subscription and every <see cref="SupervisorOptions.SweepInterval"/>. When the
+/// stream breaks (the engine restarted, or this worker did) it subscribes again from the last event it handled
+/// (<c>since</c>), and the sweep that follows catches what the engine no longer replays (its event log does not
+/// survive its own restart).
+/// </summary>
+public sealed class SupervisorService(
+    ServiceSupervisor supervisor,
+    EngineContainers engine,
+    SupervisionStore supervision,
+    ServiceRecordStore records,
+    WorkerTelemetry telemetry,
+    IOptions<SupervisorOptions> options,
+    ILogger<SupervisorService> logger) : BackgroundService
+{
+    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private long _unhealthy;
+    private long _crashLooping;
+
+    private SupervisorOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.Enabled)
+            return;
+        telemetry.ObserveSupervision(() => Interlocked.Read(ref _unhealthy), () => Interlocked.Read(ref _crashLooping));
+        await Task.WhenAll(
+            Guarded("event stream", WatchAsync, stoppingToken),
+            Guarded("examination", ExamineAsync, stoppingToken),
+            Guarded("due restarts", DueRestartsAsync, stoppingToken),
+            Guarded("sweep", PeriodicSweepAsync, stoppingToken));
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var since = await supervision.EventCursorAsync();
+                // The subscription and the sweep overlap on purpose: what changes in between is both replayed and swept.
+                var watching = engine.WatchAsync(since, OnEventAsync, stoppingToken);
+                await SweepAsync();
+                await watching;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("The engine's event stream broke ({Message}); subscribing again in {Delay}", e.Message, Options.ResubscribeDelay);
+            }
+            await Task.Delay(Options.ResubscribeDelay, stoppingToken);
+        }
+    }
+
+    private async Task OnEventAsync(ContainerEvent e)
+    {
+        _queue.Writer.TryWrite(e.ServiceId);
+        if (e.TimeNanos > 0)
+            await supervision.AdvanceEventCursorAsync(e.TimeNanos);
+    }
+
+    private async Task ExamineAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var serviceId in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                if (!await supervisor.ExamineAsync(serviceId, stoppingToken))
+                    Later(serviceId, TimeSpan.FromMilliseconds(500), stoppingToken); // a command holds it: look once it is done
+            }
+            catch (Exception e) when (e is ContainerRuntimeException or RedisException or TimeoutException or HttpRequestException or IOException
+                                          or Docker.DotNet.DockerApiException)
+            {
+                // The engine or Redis is away: the sweep after the next subscription looks at every service again.
+                logger.LogWarning("Could not examine service {ServiceId}: {Message}", serviceId, e.Message);
+            }
+        }
+    }
+
+    private async Task DueRestartsAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Options.DueCheckInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                foreach (var serviceId in await supervision.DueRestartsAsync(DateTimeOffset.UtcNow))
+                    _queue.Writer.TryWrite(serviceId);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                logger.LogWarning("Could not read the due restarts: {Message}", e.Message);
+            }
+        }
+    }
+
+    private async Task PeriodicSweepAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Options.SweepInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync();
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                logger.LogWarning("Supervisor sweep skipped: {Message}", e.Message);
+            }
+        }
+    }
+
+    /// <summary>Queues every running service for a look, and counts the unhealthy and crash-looping ones for the gauges.</summary>
+    private async Task SweepAsync()
+    {
+        long unhealthy = 0, crashLooping = 0;
+        foreach (var serviceId in await records.AllIdsAsync())
+        {
+            var record = await records.GetAsync(serviceId);
+            if (record?.Status == ServiceStatus.Running)
+            {
+                _queue.Writer.TryWrite(serviceId);
+                if (record.Health == ServiceHealth.Unhealthy)
+                    unhealthy++;
+            }
+            else if (record?.Status == ServiceStatus.CrashLooping)
+            {
+                crashLooping++;
+            }
+        }
+        Interlocked.Exchange(ref _unhealthy, unhealthy);
+        Interlocked.Exchange(ref _crashLooping, crashLooping);
+    }
+
+    private void Later(Guid serviceId, TimeSpan delay, CancellationToken stoppingToken) =>
+        _ = Task.Delay(delay, stoppingToken).ContinueWith(_ => _queue.Writer.TryWrite(serviceId), TaskContinuationOptions.OnlyOnRanToCompletion);
+
+    /// <summary>One loop of the supervisor; a bug in it is logged and the loop started again rather than the worker brought down.</summary>
+    private async Task Guarded(string name, Func<CancellationToken, Task> loop, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await loop(stoppingToken);
+                return;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Supervisor {Loop} failed; starting it again", name);
+                await Task.Delay(Options.ResubscribeDelay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+}
