@@ -8,8 +8,12 @@ namespace Messaging.Worker.Policy;
 /// </summary>
 public sealed class RestartDefaults
 {
-    /// <summary>One of <see cref="RestartPolicies"/>.</summary>
-    public string Restart { get; set; } = RestartPolicies.OnFailure;
+    /// <summary>
+    /// One of <see cref="RestartPolicies"/>. <c>always</c> by default, like the engine's <c>unless-stopped</c> the worker
+    /// used before it supervised: a dockerd restart stops every container, most of them with code 0 (a graceful exit
+    /// on SIGTERM), and those must come back too.
+    /// </summary>
+    public string Restart { get; set; } = RestartPolicies.Always;
 
     /// <summary>Restarts allowed within <see cref="Window"/> before the service is <c>crash_looping</c>.</summary>
     public int MaxRestarts { get; set; } = 5;

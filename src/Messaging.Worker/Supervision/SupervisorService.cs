@@ -86,7 +86,7 @@ public sealed class SupervisorService(
                     Later(serviceId, TimeSpan.FromMilliseconds(500), stoppingToken); // a command holds it: look once it is done
             }
             catch (Exception e) when (e is ContainerRuntimeException or RedisException or TimeoutException or HttpRequestException or IOException
-                                          or Docker.DotNet.DockerApiException)
+                                          or Docker.DotNet.DockerApiException or System.Net.Sockets.SocketException)
             {
                 // The engine or Redis is away: the sweep after the next subscription looks at every service again.
                 logger.LogWarning("Could not examine service {ServiceId}: {Message}", serviceId, e.Message);
