@@ -43,6 +43,8 @@ public static class ApiSetup
 
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PublishOptions>().BindConfiguration(PublishOptions.Section);
+        services.AddOptions<Messaging.Validation.Hostnames.HostnameOptions>().BindConfiguration(Messaging.Validation.Hostnames.HostnameOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DefaultQuotaOptions>().BindConfiguration(DefaultQuotaOptions.Section)
             .Validate(o => o.IsValid(), $"{DefaultQuotaOptions.Section}: MaxServices and MaxCpus must be positive, MaxMemory a size such as 4g.").ValidateOnStart();
         services.AddSingleton<BootstrapToken>();

@@ -33,10 +33,19 @@ public static class FailureReasons
     /// </summary>
     public const string HostCapacity = "host_capacity";
 
+    /// <summary>
+    /// An extra hostname is outside the operator's allowed suffixes (<c>Edge:AllowedSuffixes</c>), or is a name the edge
+    /// keeps for itself (a service's <c>{name}.{base domain}</c>, the API's). Added with issue 15.
+    /// </summary>
+    public const string HostnameNotAllowed = "hostname_not_allowed";
+    /// <summary>An extra hostname is held by another service. Added with issue 15.</summary>
+    public const string HostnameConflict = "hostname_conflict";
+
     /// <summary>Every code, for validation and documentation.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         InvalidCommand, ImageNotAllowed, LimitExceeded, QuotaExceeded,
         NameConflict, PortsExhausted, DockerUnavailable, DockerError, NotDelivered, HostCapacity,
+        HostnameNotAllowed, HostnameConflict,
     };
 }

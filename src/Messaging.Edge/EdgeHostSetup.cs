@@ -21,6 +21,7 @@ public static class EdgeHostSetup
             .ValidateOnStart();
         services.AddSingleton<EdgeRouteBuilder>();
         services.AddSingleton<IEdgeRoutes, CaddyEdgeRoutes>();
+        services.AddSingleton<CertificateReporter>();
         services.AddSingleton<EdgeSynchronizer>();
         services.AddHostedService<PeriodicEdgeSync>();
         builder.AddMessagingBus(bus => bus.AddRouteChangeConsumers(), (_, cfg) => cfg.NameBusEndpoint("edge"));

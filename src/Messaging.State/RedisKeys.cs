@@ -102,4 +102,10 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>Stream: the delivery outcomes of one webhook subscription (delivered or failed), newest last.</summary>
     public RedisKey WebhookDeliveries(string id) => $"{Prefix}webhook:{id}:deliveries";
+
+    /// <summary>Hash: extra hostname (reached through the edge) -> the service id holding it.</summary>
+    public RedisKey Hostnames => $"{Prefix}hostnames";
+
+    /// <summary>Hash: service id -> JSON of its hostnames at the edge and their certificates (written by the edge host).</summary>
+    public RedisKey EdgeRoutes => $"{Prefix}edge-routes";
 }

@@ -18,6 +18,8 @@ public static class RedisRegistration
         services.AddSingleton<Tokens.TokenStore>();
         services.AddSingleton<Idempotency.IdempotencyStore>();
         services.AddSingleton<Reservations.PortReservations>();
+        services.AddSingleton<Reservations.HostnameReservations>();
+        services.AddSingleton<Edge.EdgeRouteStatusStore>();
         services.AddSingleton<Locks.ServiceLocks>();
         services.AddSingleton<Locks.InstallationLocks>();
         services.AddSingleton<Outcomes.CommandOutcomes>();

@@ -39,6 +39,9 @@ public sealed record ServiceRecord
     /// </summary>
     public Guid? RemovalCommandId { get; init; }
     public string? RemovalRequestedBy { get; init; }
+
+    /// <summary>Extra hostnames the edge serves the service at, besides <c>{name}.{Edge:BaseDomain}</c> (reserved in <see cref="RedisKeys.Hostnames"/>).</summary>
+    public IReadOnlyList<string> Hostnames { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -74,6 +77,7 @@ public sealed record ServiceRecord
         CpuLimit = command.CpuLimit ?? 0,
         InternalPort = command.InternalPort,
         Overrides = new SupervisionOverrides(command.Restart, command.MaxRestarts, command.OnUnhealthy),
+        Hostnames = command.Hostnames ?? [],
         CreatedAt = now,
         UpdatedAt = now,
     };
@@ -123,6 +127,7 @@ public sealed record ServiceRecord
             entries.Add(new(F.NextRestartReason, Restarts.NextReason ?? ""));
             entries.Add(new(F.NextRestartDelayMs, (long)Restarts.NextDelay.TotalMilliseconds));
         }
+        if (Hostnames.Count > 0) entries.Add(new(F.Hostnames, string.Join(' ', Hostnames)));
         return [.. entries];
     }
 
@@ -151,6 +156,7 @@ public sealed record ServiceRecord
             Unconfirmed = fields.Text(F.Unconfirmed) == "1",
             RemovalCommandId = fields.Guid(F.RemovalCommandId),
             RemovalRequestedBy = fields.Text(F.RemovalRequestedBy),
+            Hostnames = fields.Text(F.Hostnames)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [],
             CreatedAt = fields.Time(F.CreatedAt) ?? DateTimeOffset.UnixEpoch,
             UpdatedAt = fields.Time(F.UpdatedAt) ?? DateTimeOffset.UnixEpoch,
             Health = fields.Text(F.Health),

@@ -28,6 +28,8 @@ internal static class ServiceRecordFields
     /// <summary>The RemoveService that moved the record to <c>removing</c>, and who sent it: whoever finishes an interrupted removal answers that command.</summary>
     public const string RemovalCommandId = "removal_command_id";
     public const string RemovalRequestedBy = "removal_requested_by";
+    /// <summary>The extra hostnames asked for at creation, space-separated (the edge also serves {name}.{base domain}).</summary>
+    public const string Hostnames = "hostnames";
 
     // Supervision (issue 14): what the supervisor saw and decided, and the request's overrides of the entry's policy.
     public const string Health = "health";
@@ -51,7 +53,7 @@ internal static class ServiceRecordFields
     public static IReadOnlySet<string> All { get; } = new HashSet<string>
     {
         ServiceId, CommandId, Name, Image, Owner, Status, MemoryLimit, MemoryBytes, CpuLimit, InternalPort, HostPort, Host,
-        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy,
+        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy, Hostnames,
         Health, RestartCount, LastExitCode, LastExitOom, LastExitAt, LogTail, RestartPolicy, MaxRestarts, OnUnhealthy,
         RestartAttempts, RestartWindowStartedAt, NextRestartAt, NextRestartReason, NextRestartDelayMs,
     };

@@ -34,6 +34,8 @@ public static class WorkerSetup
         services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PortRangeOptions>().BindConfiguration(PortRangeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ImagePolicyOptions>().BindConfiguration(ImagePolicyOptions.Section).ValidateOnStart();
+        services.AddOptions<Messaging.Validation.Hostnames.HostnameOptions>().BindConfiguration(Messaging.Validation.Hostnames.HostnameOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ImagePolicyOptions>, ImagePolicyOptionsValidator>();
 
         // Who a command acts for: the publisher's broker user (Identity/CommandIdentity.cs), with a quota per system.

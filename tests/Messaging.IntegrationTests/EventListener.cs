@@ -43,6 +43,7 @@ public sealed class EventListener : IAsyncDisposable
                 endpoint.Handler<ServiceRecovered>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceRestartedBySupervisor>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCrashLooping>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceCertificateFailed>(context => listener!.Record(context.Message));
             });
         });
         listener = new EventListener(bus);

@@ -123,6 +123,9 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Policy:AllowedImages:1:HealthCheck:Timeout"] = "00:00:01",
         ["Policy:AllowedImages:1:HealthCheck:Retries"] = "2",
         ["Policy:AllowedImages:1:Supervision:MaxRestarts"] = "3",
+        // The edge tests' hostnames (Edge/EdgeHostForTests.cs): the API and the worker judge extra hostnames with them.
+        ["Edge:BaseDomain"] = Edge.EdgeHostForTests.BaseDomain,
+        ["Edge:AllowedSuffixes:0"] = Edge.EdgeHostForTests.ExtraSuffix,
     };
 
     /// <summary>The image of infra/images/supervision: exits, runs out of memory or serves, as its BEHAVIOUR variable says.</summary>

@@ -15,6 +15,8 @@ public class FailureReasonsTests
         "not_delivered",
         // And issue 13 item 8: the worker's host budget (memory and CPU it may hand out over all services) would be exceeded.
         "host_capacity",
+        // And issue 15: an extra hostname outside the edge's policy, or held by another service.
+        "hostname_not_allowed", "hostname_conflict",
     ];
 
     private static IReadOnlyList<string> DeclaredConstants() =>
@@ -25,7 +27,7 @@ public class FailureReasonsTests
             .ToList();
 
     [Fact]
-    public void The_closed_set_is_exactly_the_codes_of_the_design_and_the_two_added_since()
+    public void The_closed_set_is_exactly_the_codes_of_the_design_and_those_added_since()
     {
         Assert.Equal(DesignCodes.Order(StringComparer.Ordinal), FailureReasons.All.Order(StringComparer.Ordinal));
     }

@@ -54,6 +54,14 @@ public static class Problems
     public static ProblemHttpResult NameTaken(string name) =>
         Problem(StatusCodes.Status409Conflict, "Name taken", $"A service named '{name}' exists.");
 
+    /// <summary>An extra hostname refused by the edge's policy (issue 15); <c>code</c> is the worker's reason code for the same refusal.</summary>
+    public static ProblemHttpResult HostnameRefused(int status, string code, string detail)
+    {
+        var details = Details(status, status == StatusCodes.Status409Conflict ? "Hostname taken" : "Hostname not allowed", detail);
+        details.Extensions["code"] = code;
+        return TypedResults.Problem(details);
+    }
+
     public static ProblemHttpResult ServiceExists(Guid serviceId) =>
         Problem(StatusCodes.Status409Conflict, "Service exists", $"A service with id {serviceId} exists.");
 

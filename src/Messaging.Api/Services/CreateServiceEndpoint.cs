@@ -4,6 +4,8 @@ using Messaging.State;
 using Messaging.State.Idempotency;
 using Messaging.State.Tokens;
 using Messaging.Validation;
+using Messaging.Validation.Hostnames;
+using Messaging.State.Reservations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -22,10 +24,14 @@ public static class CreateServiceEndpoint
         IdempotencyStore idempotency,
         CommandPublisher publisher,
         IOptions<PublishOptions> publishing,
+        HostnameReservations hostnames,
+        IOptions<HostnameOptions> hostnameOptions,
         TimeProvider clock)
     {
         var body = request.Value;
         var owner = user.Id();
+        if (await RefuseHostnames(body, hostnames, hostnameOptions.Value) is { } refused)
+            return refused;
         if (key is not null && !IdempotencyKeys.KeyPattern().IsMatch(key))
             return Problems.InvalidParameter(IdempotencyHeader, "Use 1-128 characters of A-Z, a-z, 0-9 and _.:-");
 
@@ -91,6 +97,7 @@ public static class CreateServiceEndpoint
             Restart = body.Restart,
             MaxRestarts = body.MaxRestarts,
             OnUnhealthy = body.OnUnhealthy,
+            Hostnames = body.Hostnames is { Count: > 0 } extra ? extra : null,
             RequestedBy = owner,
             RequestedAt = now,
         };
@@ -112,6 +119,22 @@ public static class CreateServiceEndpoint
                 await records.ConfirmPendingAsync(command.ServiceId);
                 return (Accepted(command.ServiceId, command.ServiceName), IdempotencyState.Accepted);
         }
+    }
+
+    /// <summary>
+    /// The worker judges extra hostnames again and reserves them atomically (other systems publish commands directly);
+    /// this answers early what is already certain: a name outside the policy (400), or one another service holds (409).
+    /// </summary>
+    private static async Task<ProblemHttpResult?> RefuseHostnames(CreateServiceRequest body, HostnameReservations hostnames, HostnameOptions options)
+    {
+        if (HostnamePolicy.Check(body.Hostnames, body.ServiceName!, options) is { } refusal)
+            return Problems.HostnameRefused(StatusCodes.Status400BadRequest, refusal.Reason, refusal.Message);
+        foreach (var host in body.Hostnames ?? [])
+        {
+            if (await hostnames.HolderOfAsync(host) is not null)
+                return Problems.HostnameRefused(StatusCodes.Status409Conflict, FailureReasons.HostnameConflict, $"The hostname '{host}' is held by another service.");
+        }
+        return null;
     }
 
     private static Accepted<ServiceAccepted> Accepted(Guid serviceId, string name) =>

@@ -15,4 +15,6 @@ public sealed record CreateServiceRequest
     public int? MaxRestarts { get; init; }
     /// <summary><c>restart</c> or <c>report</c>; the entry's default when absent.</summary>
     public string? OnUnhealthy { get; init; }
+    /// <summary>Extra hostnames the edge serves the service at (issue 15); see <see cref="Messaging.Validation.Hostnames.HostnamePolicy"/>.</summary>
+    public IReadOnlyList<string>? Hostnames { get; init; }
 }

@@ -8,10 +8,15 @@ public static class ReadEndpoints
     /// <summary>A listing's cursor holds the position in the owner's (or everyone's) list where the page stopped.</summary>
     private static readonly PageCursor Cursor = new("v1", position => long.TryParse(position, out var n) && n >= 0);
 
-    public static async Task<Results<Ok<ServiceView>, ProblemHttpResult>> Get(Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records)
+    public static async Task<Results<Ok<ServiceView>, ProblemHttpResult>> Get(
+        Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, Messaging.State.Edge.EdgeRouteStatusStore edgeRoutes)
     {
         var record = await records.FindVisibleAsync(serviceId, user);
-        return record is null ? Problems.ServiceNotFound(serviceId) : TypedResults.Ok(ServiceView.From(record));
+        if (record is null)
+            return Problems.ServiceNotFound(serviceId);
+        // The edge host's view of the service's hostnames (issue 15): empty when no edge runs or the service is not routed.
+        var routes = await edgeRoutes.GetAsync(serviceId);
+        return TypedResults.Ok(ServiceView.From(record) with { Routes = [.. routes.Select(RouteView.From)] });
     }
 
     public static async Task<Results<Ok<ServicePage>, ProblemHttpResult>> List(

@@ -34,6 +34,8 @@ public sealed record ServiceView(
 
     /// <summary>The container's last log lines, kept when the service was found crash-looping.</summary>
     public string? LogTail { get; init; }
+    /// <summary>The service's hostnames at the edge and their certificates (<c>GET /api/v1/services/{id}</c> only; null in listings).</summary>
+    public IReadOnlyList<RouteView>? Routes { get; init; }
 
     public static ServiceView From(ServiceRecord r) => new(
         r.ServiceId, r.Name, r.Image, r.Owner, r.Status, r.MemoryLimit, r.CpuLimit, r.InternalPort, r.Host, r.HostPort,
@@ -51,6 +53,12 @@ public sealed record ServiceView(
 public sealed record ExitView(long Code, bool Oom, DateTimeOffset At);
 
 public sealed record FailureView(string Code, string Message);
+
+/// <summary>One hostname of a service at the edge: <c>tls</c> is <c>issued</c>, <c>pending</c> or <c>failed</c> (then <c>error</c> says why).</summary>
+public sealed record RouteView(string Host, string Tls, DateTimeOffset? ExpiresAt, string? Error)
+{
+    public static RouteView From(Messaging.State.Edge.RouteStatus route) => new(route.Host, route.Tls, route.ExpiresAt, route.Error);
+}
 
 /// <summary>Body of the 202 answer to a create.</summary>
 public sealed record ServiceAccepted(Guid ServiceId, string ServiceName, string Status);

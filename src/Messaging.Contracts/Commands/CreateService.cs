@@ -48,6 +48,13 @@ public sealed record CreateService : IServiceCommand
     /// <summary>What a failing health check leads to: one of <see cref="UnhealthyActions"/>; the entry's default when absent.</summary>
     public string? OnUnhealthy { get; init; }
 
+    /// <summary>
+    /// Extra hostnames the edge serves the service at, besides <c>{serviceName}.{base domain}</c>: each under one of the
+    /// operator's allowed suffixes and held by no other service (else <c>hostname_not_allowed</c> /
+    /// <c>hostname_conflict</c>). Optional; added with issue 15.
+    /// </summary>
+    public IReadOnlyList<string>? Hostnames { get; init; }
+
     /// <summary>Who asked: a token id or the name of the publishing system. Becomes the owner.</summary>
     public string RequestedBy { get; init; } = "";
 

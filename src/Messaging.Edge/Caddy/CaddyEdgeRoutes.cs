@@ -15,12 +15,21 @@ public sealed class CaddyEdgeRoutes : IEdgeRoutes, IDisposable
     private readonly HttpClient _admin;
     private readonly EdgeOptions _options;
     private readonly ILogger<CaddyEdgeRoutes> _logger;
+    private readonly CaddyCertificates _certificates;
+    private readonly Lock _certificatesGate = new();
 
-    public CaddyEdgeRoutes(IOptions<EdgeOptions> options, ILogger<CaddyEdgeRoutes> logger)
+    public CaddyEdgeRoutes(IOptions<EdgeOptions> options, TimeProvider clock, ILogger<CaddyEdgeRoutes> logger)
     {
         _options = options.Value;
         _logger = logger;
         _admin = CaddyAdminClient.Create(_options.AdminEndpoint);
+        _certificates = new CaddyCertificates(_options, clock);
+    }
+
+    public Task<IReadOnlyDictionary<string, CertificateState>> CertificatesAsync(IReadOnlyCollection<string> hosts, CancellationToken cancellationToken)
+    {
+        lock (_certificatesGate)
+            return Task.FromResult(_certificates.Read(hosts));
     }
 
     public async Task ApplyAsync(IReadOnlyList<EdgeRoute> routes, CancellationToken cancellationToken)

@@ -7,13 +7,15 @@ namespace Messaging.Edge.Routing;
 
 /// <summary>
 /// Turns the service records into the edge's route set: every hostname of a service that exists, proxied to its
-/// published port while it may be served, else its 503 page; nothing for a service that failed or is being removed,
-/// so its hostnames stop resolving to anything of it. Pure, so the same records always give the same routes.
+/// published port while it may be served (running, and healthy or without a health check), else its 503 page (stopped,
+/// starting, unhealthy, crash-looping); nothing for a service that failed or is being removed, so its hostnames stop
+/// answering for it. Pure, so the same records always give the same routes.
 /// </summary>
 public sealed class EdgeRouteBuilder(IOptions<HostnameOptions> hostnames, IOptions<EdgeOptions> edge)
 {
     /// <summary>Statuses whose hostnames stay configured (with their certificate) but answer 503.</summary>
-    private static readonly HashSet<string> HeldStatuses = [ServiceStatus.Pending, ServiceStatus.Creating, ServiceStatus.Stopped];
+    private static readonly HashSet<string> HeldStatuses =
+        [ServiceStatus.Pending, ServiceStatus.Creating, ServiceStatus.Running, ServiceStatus.Stopped, ServiceStatus.CrashLooping];
 
     public IReadOnlyList<EdgeRoute> Build(IEnumerable<ServiceRecord> records)
     {
@@ -22,7 +24,7 @@ public sealed class EdgeRouteBuilder(IOptions<HostnameOptions> hostnames, IOptio
         foreach (var record in records.OrderBy(r => r.CreatedAt).ThenBy(r => r.ServiceId))
         {
             var upstream = Upstream(record);
-            if (upstream is null && !HeldStatuses.Contains(record.Status) && !IsHeldRunning(record))
+            if (upstream is null && !HeldStatuses.Contains(record.Status))
                 continue;
             foreach (var host in HostnamesOf(record))
                 routes.TryAdd(host, new EdgeRoute(host, upstream, record.ServiceId, record.Name));
@@ -38,6 +40,12 @@ public sealed class EdgeRouteBuilder(IOptions<HostnameOptions> hostnames, IOptio
     {
         if (hostnames.Value.ServiceHostname(record.Name) is { } own)
             yield return own;
+        // Checked and reserved by the worker; names the edge keeps (the API's) are skipped should one slip through.
+        foreach (var extra in record.Hostnames)
+        {
+            if (hostnames.Value.ServiceHostname("api") != extra)
+                yield return extra;
+        }
     }
 
     /// <summary>Where a service may be reached now, or null when it may not be served.</summary>
@@ -51,9 +59,7 @@ public sealed class EdgeRouteBuilder(IOptions<HostnameOptions> hostnames, IOptio
         return host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
     }
 
-    /// <summary>Running, and not known to be unhealthy or still starting.</summary>
-    private static bool MayServe(ServiceRecord record) => record.Status == ServiceStatus.Running;
-
-    /// <summary>A running service that may not be served yet keeps its hostnames (503).</summary>
-    private static bool IsHeldRunning(ServiceRecord record) => record.Status == ServiceStatus.Running;
+    /// <summary>Running, and healthy or without a health check (records from before supervision have no health: none).</summary>
+    private static bool MayServe(ServiceRecord record) =>
+        record.Status == ServiceStatus.Running && (record.Health ?? ServiceHealth.None) is ServiceHealth.Healthy or ServiceHealth.None;
 }

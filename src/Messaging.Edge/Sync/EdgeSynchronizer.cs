@@ -9,7 +9,8 @@ namespace Messaging.Edge.Sync;
 /// while a sync runs are served by the next one (one sync for a burst of events), and never by one that began
 /// before they were made, which could have read the records before the change they announce.
 /// </summary>
-public sealed class EdgeSynchronizer(ServiceRecordStore records, EdgeRouteBuilder builder, IEdgeRoutes edge, ILogger<EdgeSynchronizer> logger)
+public sealed class EdgeSynchronizer(
+    ServiceRecordStore records, EdgeRouteBuilder builder, IEdgeRoutes edge, CertificateReporter certificates, ILogger<EdgeSynchronizer> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _requested;
@@ -36,6 +37,7 @@ public sealed class EdgeSynchronizer(ServiceRecordStore records, EdgeRouteBuilde
                 logger.LogInformation("The edge serves {Count} hostnames ({Serving} proxied)", routes.Count, routes.Count(r => r.Serves));
             Current = routes;
             Interlocked.Exchange(ref _completed, upTo);
+            await certificates.ReportAsync(routes, cancellationToken);
         }
         finally
         {

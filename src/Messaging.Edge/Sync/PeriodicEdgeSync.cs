@@ -1,4 +1,3 @@
-using Messaging.Edge.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Edge.Sync;
@@ -23,7 +22,7 @@ public sealed class PeriodicEdgeSync(EdgeSynchronizer synchronizer, IOptions<Edg
                     logger.LogInformation("The edge is in step with the records again");
                 failing = false;
             }
-            catch (Exception e) when (e is EdgeUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // Said once per outage, not every interval.
                 if (!failing)

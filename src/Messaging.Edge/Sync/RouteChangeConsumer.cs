@@ -1,5 +1,4 @@
 using MassTransit;
-using Messaging.Edge.Routing;
 
 namespace Messaging.Edge.Sync;
 
@@ -16,7 +15,7 @@ public sealed class RouteChangeConsumer<TEvent>(EdgeSynchronizer synchronizer, I
         {
             await synchronizer.SyncAsync(context.CancellationToken);
         }
-        catch (Exception e) when (e is EdgeUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
         {
             // Not retried, not dead-lettered: the periodic sync applies the same records once Caddy or Redis is back.
             logger.LogWarning("A {Event} could not be applied to the edge now; the periodic sync will: {Error}", typeof(TEvent).Name, e.Message);
@@ -38,11 +37,16 @@ public static class RouteChangeRegistration
 {
     public const string Queue = "edge-routes";
 
-    /// <summary>One consumer per event type of Messaging.Contracts (found by shape, so a new event needs no line here).</summary>
+    /// <summary>
+    /// One consumer per service event of Messaging.Contracts (found by shape, so a new event needs no line here: the
+    /// supervisor's ServiceUnhealthy, ServiceRecovered, ServiceCrashLooping... included), and the reconciler's
+    /// ServiceDriftCorrected (a vanished container fails its service).
+    /// </summary>
     public static void AddRouteChangeConsumers(this IBusRegistrationConfigurator bus)
     {
         var events = typeof(Messaging.Contracts.IServiceEvent).Assembly.GetExportedTypes()
-            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(Messaging.Contracts.IServiceEvent).IsAssignableFrom(type));
+            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(Messaging.Contracts.IServiceEvent).IsAssignableFrom(type))
+            .Append(typeof(Messaging.Contracts.ServiceDriftCorrected));
         foreach (var type in events)
             bus.AddConsumer(typeof(RouteChangeConsumer<>).MakeGenericType(type), typeof(RouteChangeConsumerDefinition<>).MakeGenericType(type));
     }

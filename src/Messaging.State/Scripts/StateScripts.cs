@@ -27,6 +27,8 @@ internal static class StateScripts
     public static LuaScript TokenByHash { get; } = Load("token-by-hash");
     public static LuaScript AuditAppend { get; } = Load("audit-append");
     public static LuaScript AdvanceCursor { get; } = Load("advance-cursor");
+    public static LuaScript ReserveHostnames { get; } = Load("reserve-hostnames");
+    public static LuaScript ReleaseHostnames { get; } = Load("release-hostnames");
 
     /// <summary>The text of an embedded script, as written (before parameters are rewritten to ARGV).</summary>
     public static string Text(string name)

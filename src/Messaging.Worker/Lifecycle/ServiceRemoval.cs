@@ -13,7 +13,7 @@ namespace Messaging.Worker.Lifecycle;
 /// redelivery (<see cref="RemoveServiceAction"/>) or by the reconciler once the record is stale.
 /// </summary>
 public sealed class ServiceRemoval(
-    IContainerRuntime containers, ServiceRecordStore records, PortReservations reservations, CommandOutcomes outcomes, TimeProvider clock)
+    IContainerRuntime containers, ServiceRecordStore records, PortReservations reservations, HostnameReservations hostnames, CommandOutcomes outcomes, TimeProvider clock)
 {
     /// <summary>
     /// Finishes the removal of <paramref name="record"/> (status <c>removing</c>) and returns the event that answers
@@ -32,6 +32,7 @@ public sealed class ServiceRemoval(
         }
 
         await reservations.ReleaseAsync(record.ServiceId, record.Name);
+        await hostnames.ReleaseAsync(record.ServiceId, record.Hostnames);
         var removed = new ServiceRemoved
         {
             CommandId = commandId, ServiceId = record.ServiceId, ServiceName = record.Name, HostPort = record.HostPort,

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Messaging.Contracts;
 using Messaging.Validation;
+using Messaging.Validation.Hostnames;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Policy;
@@ -20,7 +21,7 @@ public sealed record Refusal(string Reason, string Message);
 /// the allowlist and the caps. Commands may come straight from the broker, so nothing is assumed.
 /// </summary>
 public sealed class CreateServicePolicy(
-    IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator, IOptions<Supervision.SupervisorOptions>? supervisor = null)
+    IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator, IOptions<Supervision.SupervisorOptions>? supervisor = null, IOptions<HostnameOptions>? hostnames = null)
 {
     private readonly int _maxRestartsCap = supervisor?.Value.MaxRestartsCap ?? new Supervision.SupervisorOptions().MaxRestartsCap;
     private readonly ImagePolicyOptions _policy = options.Value;
@@ -70,6 +71,8 @@ public sealed class CreateServicePolicy(
         if (command.MaxRestarts > _maxRestartsCap)
             return (null, new Refusal(FailureReasons.LimitExceeded,
                 $"MaxRestarts {command.MaxRestarts} is above the cap of {_maxRestartsCap} (Supervisor:MaxRestartsCap)."));
+        if (HostnamePolicy.Check(command.Hostnames, command.ServiceName, hostnames?.Value ?? new HostnameOptions()) is { } hostnameRefusal)
+            return (null, new Refusal(hostnameRefusal.Reason, hostnameRefusal.Message));
 
         // A pinned digest wins over whatever the requester wrote: the operator decided which bytes run.
         var image = match.Reference.Digest is not null ? match.Reference.Canonical : match.Entry.Image;

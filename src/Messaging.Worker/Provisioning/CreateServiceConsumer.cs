@@ -24,6 +24,7 @@ public sealed class CreateServiceConsumer(
     ServiceRecordStore records,
     ServiceLocks locks,
     PortReservations reservations,
+    HostnameReservations hostnames,
     TokenStore tokens,
     CommandIdentity identity,
     IOptions<SystemQuotaOptions> systemQuotas,
@@ -111,6 +112,12 @@ public sealed class CreateServiceConsumer(
         catch (ContainerRuntimeException e)
         {
             await Fail(context, e.Reason, e.Message);
+            return;
+        }
+        // Extra hostnames first, all or none: a service is never created answering to only some of them.
+        if (await hostnames.ReserveAsync(command.ServiceId, command.Hostnames ?? []) is { } taken)
+        {
+            await Fail(context, FailureReasons.HostnameConflict, $"The hostname '{taken}' is held by another service.", release: false);
             return;
         }
         var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, service.CpuLimit, await QuotaOf(command.RequestedBy));
@@ -237,6 +244,9 @@ public sealed class CreateServiceConsumer(
         var command = context.Message;
         if (release)
             await reservations.ReleaseAsync(command.ServiceId, command.ServiceName);
+        // Held with the container: a container left behind keeps them until its removal.
+        if (leftContainerId is null)
+            await hostnames.ReleaseAsync(command.ServiceId, command.Hostnames ?? []);
         var current = await records.GetAsync(command.ServiceId);
         if (current is not null && current.CommandId == command.CommandId)
         {

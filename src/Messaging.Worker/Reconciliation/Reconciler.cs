@@ -27,6 +27,7 @@ public sealed class Reconciler(
     IContainerRuntime containers,
     ServiceRecordStore records,
     PortReservations reservations,
+    HostnameReservations hostnames,
     ServiceLocks locks,
     ServiceRemoval removal,
     IBus bus,
@@ -168,8 +169,9 @@ public sealed class Reconciler(
         if (!string.IsNullOrEmpty(record.ContainerId) && await containers.ExistsAsync(new ServiceContainer(record.ContainerId, serviceId), cancellationToken))
             return false;
 
-        // Gone from the engine: port and name can go back, and the record says why.
+        // Gone from the engine: port, name and hostnames can go back, and the record says why.
         await reservations.ReleaseAsync(serviceId, record.Name);
+        await hostnames.ReleaseAsync(serviceId, record.Hostnames);
         await records.SaveAsync(record with
         {
             Status = ServiceStatus.Failed,

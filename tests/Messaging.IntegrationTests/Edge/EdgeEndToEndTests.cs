@@ -29,9 +29,18 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
         using var client = await EdgeClient.CreateAsync();
         using var api = system.Api(SystemFixture.AliceToken);
         var name = UniqueName("it-edge");
-        var id = await Create(api, name);
+        var extra = $"{name}.{EdgeHostForTests.ExtraSuffix}";
+        var id = await Create(api, name, extra);
 
         await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+        await client.WaitForAsync(extra, HttpStatusCode.OK, Page);
+        // The record shows both hostnames with the certificate pebble issued (not after its expiry).
+        await Eventually(async () =>
+        {
+            var routes = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("routes");
+            return routes.GetArrayLength() == 2 && routes.EnumerateArray().All(r => r.GetProperty("tls").GetString() == "issued"
+                && r.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        }, "routes issued in GET /api/v1/services/{id}");
 
         await Command(api, HttpMethod.Post, $"/api/v1/services/{id}/stop", c => system.Events.WaitFor<ServiceStopped>(e => e.CommandId == c));
         var unavailable = await client.WaitForAsync(HostOf(name), HttpStatusCode.ServiceUnavailable);
@@ -43,6 +52,27 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
 
         await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
         await WaitUntilGone(client, HostOf(name));
+        await WaitUntilGone(client, extra);
+        Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("routes").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_certificate_the_ca_does_not_issue_shows_failed_and_is_announced()
+    {
+        // An ACME directory nobody answers: every attempt fails at once.
+        await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings, new() { ["Edge:Tls:AcmeDirectory"] = "https://127.0.0.1:8499/dir" });
+        using var api = system.Api(SystemFixture.AliceToken);
+        var name = UniqueName("it-edgef");
+        var id = await Create(api, name);
+
+        var failed = await system.Events.WaitFor<ServiceCertificateFailed>(e => e.ServiceId == id, TimeSpan.FromSeconds(30));
+        Assert.Equal(HostOf(name), failed.Host);
+        Assert.Equal(name, failed.ServiceName);
+        Assert.Contains("8499", failed.Error, StringComparison.Ordinal);
+        var route = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("routes")[0];
+        Assert.Equal("failed", route.GetProperty("tls").GetString());
+        Assert.Equal(JsonValueKind.Null, route.GetProperty("expires_at").ValueKind);
+        await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
     }
 
     [Fact]
@@ -133,10 +163,11 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
         }
     }
 
-    private async Task<Guid> Create(HttpClient api, string name)
+    private async Task<Guid> Create(HttpClient api, string name, string? extraHostname = null)
     {
+        var hostnames = extraHostname is null ? "" : $",\"hostnames\":[\"{extraHostname}\"]";
         var response = await api.PostAsync("/api/v1/services", new StringContent(
-            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25}""", Encoding.UTF8, "application/json"));
+            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25{{hostnames}} }""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
         await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id);

@@ -15,6 +15,8 @@ namespace Messaging.IntegrationTests.Edge;
 public sealed class EdgeHostForTests : IAsyncDisposable
 {
     public const string BaseDomain = "edge.test";
+    /// <summary>The suffix extra hostnames may use in these tests.</summary>
+    public const string ExtraSuffix = "customers.test";
     public const int HttpsPort = 9443;
     public const int HttpPort = 9080;
 

@@ -13,11 +13,34 @@ public class EdgeRouteBuilderTests
         new(Options.Create(new HostnameOptions { BaseDomain = "apps.example.com" }),
             Options.Create(new EdgeOptions { AdminEndpoint = "unix:/run/caddy.sock", StorageDirectory = "/data", ApiUpstream = apiUpstream, UpstreamHost = upstreamHost }));
 
-    private static ServiceRecord Record(string name, string status, int? port = 15000, string host = "127.0.0.1", int age = 0) => new()
+    private static ServiceRecord Record(string name, string status, int? port = 15000, string host = "127.0.0.1", int age = 0, string? health = null) => new()
     {
-        ServiceId = Guid.NewGuid(), Name = name, Status = status, HostPort = port, Host = host,
+        ServiceId = Guid.NewGuid(), Name = name, Status = status, HostPort = port, Host = host, Health = health,
         CreatedAt = DateTimeOffset.UnixEpoch.AddMinutes(age),
     };
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(ServiceHealth.None)]
+    [InlineData(ServiceHealth.Healthy)]
+    public void A_running_service_healthy_or_without_a_check_is_served(string? health) =>
+        Assert.True(Builder().Build([Record("shop", ServiceStatus.Running, health: health)]).Single().Serves);
+
+    [Theory]
+    [InlineData(ServiceStatus.Running, ServiceHealth.Starting)]
+    [InlineData(ServiceStatus.Running, ServiceHealth.Unhealthy)]
+    [InlineData(ServiceStatus.CrashLooping, ServiceHealth.None)]
+    public void A_starting_unhealthy_or_crash_looping_service_answers_503(string status, string health) =>
+        Assert.False(Builder().Build([Record("shop", status, health: health)]).Single().Serves);
+
+    [Fact]
+    public void Extra_hostnames_route_like_the_services_own()
+    {
+        var record = Record("shop", ServiceStatus.Running, 15001) with { Hostnames = ["shop.customers.example.net"] };
+        var routes = Builder().Build([record]);
+        Assert.Equal(["shop.apps.example.com", "shop.customers.example.net"], routes.Select(r => r.Host).Order(StringComparer.Ordinal));
+        Assert.All(routes, r => Assert.Equal("127.0.0.1:15001", r.Upstream));
+    }
 
     [Fact]
     public void A_running_service_is_proxied_to_its_published_port_under_its_name()
