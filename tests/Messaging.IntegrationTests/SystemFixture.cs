@@ -112,7 +112,7 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Supervisor:BackoffCap"] = "00:00:04",
         ["Supervisor:DueCheckInterval"] = "00:00:00.200",
         ["Policy:AllowedImages:1:Image"] = SupervisionImage,
-        ["Policy:AllowedImages:1:MaxMemory"] = "64m",
+        ["Policy:AllowedImages:1:MaxMemory"] = "128m", // not below Policy:DefaultMemory (128m)
         ["Policy:AllowedImages:1:MaxCpus"] = "0.5",
         ["Policy:AllowedImages:1:User"] = "101:101",
         ["Policy:AllowedImages:1:HealthCheck:Kind"] = "command",

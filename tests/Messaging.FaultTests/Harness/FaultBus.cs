@@ -51,6 +51,9 @@ internal sealed class FaultBus : IAsyncDisposable
                 endpoint.Handler<ServiceRemoved>(context => self!.Record(context.Message));
                 endpoint.Handler<ServiceCommandRejected>(context => self!.Record(context.Message));
                 endpoint.Handler<ServiceDriftCorrected>(context => self!.Record(context.Message));
+                endpoint.Handler<ServiceExited>(context => self!.Record(context.Message));
+                endpoint.Handler<ServiceRestartedBySupervisor>(context => self!.Record(context.Message));
+                endpoint.Handler<ServiceCrashLooping>(context => self!.Record(context.Message));
             });
         });
         self = new FaultBus(bus);

@@ -114,7 +114,8 @@ internal sealed class Scenario : IAsyncDisposable
     }
 
     /// <summary>Publishes <paramref name="count"/> creations, each confirmed by the broker before the next.</summary>
-    public async Task<IReadOnlyList<CreateService>> PublishCreatesAsync(int count, string batch = "a")
+    /// <param name="shape">Changes each command (another image, environment, restart policy) before it is published.</param>
+    public async Task<IReadOnlyList<CreateService>> PublishCreatesAsync(int count, string batch = "a", Func<CreateService, CreateService>? shape = null)
     {
         var published = new List<CreateService>(count);
         var salt = Guid.NewGuid().ToString("N")[..4];
@@ -131,6 +132,7 @@ internal sealed class Scenario : IAsyncDisposable
                 RequestedBy = "fault-tests",
                 RequestedAt = DateTimeOffset.UtcNow,
             };
+            command = shape?.Invoke(command) ?? command;
             await Bus.PublishConfirmedAsync(command);
             published.Add(command);
             lock (_commands)

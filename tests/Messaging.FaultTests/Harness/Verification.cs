@@ -166,7 +166,7 @@ internal static class Verification
 
         var sharedDocker = containers.Where(c => c.HostPort is not null).GroupBy(c => c.HostPort)
             .Count(g => g.Select(c => c.ServiceId).Distinct().Count() > 1);
-        var sharedRecords = redis.Records.Values.Where(r => r.Status is ServiceStatus.Running or ServiceStatus.Stopped && r.HostPort is not null)
+        var sharedRecords = redis.Records.Values.Where(r => r.Status is ServiceStatus.Running or ServiceStatus.Stopped or ServiceStatus.CrashLooping && r.HostPort is not null)
             .GroupBy(r => r.HostPort).Count(g => g.Count() > 1);
         var sharedEvents = created.GroupBy(p => p.Value.HostPort).Count(g => g.Select(p => p.Key.ServiceId).Distinct().Count() > 1);
         var sampled = Math.Max(0, s.MaxServicesOnOneReservedPort - 1);
@@ -205,7 +205,7 @@ internal static class Verification
         {
             var containerOk = containers.Any(c => c.Id == event_.ContainerId && c.ServiceId == command.ServiceId && c.HostPort == event_.HostPort);
             var recordOk = redis.Records.TryGetValue(command.ServiceId, out var record) &&
-                           record.Status is ServiceStatus.Running or ServiceStatus.Stopped &&
+                           record.Status is ServiceStatus.Running or ServiceStatus.Stopped or ServiceStatus.CrashLooping &&
                            record.ContainerId == event_.ContainerId && record.HostPort == event_.HostPort;
             if (!containerOk || !recordOk)
             {
