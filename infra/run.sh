@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The run command: starts the local services (dockerd, RabbitMQ, Redis) when needed, builds the
-# solution, and runs the worker, the audit host and the API from source until Ctrl+C.
+# The run command: starts the local services (dockerd, RabbitMQ, Redis, pebble, and Caddy as a process
+# with only its admin socket) when needed, builds the solution, and runs the worker, the audit host, the
+# edge host and the API from source until Ctrl+C.
 #
 #   export MESSAGING_TOKEN=$(openssl rand -hex 24)   # the admin token you will send
 #   bash infra/run.sh                                # API on http://localhost:8080
 #
 # Listen elsewhere with Urls=http://0.0.0.0:9000 bash infra/run.sh.
+# The edge: every running service at https://<name>.$EDGE_BASE_DOMAIN:$EDGE_HTTPS_PORT, the API at
+# https://api.$EDGE_BASE_DOMAIN; certificates from Caddy's internal CA unless EDGE_TLS_MODE=acme
+# (then EDGE_ACME_DIRECTORY, Let's Encrypt by default). Names under .localhost resolve to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,13 +28,24 @@ export Auth__BootstrapToken="$MESSAGING_TOKEN"
 # The GC's gen0 budget the images set (Dockerfile.api, Dockerfile.worker): about 15 MB less resident memory.
 export DOTNET_GCgen0size=0x600000 DOTNET_GCgen0MaxBudget=0x600000
 
+# The edge (docs/ARCHITECTURE.md "Edge"): the API and the worker judge extra hostnames with the same settings.
+export Edge__BaseDomain="${EDGE_BASE_DOMAIN:-services.localhost}"
+export Edge__HttpsPort="${EDGE_HTTPS_PORT:-443}" Edge__HttpPort="${EDGE_HTTP_PORT:-80}"
+export Edge__Tls__Mode="${EDGE_TLS_MODE:-internal}"
+[ -z "${EDGE_ACME_DIRECTORY:-}" ] || export Edge__Tls__AcmeDirectory="$EDGE_ACME_DIRECTORY"
+export Edge__AdminEndpoint="unix:${MESSAGING_INFRA_STATE_DIR:-/tmp/messaging-infra}/caddy/admin.sock"
+export Edge__StorageDirectory="${MESSAGING_INFRA_STATE_DIR:-/tmp/messaging-infra}/caddy/data"
+export Edge__ApiUpstream="127.0.0.1:8080"
+
 # Each process runs from its output folder so that it reads its own appsettings.json.
 (cd src/Messaging.Worker/bin/Release/net10.0 && exec dotnet Messaging.Worker.dll) &
 worker=$!
 (cd src/Messaging.Audit/bin/Release/net10.0 && exec dotnet Messaging.Audit.dll) &
 audit=$!
+(cd src/Messaging.Edge/bin/Release/net10.0 && exec dotnet Messaging.Edge.dll) &
+edge=$!
 (cd src/Messaging.Api/bin/Release/net10.0 && exec dotnet Messaging.Api.dll) &
 api=$!
-trap 'kill $api $worker $audit 2>/dev/null; wait' EXIT INT TERM
-echo "[run] worker pid $worker, audit pid $audit, API pid $api on http://localhost:8080 (Ctrl+C stops them)"
+trap 'kill $api $worker $audit $edge 2>/dev/null; wait' EXIT INT TERM
+echo "[run] worker pid $worker, audit pid $audit, edge pid $edge (https://<service>.$Edge__BaseDomain:$Edge__HttpsPort), API pid $api on http://localhost:8080 (Ctrl+C stops them)"
 wait -n

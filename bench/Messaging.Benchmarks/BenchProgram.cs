@@ -14,7 +14,7 @@ namespace Messaging.Benchmarks;
 /// </summary>
 public static class BenchProgram
 {
-    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro"];
+    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,7 +63,7 @@ public static class BenchProgram
         BenchContext.Log($"run {context.RunId}: {string.Join(' ', options.Scenarios)}; {configuration} binaries; load average {loadBefore}");
         object? machine = null;
         var status = 0;
-        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead"]);
+        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge"]);
         using var docker = TestEnvironment.DockerClient();
         var baseline = new DockerBaseline(docker);
         try
@@ -84,6 +84,8 @@ public static class BenchProgram
                 await SupervisionBenchmarks.RunAsync(context, table, s.Contains("detection"), s.Contains("recovery"), s.Contains("overhead"));
             if (s.Contains("micro"))
                 MicroBenchmarks.Run(context, table);
+            if (s.Contains("edge"))
+                await EdgeBenchmark.RunAsync(context, table);
         }
         catch (OperationCanceledException) when (context.Cancel.IsCancellationRequested)
         {
@@ -206,7 +208,7 @@ public static class BenchProgram
     }
 
     private const string Usage = """
-        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro]... [options]
+        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge]... [options]
           (normally: bash infra/bench.sh [same arguments], which starts dockerd, RabbitMQ and Redis first)
         options:
           --creations N        latency: creations through the system and through the Engine API each (default 30)
