@@ -33,7 +33,7 @@ public static class SupervisionBenchmarks
     private static readonly Dictionary<string, string> SupervisionEntry = new()
     {
         ["Policy:AllowedImages:1:Image"] = SupervisionImage,
-        ["Policy:AllowedImages:1:MaxMemory"] = "64m",
+        ["Policy:AllowedImages:1:MaxMemory"] = "128m",
         ["Policy:AllowedImages:1:MaxCpus"] = "0.5",
         ["Policy:AllowedImages:1:InternalPort"] = "80",
         ["Policy:AllowedImages:1:User"] = "101:101",
@@ -306,7 +306,8 @@ public static class SupervisionBenchmarks
                 if (response.StatusCode == HttpStatusCode.OK && wentDown)
                     return Clock.MsSince(from);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
+            // Refused, reset, cut short, or no answer within the client's timeout: not serving (yet).
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancel.IsCancellationRequested))
             {
                 wentDown = true;
             }
