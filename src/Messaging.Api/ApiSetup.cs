@@ -6,6 +6,8 @@ using FluentValidation;
 using MassTransit;
 using Messaging.Api.Services;
 using Messaging.Api.Telemetry;
+using Messaging.Api.Templates;
+using Microsoft.Extensions.Options;
 using Messaging.Api.Tokens;
 using Scalar.AspNetCore;
 using Messaging.Contracts;
@@ -47,6 +49,9 @@ public static class ApiSetup
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DefaultQuotaOptions>().BindConfiguration(DefaultQuotaOptions.Section)
             .Validate(o => o.IsValid(), $"{DefaultQuotaOptions.Section}: MaxServices and MaxCpus must be positive, MaxMemory a size such as 4g.").ValidateOnStart();
+        services.AddOptions<TemplateOptions>().BindConfiguration(TemplateOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TemplateOptions>, TemplateOptionsValidator>();
+        services.AddSingleton<TemplateCatalogue>();
         services.AddSingleton<BootstrapToken>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddApiRateLimits();
@@ -99,6 +104,7 @@ public static class ApiSetup
         app.UseRateLimiter();
         var api = app.MapApiV1(); // token, rate limit, validation and common problems, once (Http/ApiRoutes.cs)
         api.MapServicesApi();
+        api.MapTemplatesApi();
         api.MapTokensApi();
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         app.MapOpenApi(); // /openapi/v1.json

@@ -37,6 +37,19 @@ public static class Problems
 
     public static ProblemHttpResult ServiceNotFound(Guid serviceId) => NotFound($"No service {serviceId}.");
 
+    public static ProblemHttpResult TemplateNotFound(string name, int? version) =>
+        NotFound(version is null ? $"No template {name}." : $"No template {name} version {version}.");
+
+    /// <summary>A template that cannot make what was asked: its params are wrong, or it is not one service. Keyed like a validation problem.</summary>
+    public static ProblemHttpResult TemplateRefused(IReadOnlyCollection<(string Path, string Message)> problems) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(
+            problems.GroupBy(p => p.Path).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()))
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Template refused",
+            Detail = string.Join(" ", problems.Select(p => p.Path.Length == 0 ? p.Message : $"{p.Path}: {p.Message}")),
+        });
+
     public static ProblemHttpResult TokenNotFound(string id) => NotFound($"No token {id}.");
 
     public static ProblemHttpResult WebhookNotFound(string id) => NotFound($"No webhook {id}.");

@@ -7,6 +7,7 @@ using Messaging.Validation;
 using Messaging.Validation.Hostnames;
 using Messaging.State.Reservations;
 using Microsoft.AspNetCore.Mvc;
+using Messaging.Api.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Services;
@@ -26,6 +27,7 @@ public static class CreateServiceEndpoint
         IOptions<PublishOptions> publishing,
         HostnameReservations hostnames,
         IOptions<HostnameOptions> hostnameOptions,
+        TemplateCatalogue templates,
         TimeProvider clock)
     {
         var body = request.Value;
@@ -54,7 +56,7 @@ public static class CreateServiceEndpoint
         IdempotencyState? answered = null;
         try
         {
-            var (answer, kept) = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, clock);
+            var (answer, kept) = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, templates, clock);
             if (key is not null && kept is { } state)
                 await idempotency.MarkAnsweredAsync(owner, key, claim with { State = state });
             answered = kept;
@@ -71,9 +73,19 @@ public static class CreateServiceEndpoint
 
     /// <summary>The answer, and the state the Idempotency-Key keeps (null: nothing was created, release it).</summary>
     private static async Task<(Results<Accepted<ServiceAccepted>, ProblemHttpResult> Answer, IdempotencyState? Kept)> CreateAsync(
-        CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher, TimeProvider clock)
+        CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher,
+        TemplateCatalogue templates, TimeProvider clock)
     {
         var owner = user.Id();
+        IReadOnlyDictionary<string, string>? generated = null;
+        if (body.Template is not null)
+        {
+            // Generated secrets go into the command's env (the audit trail redacts env values) and into this answer, nowhere else.
+            var (expanded, refused, secrets) = ServiceFromTemplate.Expand(body, templates);
+            if (refused is not null)
+                return (refused, null);
+            (body, generated) = (expanded!, secrets);
+        }
         // The worker enforces quotas atomically; this only answers early what is already certain. Absent limits are
         // the image's defaults, which only the worker knows (it holds the allowlist): the worker's check covers those.
         var quota = user.Quota();
@@ -117,7 +129,7 @@ public static class CreateServiceEndpoint
                 return (Problems.CreationOutcomeUnknown(command.ServiceId), IdempotencyState.Unconfirmed);
             default:
                 await records.ConfirmPendingAsync(command.ServiceId);
-                return (Accepted(command.ServiceId, command.ServiceName), IdempotencyState.Accepted);
+                return (Accepted(command.ServiceId, command.ServiceName, generated), IdempotencyState.Accepted);
         }
     }
 
@@ -139,4 +151,7 @@ public static class CreateServiceEndpoint
 
     private static Accepted<ServiceAccepted> Accepted(Guid serviceId, string name) =>
         TypedResults.Accepted($"/api/v1/services/{serviceId}", new ServiceAccepted(serviceId, name, ServiceStatus.Pending));
+    private static Accepted<ServiceAccepted> Accepted(Guid serviceId, string name, IReadOnlyDictionary<string, string>? generatedSecrets = null) =>
+        TypedResults.Accepted($"/api/v1/services/{serviceId}",
+            new ServiceAccepted(serviceId, name, ServiceStatus.Pending) { GeneratedSecrets = generatedSecrets });
 }

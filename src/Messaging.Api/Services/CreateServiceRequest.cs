@@ -1,6 +1,10 @@
 namespace Messaging.Api.Services;
 
-/// <summary>Body of <c>POST /api/v1/services</c>; exactly these fields, in snake_case.</summary>
+/// <summary>
+/// Body of <c>POST /api/v1/services</c>; exactly these fields, in snake_case. Either the service itself (<c>image</c>
+/// and the optional limits, port and env), or a <c>template</c> from the catalogue with its <c>version</c> (newest when
+/// absent) and <c>params</c>, which then says all of that.
+/// </summary>
 public sealed record CreateServiceRequest
 {
     public string? ServiceName { get; init; }
@@ -17,4 +21,10 @@ public sealed record CreateServiceRequest
     public string? OnUnhealthy { get; init; }
     /// <summary>Extra hostnames the edge serves the service at (issue 15); see <see cref="Messaging.Validation.Hostnames.HostnamePolicy"/>.</summary>
     public IReadOnlyList<string>? Hostnames { get; init; }
+    /// <summary>A template of the catalogue (<c>GET /api/v1/templates</c>) that says image, limits, port and env.</summary>
+    public string? Template { get; init; }
+    /// <summary>The template's version; its newest when absent.</summary>
+    public int? Version { get; init; }
+    /// <summary>Values of the template's parameters, by name.</summary>
+    public IReadOnlyDictionary<string, string>? Params { get; init; }
 }

@@ -60,5 +60,12 @@ public sealed record RouteView(string Host, string Tls, DateTimeOffset? ExpiresA
     public static RouteView From(Messaging.State.Edge.RouteStatus route) => new(route.Host, route.Tls, route.ExpiresAt, route.Error);
 }
 
-/// <summary>Body of the 202 answer to a create.</summary>
-public sealed record ServiceAccepted(Guid ServiceId, string ServiceName, string Status);
+/// <summary>
+/// Body of the 202 answer to a create. <see cref="GeneratedSecrets"/>: the values a template generated, shown in
+/// this answer only (a replay with the same Idempotency-Key does not show them again; nothing else keeps them but the container).
+/// </summary>
+public sealed record ServiceAccepted(Guid ServiceId, string ServiceName, string Status)
+{
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? GeneratedSecrets { get; init; }
+}

@@ -32,6 +32,12 @@ public static class ComposeSubset
         {
             return new StackParseResult(null, [new StackProblem(e.Path, e.Message)]);
         }
+        return Parse(root);
+    }
+
+    /// <summary>Reads a tree already loaded (a template's, after its parameters were put in).</summary>
+    internal static StackParseResult Parse(YamlNode root)
+    {
         var problems = new ProblemList();
         var definition = StackFileReader.Read(root, problems);
         return problems.Count == 0 && definition is not null

@@ -28,6 +28,12 @@ internal static class BoundedYamlReader
         {
             throw new YamlFileException("", $"Not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {Reason(e)}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws InvalidOperationException, not a YamlException, on some malformed flow
+            // mappings (hostile/scanner-invalid-operation.yml); whatever the library throws on bad input is a bad file.
+            throw new YamlFileException("", $"Not valid YAML near line {parser.Current?.Start.Line ?? 0}: {e.Message}");
+        }
         return state.Root ?? throw new YamlFileException("", "The file is empty.");
     }
 
