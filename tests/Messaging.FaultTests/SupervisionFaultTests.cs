@@ -7,7 +7,7 @@ using ServiceStatus = Messaging.Contracts.ServiceStatus;
 namespace Messaging.FaultTests;
 
 /// <summary>
-/// Scenarios 9 and 10: the supervisor (issue 14) under faults. Restarts are counted three ways, which must agree: the
+/// Scenarios 8 and 9 (docs/FAULTS.md): the supervisor (issue 14) under faults. Restarts are counted three ways, which must agree: the
 /// <c>ServiceRestartedBySupervisor</c> events, the records' <c>restart_count</c>, and the engine's own <c>start</c>
 /// events for the container (one for the creation, one per restart). None lost, none doubled.
 /// </summary>
