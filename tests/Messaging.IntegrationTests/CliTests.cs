@@ -80,6 +80,30 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_from_a_template_runs_it_with_the_params_and_prints_the_generated_secret_once()
+    {
+        var name = NewName();
+        var result = await Cli("create", name, "--template", "static-web", "--template-version", "2", "--param", "greeting=hey", "--wait");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var secretLine = Assert.Single(result.Out.Split('\n'), l => l.StartsWith("generated access_token: ", StringComparison.Ordinal));
+        var secret = secretLine["generated access_token: ".Length..].Split(' ')[0];
+        var inspect = await system.Docker.Containers.InspectContainerAsync(Assert.Single(await system.OurContainers(name)).ID);
+        Assert.True(inspect.State!.Running);
+        Assert.Contains("GREETING=hey", inspect.Config!.Env);
+        Assert.Contains($"ACCESS_TOKEN={secret}", inspect.Config.Env);
+        Assert.Equal(64L * 1024 * 1024, inspect.HostConfig!.Memory); // the template's limit
+        Assert.DoesNotContain(secret, (await Cli("get", name, "--json")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_with_both_an_image_and_a_template_is_a_usage_error()
+    {
+        var result = await Cli("create", "cli-both", "nginx:alpine", "--template", "static-web");
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
     public async Task Create_with_wait_runs_the_container_and_list_and_get_show_it()
     {
         var name = await CreateRunning();

@@ -35,7 +35,11 @@ internal sealed record ExitView(long Code, bool Oom, DateTimeOffset At);
 
 internal sealed record ServicePage(IReadOnlyList<JsonElement> Items, string? NextCursor);
 
-internal sealed record ServiceAccepted(Guid ServiceId, string ServiceName, string Status);
+internal sealed record ServiceAccepted(Guid ServiceId, string ServiceName, string Status)
+{
+    /// <summary>Secrets a template generated: the API shows them in this answer only.</summary>
+    public IReadOnlyDictionary<string, string>? GeneratedSecrets { get; init; }
+}
 
 internal sealed record CommandAccepted(Guid ServiceId, Guid CommandId, string Command, string Status);
 
@@ -56,11 +60,16 @@ internal sealed record ServiceStats(
 
 internal sealed record CreateServiceRequest(
     string ServiceName,
-    string Image,
+    string? Image,
     string? MemoryLimit,
     double? CpuLimit,
     int? InternalPort,
-    IReadOnlyDictionary<string, string>? Env);
+    IReadOnlyDictionary<string, string>? Env)
+{
+    public string? Template { get; init; }
+    public int? Version { get; init; }
+    public IReadOnlyDictionary<string, string>? Params { get; init; }
+}
 
 internal sealed record TokenView(
     string Id,
