@@ -126,6 +126,10 @@ public sealed class CreateServiceApiTests(ApiApplication app) : IClassFixture<Ap
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"internal_port":70000}""", "internal_port" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"env":{"BAD-KEY":"x"}}""", "env" },
         { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"env":{"A":null}}""", "env" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"restart":"sometimes"}""", "restart" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"max_restarts":101}""", "max_restarts" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"max_restarts":-1}""", "max_restarts" },
+        { """{"service_name":"my-nginx","image":"nginx:alpine","memory_limit":"128m","cpu_limit":0.5,"on_unhealthy":"ignore"}""", "on_unhealthy" },
     };
 
     [Theory]

@@ -103,6 +103,18 @@ public class CreateServicePolicyTests
     }
 
     [Fact]
+    public void More_restarts_than_the_supervisor_cap_are_refused_and_a_bad_policy_is_an_invalid_command()
+    {
+        var capped = new CreateServicePolicy(
+            Options.Create(new ImagePolicyOptions { AllowedImages = [Nginx], MaxMemory = "1g", MaxCpus = 2 }), new CreateServiceCommandValidator(),
+            Options.Create(new Messaging.Worker.Supervision.SupervisorOptions { MaxRestartsCap = 5 }));
+        Approve(capped, TestCommands.Valid() with { MaxRestarts = 5, Restart = RestartPolicies.Never, OnUnhealthy = UnhealthyActions.Report });
+        Assert.Equal(FailureReasons.LimitExceeded, Refuse(capped, TestCommands.Valid() with { MaxRestarts = 6 }).Reason);
+        Assert.Equal(FailureReasons.InvalidCommand, Refuse(capped, TestCommands.Valid() with { Restart = "sometimes" }).Reason);
+        Assert.Equal(FailureReasons.InvalidCommand, Refuse(capped, TestCommands.Valid() with { OnUnhealthy = "ignore" }).Reason);
+    }
+
+    [Fact]
     public void Memory_above_the_image_cap_is_refused()
     {
         var refusal = Refuse(DefaultPolicy(), TestCommands.Valid() with { MemoryLimit = "513m" });
