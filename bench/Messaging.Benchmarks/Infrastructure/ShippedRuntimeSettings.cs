@@ -12,13 +12,18 @@ public static partial class ShippedRuntimeSettings
 {
     public static IReadOnlyDictionary<string, string> Of(string repoRoot, string project)
     {
-        var dockerfile = Path.Combine(repoRoot, project switch
+        var image = project switch
         {
             "Messaging.Api" => "Dockerfile.api",
             "Messaging.Worker" => "Dockerfile.worker",
             "Messaging.Audit" => "Dockerfile.audit",
+            // The edge host has no image yet (it runs from infra/run.sh): it starts with the runtime's defaults.
+            "Messaging.Edge" => null,
             _ => throw new ArgumentException($"No Dockerfile for {project}.", nameof(project)),
-        });
+        };
+        if (image is null)
+            return new Dictionary<string, string>();
+        var dockerfile = Path.Combine(repoRoot, image);
         return DotnetVariable().Matches(File.ReadAllText(dockerfile))
             .Select(m => (Name: m.Groups["name"].Value, Value: m.Groups["value"].Value))
             .Where(v => v.Name != "DOTNET_RUNNING_IN_CONTAINER")
