@@ -283,7 +283,7 @@ public static class SupervisionBenchmarks
         {
             Id = "supervision.overhead.rss", Figure = $"worker RSS, {running} supervised services idle", Unit = "MB", Value = rss.Max(),
             TargetOn = "value", Target = 150, Direction = Better.Lower,
-            Note = $"highest of {rss.Count} samples; anonymous {memory.AnonMb:F0}, file-backed {memory.FileMb:F0}, shmem {memory.ShmemMb:F0} MB, {memory.Threads} threads",
+            Note = $"highest of {rss.Count} samples; anonymous {memory.AnonMb:F0}, file-backed {memory.FileMb:F0}, shmem {memory.ShmemMb:F0} MB",
         });
         table.Detail("supervision.overhead", new { services = running, failures, window_s = Math.Round(window, 1), worker_cores = Math.Round(workerCores, 4), rss_mb = rss, cpu_budget = shares });
     }
