@@ -22,6 +22,7 @@ public sealed class ContractShapeTests
         typeof(ServiceCreated), typeof(ServiceCreationFailed), typeof(ServiceStopped), typeof(ServiceStarted),
         typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
         typeof(ServiceExited), typeof(ServiceUnhealthy), typeof(ServiceRecovered), typeof(ServiceRestartedBySupervisor), typeof(ServiceCrashLooping),
+        typeof(ServiceCertificateFailed),
     ];
 
     private static readonly Type[] Shapes =
@@ -36,6 +37,19 @@ public sealed class ContractShapeTests
         Assert.All(Events, type => Assert.True(typeof(IServiceEvent).IsAssignableFrom(type), type.Name));
         Assert.Equal(AuditMessageTypes.Commands.Order(), Commands.Select(t => t.Name).Order());
         Assert.Equal(AuditMessageTypes.Events.Order(), Events.Select(t => t.Name).Order());
+    }
+
+    /// <summary>
+    /// The audit host records, and webhooks and the live stream carry, every event it consumes; an event missing from
+    /// <see cref="AuditMessageTypes.Events"/> would be recorded but refused as a webhook's event type and as an audit filter.
+    /// </summary>
+    [Fact]
+    public void Every_event_of_the_contracts_is_one_webhooks_and_the_audit_filter_accept()
+    {
+        var published = typeof(IServiceEvent).Assembly.GetExportedTypes()
+            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IServiceEvent).IsAssignableFrom(type))
+            .Select(type => type.Name);
+        Assert.Equal(published.Order(), AuditMessageTypes.Events.Order());
     }
 
     [Fact]

@@ -79,4 +79,42 @@ public sealed class HostnameReservationTests : IAsyncLifetime
         Assert.Null(await Hostnames.ReserveAsync(command.ServiceId, ["shop.customers.example.net"]));
         Assert.Equal("shop.customers.example.net", await Hostnames.ReserveAsync(Guid.NewGuid(), ["shop.customers.example.net"]));
     }
+
+    /// <summary>
+    /// Extra hostnames live in Redis and on the container's labels (fixed at creation): after Redis lost the record and
+    /// the reservations, a reconciler pass takes them back from the labels, and the rebuilt record lists them (what the
+    /// edge routes). A hostname another service took meanwhile stays with that service.
+    /// </summary>
+    [Fact]
+    public async Task Hostnames_lost_with_redis_come_back_from_the_container_labels_at_the_next_reconcile()
+    {
+        var command = WorkerHarness.Command(name: "shop") with { Hostnames = ["shop.customers.example.net", "www.shop.apps.example.com"] };
+        await _worker.Handle(command);
+        var created = Assert.Single(_worker.Engine.Created);
+        Assert.Equal("shop.customers.example.net www.shop.apps.example.com", created.Labels["messaging.hostnames"]);
+        var plain = WorkerHarness.Command(name: "plain");
+        await _worker.Handle(plain);
+        Assert.DoesNotContain("messaging.hostnames", _worker.Engine.Created.Single(c => c.Labels["messaging.service-id"] == plain.ServiceId.ToString("D")).Labels.Keys);
+
+        await _worker.Redis.KeyDeleteAsync([_worker.Keys.Hostnames, _worker.Keys.Service(command.ServiceId)]);
+        await _worker.Redis.SortedSetRemoveAsync(_worker.Keys.AllServices, command.ServiceId.ToString("D"));
+        Assert.Null(await Hostnames.HolderOfAsync("shop.customers.example.net"));
+
+        var report = await _worker.Services.GetRequiredService<Messaging.Worker.Reconciliation.Reconciler>().ReconcileAsync(default);
+
+        Assert.Equal(1, report.Corrections[DriftKinds.RecordRebuilt]);
+        Assert.Equal(1, report.Corrections[DriftKinds.ReservationRebuilt]);
+        Assert.Equal(["shop.customers.example.net", "www.shop.apps.example.com"], (await _worker.Records.GetAsync(command.ServiceId))!.Hostnames);
+        Assert.Equal(command.ServiceId, await Hostnames.HolderOfAsync("shop.customers.example.net"));
+        Assert.Equal(command.ServiceId, await Hostnames.HolderOfAsync("www.shop.apps.example.com"));
+        Assert.Empty((await _worker.Services.GetRequiredService<Messaging.Worker.Reconciliation.Reconciler>().ReconcileAsync(default)).Corrections);
+
+        // Taken by another service while Redis had forgotten it: the other keeps it, nothing is half restored.
+        await _worker.Redis.KeyDeleteAsync(_worker.Keys.Hostnames);
+        var intruder = Guid.NewGuid();
+        Assert.Null(await Hostnames.ReserveAsync(intruder, ["shop.customers.example.net"]));
+        await _worker.Services.GetRequiredService<Messaging.Worker.Reconciliation.Reconciler>().ReconcileAsync(default);
+        Assert.Equal(intruder, await Hostnames.HolderOfAsync("shop.customers.example.net"));
+        Assert.Null(await Hostnames.HolderOfAsync("www.shop.apps.example.com"));
+    }
 }

@@ -20,6 +20,8 @@ public static class AuditMessageTypes
         // The supervisor's own (no command asked for them).
         nameof(ServiceExited), nameof(ServiceUnhealthy), nameof(ServiceRecovered), nameof(ServiceRestartedBySupervisor),
         nameof(ServiceCrashLooping),
+        // The edge host's (a hostname's certificate could not be obtained).
+        nameof(ServiceCertificateFailed),
     ];
 
     /// <summary>Every recorded type.</summary>

@@ -12,6 +12,17 @@ public static class ContainerLabels
     public const string CommandId = "messaging.command-id";
 
     /// <summary>
+    /// The service's extra hostnames, space-separated (absent when it has none). A container's labels are fixed at
+    /// creation, and so are its hostnames: after Redis lost them, the reconciler takes their reservations and the
+    /// record's list back from here, so the edge serves them again.
+    /// </summary>
+    public const string Hostnames = "messaging.hostnames";
+
+    /// <summary>The extra hostnames a container was created with (<see cref="Hostnames"/>).</summary>
+    public static IReadOnlyList<string> HostnamesOf(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Hostnames, out var value) ? value.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+
+    /// <summary>
     /// Whether a container's labels say it is this service's container in this installation. A container id
     /// read from Redis is acted on only when this holds: Redis is writable by more than the worker.
     /// </summary>

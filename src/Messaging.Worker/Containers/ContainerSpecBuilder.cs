@@ -23,15 +23,7 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
             Name = $"{_docker.Instance}-{command.ServiceName}",
             Image = service.Image,
             Env = command.Env?.Select(pair => $"{pair.Key}={pair.Value}").ToList() ?? [],
-            Labels = new Dictionary<string, string>
-            {
-                [ContainerLabels.Managed] = "true",
-                [ContainerLabels.ServiceId] = command.ServiceId.ToString("D"),
-                [ContainerLabels.Owner] = command.RequestedBy,
-                [ContainerLabels.ServiceName] = command.ServiceName,
-                [ContainerLabels.Instance] = _docker.Instance,
-                [ContainerLabels.CommandId] = command.CommandId.ToString("D"),
-            },
+            Labels = Labels(command),
             Port = new PublishedPort(service.InternalPort, _docker.PublishAddress, hostPort),
             MemoryBytes = service.MemoryBytes,
             NanoCpus = (long)Math.Round(service.CpuLimit * 1_000_000_000d),
@@ -46,6 +38,23 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
                 ? new HealthProbe(check.Test(service.InternalPort), check.Interval, check.Timeout, check.Retries, check.StartPeriod)
                 : null,
         };
+    }
+
+    private Dictionary<string, string> Labels(Messaging.Contracts.CreateService command)
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.ServiceId] = command.ServiceId.ToString("D"),
+            [ContainerLabels.Owner] = command.RequestedBy,
+            [ContainerLabels.ServiceName] = command.ServiceName,
+            [ContainerLabels.Instance] = _docker.Instance,
+            [ContainerLabels.CommandId] = command.CommandId.ToString("D"),
+        };
+        // Checked and reserved before this runs; they are the hostnames' copy that survives Redis.
+        if (command.Hostnames is { Count: > 0 } hostnames)
+            labels[ContainerLabels.Hostnames] = string.Join(' ', hostnames);
+        return labels;
     }
 
     /// <summary>Writable, but no programs, set-id bits or device files on it, and bounded in size.</summary>

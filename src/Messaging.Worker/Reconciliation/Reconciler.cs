@@ -133,6 +133,30 @@ public sealed class Reconciler(
             else if (restored == RestoreOutcome.Conflict)
                 logger.LogError("Container {Name} holds port {Port} or its name, which Redis gives to another service", container.ServiceName, port);
         }
+        await RestoreHostnames(serviceId, container, corrections);
+    }
+
+    /// <summary>
+    /// Takes back the extra hostnames the container was created with (its labels) when Redis lost their reservation:
+    /// all or none, and never from another service that holds one now.
+    /// </summary>
+    private async Task RestoreHostnames(Guid serviceId, ManagedContainer container, Dictionary<string, int> corrections)
+    {
+        var labelled = ContainerLabels.HostnamesOf(container.Labels);
+        var lost = new List<string>();
+        foreach (var host in labelled)
+        {
+            if (await hostnames.HolderOfAsync(host) != serviceId)
+                lost.Add(host);
+        }
+        if (lost.Count == 0)
+            return;
+        if (await hostnames.ReserveAsync(serviceId, labelled) is { } taken)
+        {
+            logger.LogError("Container {Name} was created with the hostname {Host}, which Redis gives to another service", container.ServiceName, taken);
+            return;
+        }
+        await Correct(corrections, serviceId, container.ServiceName, DriftKinds.ReservationRebuilt, $"Hostnames {string.Join(", ", lost)} restored.");
     }
 
     /// <summary>Makes the record of a service without a container tell the truth; true when it was deleted after its retention.</summary>
@@ -268,6 +292,7 @@ public sealed class Reconciler(
         HostPort = container.HostPort,
         Host = container.HostAddress ?? docker.Value.PublishAddress,
         ContainerId = container.Id,
+        Hostnames = ContainerLabels.HostnamesOf(container.Labels),
         CreatedAt = container.Created,
         UpdatedAt = now,
     };

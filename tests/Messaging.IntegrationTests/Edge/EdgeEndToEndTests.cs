@@ -5,6 +5,10 @@ using System.Text;
 using System.Text.Json;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
+using Messaging.State;
+using Messaging.State.Reservations;
+using Messaging.Worker.Reconciliation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.IntegrationTests.Edge;
 
@@ -56,11 +60,22 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
         Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("routes").GetArrayLength());
     }
 
+    /// <summary>
+    /// The failure is an event like the worker's: the audit trail records it (what the live stream serves), and a webhook
+    /// subscribed to it gets it (the API used to refuse it as an event type, the audit filter too).
+    /// </summary>
     [Fact]
-    public async Task A_certificate_the_ca_does_not_issue_shows_failed_and_is_announced()
+    public async Task A_certificate_the_ca_does_not_issue_shows_failed_and_is_announced_to_the_trail_and_webhooks()
     {
+        var started = DateTimeOffset.UtcNow;
         // An ACME directory nobody answers: every attempt fails at once.
         await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings, new() { ["Edge:Tls:AcmeDirectory"] = "https://127.0.0.1:8499/dir" });
+        await using var receiver = await WebhookReceiver.StartAsync(_ => 200);
+        using var admin = system.Api();
+        var subscribed = await admin.PostAsJsonAsync("/api/v1/webhooks",
+            new { url = receiver.Url, event_types = new[] { nameof(ServiceCertificateFailed) }, secret = "a-test-secret-0123456789abcdef" });
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var subscription = (await subscribed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("details").GetProperty("id").GetString();
         using var api = system.Api(SystemFixture.AliceToken);
         var name = UniqueName("it-edgef");
         var id = await Create(api, name);
@@ -74,6 +89,16 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
         var route = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("routes")[0];
         Assert.Equal("failed", route.GetProperty("tls").GetString());
         Assert.Equal(JsonValueKind.Null, route.GetProperty("expires_at").ValueKind);
+
+        // In the owner's trail (the source of GET /api/v1/events), found by the type filter, and delivered to the webhook.
+        await Eventually(async () => (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}/events")).GetProperty("items")
+            .EnumerateArray().Any(e => e.GetProperty("type").GetString() == nameof(ServiceCertificateFailed)), "the failure in the service's trail");
+        var since = Uri.EscapeDataString(started.ToString("O"));
+        var filtered = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?type={nameof(ServiceCertificateFailed)}&since={since}&limit=200");
+        Assert.Contains(filtered.GetProperty("items").EnumerateArray(), e => e.GetProperty("service_id").GetGuid() == id);
+        await Eventually(() => Task.FromResult(receiver.Received.Any(r => r.EventType == nameof(ServiceCertificateFailed)
+            && JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("service_id").GetGuid() == id)), "the webhook delivery");
+        await admin.DeleteAsync($"/api/v1/webhooks/{subscription}");
         await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
     }
 
@@ -104,6 +129,37 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
         await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
         await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
         await WaitUntilGone(client, HostOf(name));
+    }
+
+    /// <summary>
+    /// Extra hostnames are on the container's labels as well as in Redis: after the record and the hostname reservations
+    /// are lost (the edge drops routes without a record at its next sync; not awaited here, as the worker's own periodic
+    /// pass may restore them first), one reconciler pass brings the reservation, the record's list and so the route back.
+    /// </summary>
+    [Fact]
+    public async Task An_extra_hostname_lost_with_its_redis_keys_is_restored_from_the_labels_and_served_again()
+    {
+        await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings);
+        using var client = await EdgeClient.CreateAsync();
+        using var api = system.Api(SystemFixture.AliceToken);
+        var name = UniqueName("it-edgel");
+        var extra = $"{name}.{EdgeHostForTests.ExtraSuffix}";
+        var id = await Create(api, name, extra);
+        await client.WaitForAsync(extra, HttpStatusCode.OK, Page);
+
+        var keys = system.WorkerServices.GetRequiredService<RedisKeys>();
+        var reservations = system.WorkerServices.GetRequiredService<HostnameReservations>();
+        await system.Redis.KeyDeleteAsync([keys.Hostnames, keys.Service(id)]);
+        await system.Redis.SortedSetRemoveAsync(keys.AllServices, id.ToString("D"));
+        Assert.Null(await reservations.HolderOfAsync(extra));
+
+        await system.WorkerServices.GetRequiredService<Reconciler>().ReconcileAsync(default);
+        Assert.Equal(id, await reservations.HolderOfAsync(extra));
+        await client.WaitForAsync(extra, HttpStatusCode.OK, Page);
+        await client.WaitForAsync(HostOf(name), HttpStatusCode.OK, Page);
+
+        await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
+        Assert.Null(await reservations.HolderOfAsync(extra));
     }
 
     /// <summary>
