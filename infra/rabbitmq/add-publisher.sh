@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gives a publishing system its own RabbitMQ user that may publish the five commands and nothing else:
+# Gives a publishing system its own RabbitMQ user that may publish the service and stack commands and nothing else:
 # configure nothing, write only the command exchanges, read nothing. Prints the password (once).
 #
 # Usage: infra/rabbitmq/add-publisher.sh NAME
@@ -20,7 +20,7 @@ vhost="${PUBLISHER_VHOST:-/}"
 password="${PUBLISHER_PASSWORD:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 
 # The exchanges MassTransit publishes the commands to (one fanout exchange per message type).
-commands='^Messaging\.Contracts:(Create|Stop|Start|Restart|Remove)Service$'
+commands='^Messaging\.Contracts:((Create|Stop|Start|Restart|Remove)Service|(Create|Remove)Stack)$'
 
 if rabbitmqctl -q list_users | awk '{print $1}' | grep -qxF "$name"; then
     rabbitmqctl -q change_password "$name" "$password" >/dev/null

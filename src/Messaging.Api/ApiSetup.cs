@@ -1,3 +1,4 @@
+using Messaging.Api.Stacks;
 using Messaging.ServiceDefaults;
 using Messaging.ServiceDefaults.Bus;
 using System.Text.Json;
@@ -86,6 +87,8 @@ public static class ApiSetup
             BindCommandQueue<StartService>(cfg, CommandQueues.ServiceLifecycle);
             BindCommandQueue<RestartService>(cfg, CommandQueues.ServiceLifecycle);
             BindCommandQueue<RemoveService>(cfg, CommandQueues.ServiceLifecycle);
+            BindCommandQueue<CreateStack>(cfg, CommandQueues.Stacks);
+            BindCommandQueue<RemoveStack>(cfg, CommandQueues.Stacks);
         });
         return builder;
     }
@@ -105,6 +108,7 @@ public static class ApiSetup
         var api = app.MapApiV1(); // token, rate limit, validation and common problems, once (Http/ApiRoutes.cs)
         api.MapServicesApi();
         api.MapTemplatesApi();
+        api.MapStacksApi(); // Stacks/
         api.MapTokensApi();
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         app.MapOpenApi(); // /openapi/v1.json

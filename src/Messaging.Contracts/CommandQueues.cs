@@ -18,4 +18,7 @@ public static class CommandQueues
 
     /// <summary>Queue of <see cref="GetServiceStats"/> requests.</summary>
     public const string ServiceStats = "service-stats";
+
+    /// <summary>Queue of <see cref="CreateStack"/> and <see cref="RemoveStack"/>.</summary>
+    public const string Stacks = "stacks";
 }

@@ -108,4 +108,13 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>Hash: service id -> JSON of its hostnames at the edge and their certificates (written by the edge host).</summary>
     public RedisKey EdgeRoutes => $"{Prefix}edge-routes";
+
+    /// <summary>A stack's record (issue 16): name, owner, status, members, network.</summary>
+    public RedisKey Stack(Guid stackId) => $"{Prefix}stack:{stackId:D}";
+
+    /// <summary>Every stack id (a set).</summary>
+    public RedisKey AllStacks => $"{Prefix}stacks";
+
+    /// <summary>An owner's stack ids (a set).</summary>
+    public RedisKey OwnerStacks(string owner) => $"{Prefix}owner:{owner}:stacks";
 }

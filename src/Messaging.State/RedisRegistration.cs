@@ -19,6 +19,8 @@ public static class RedisRegistration
         services.AddSingleton<Idempotency.IdempotencyStore>();
         services.AddSingleton<Reservations.PortReservations>();
         services.AddSingleton<Reservations.HostnameReservations>();
+        services.AddSingleton<Stacks.StackStore>();
+        services.AddSingleton<Stacks.StackReservations>();
         services.AddSingleton<Edge.EdgeRouteStatusStore>();
         services.AddSingleton<Locks.ServiceLocks>();
         services.AddSingleton<Locks.InstallationLocks>();

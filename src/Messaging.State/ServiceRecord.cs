@@ -45,6 +45,9 @@ public sealed record ServiceRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The stack the service is a member of (issue 16), or null for a plain service.</summary>
+    public Guid? StackId { get; init; }
+
     /// <summary>One of <see cref="ServiceHealth"/>; null on records from before supervision (read as <c>none</c>).</summary>
     public string? Health { get; init; }
 
@@ -128,6 +131,7 @@ public sealed record ServiceRecord
             entries.Add(new(F.NextRestartDelayMs, (long)Restarts.NextDelay.TotalMilliseconds));
         }
         if (Hostnames.Count > 0) entries.Add(new(F.Hostnames, string.Join(' ', Hostnames)));
+        if (StackId is { } stackId) entries.Add(new(F.StackId, stackId.ToString("D")));
         return [.. entries];
     }
 
@@ -159,6 +163,7 @@ public sealed record ServiceRecord
             Hostnames = fields.Text(F.Hostnames)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [],
             CreatedAt = fields.Time(F.CreatedAt) ?? DateTimeOffset.UnixEpoch,
             UpdatedAt = fields.Time(F.UpdatedAt) ?? DateTimeOffset.UnixEpoch,
+            StackId = fields.Guid(F.StackId),
             Health = fields.Text(F.Health),
             RestartCount = fields.Int(F.RestartCount) ?? 0,
             LastExit = fields.Long(F.LastExitCode) is { } code

@@ -30,6 +30,8 @@ internal static class ServiceRecordFields
     public const string RemovalRequestedBy = "removal_requested_by";
     /// <summary>The extra hostnames asked for at creation, space-separated (the edge also serves {name}.{base domain}).</summary>
     public const string Hostnames = "hostnames";
+    /// <summary>The stack the service is a member of (issue 16); absent on plain services.</summary>
+    public const string StackId = "stack_id";
 
     // Supervision (issue 14): what the supervisor saw and decided, and the request's overrides of the entry's policy.
     public const string Health = "health";
@@ -53,7 +55,7 @@ internal static class ServiceRecordFields
     public static IReadOnlySet<string> All { get; } = new HashSet<string>
     {
         ServiceId, CommandId, Name, Image, Owner, Status, MemoryLimit, MemoryBytes, CpuLimit, InternalPort, HostPort, Host,
-        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy, Hostnames,
+        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy, Hostnames, StackId,
         Health, RestartCount, LastExitCode, LastExitOom, LastExitAt, LogTail, RestartPolicy, MaxRestarts, OnUnhealthy,
         RestartAttempts, RestartWindowStartedAt, NextRestartAt, NextRestartReason, NextRestartDelayMs,
     };

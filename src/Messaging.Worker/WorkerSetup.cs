@@ -12,6 +12,7 @@ using Messaging.Worker.Health;
 using Messaging.Worker.Identity;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
+using Messaging.Worker.Stacks;
 using Messaging.Worker.Supervision;
 using Messaging.Worker.Telemetry;
 using Messaging.Worker.Policy;
@@ -69,6 +70,7 @@ public static class WorkerSetup
         services.AddSingleton<Reconciler>();
         services.AddSingleton<ServiceQueries>();
         services.AddHostedService<ReconcilerService>();
+        services.AddStacks();
 
         // The supervisor: engine events -> health and restart policy -> events (Supervision/).
         services.AddOptions<SupervisorOptions>().BindConfiguration(SupervisorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -86,6 +88,7 @@ public static class WorkerSetup
             bus.AddServiceLifecycleConsumers();
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
             bus.AddConsumer<GetServiceStatsConsumer, GetServiceStatsConsumerDefinition>();
+            bus.AddStackConsumers(); // CreateStack, RemoveStack (Stacks/)
         }, (_, cfg) => cfg.NameBusEndpoint("worker"));
         return builder;
     }

@@ -44,6 +44,9 @@ public sealed class EventListener : IAsyncDisposable
                 endpoint.Handler<ServiceRestartedBySupervisor>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCrashLooping>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCertificateFailed>(context => listener!.Record(context.Message));
+                endpoint.Handler<StackCreated>(context => listener!.Record(context.Message));
+                endpoint.Handler<StackCreationFailed>(context => listener!.Record(context.Message));
+                endpoint.Handler<StackRemoved>(context => listener!.Record(context.Message));
             });
         });
         listener = new EventListener(bus);

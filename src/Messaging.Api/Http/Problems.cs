@@ -50,6 +50,18 @@ public static class Problems
             Detail = string.Join(" ", problems.Select(p => p.Path.Length == 0 ? p.Message : $"{p.Path}: {p.Message}")),
         });
 
+    public static ProblemHttpResult StackNotFound(Guid stackId) => NotFound($"No stack {stackId}.");
+
+    /// <summary>A compose file outside the subset (docs/STACKS.md); <c>errors</c> are keyed by the offending key's path.</summary>
+    public static ProblemHttpResult StackFileRefused(IReadOnlyCollection<(string Path, string Message)> problems) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(
+            problems.GroupBy(p => p.Path).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()))
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Stack file refused",
+            Detail = string.Join(" ", problems.Select(p => p.Path.Length == 0 ? p.Message : $"{p.Path}: {p.Message}")),
+        });
+
     public static ProblemHttpResult TokenNotFound(string id) => NotFound($"No token {id}.");
 
     public static ProblemHttpResult WebhookNotFound(string id) => NotFound($"No webhook {id}.");

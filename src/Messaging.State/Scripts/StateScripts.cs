@@ -13,6 +13,7 @@ namespace Messaging.State.Scripts;
 internal static class StateScripts
 {
     public static LuaScript Reserve { get; } = Load("reserve");
+    public static LuaScript ReserveStack { get; } = Load("reserve-stack");
     public static LuaScript RestoreReservation { get; } = Load("restore-reservation");
     public static LuaScript ReleaseReservation { get; } = Load("release-reservation");
     public static LuaScript RecountHostUsage { get; } = Load("recount-host-usage");

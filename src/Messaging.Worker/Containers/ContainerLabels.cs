@@ -11,6 +11,9 @@ public static class ContainerLabels
     public const string Instance = "messaging.instance";
     public const string CommandId = "messaging.command-id";
 
+    /// <summary>On a stack member and on its stack's network: the stack id (issue 16).</summary>
+    public const string StackId = "messaging.stack-id";
+
     /// <summary>
     /// The service's extra hostnames, space-separated (absent when it has none). A container's labels are fixed at
     /// creation, and so are its hostnames: after Redis lost them, the reconciler takes their reservations and the

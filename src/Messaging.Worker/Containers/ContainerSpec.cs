@@ -20,7 +20,7 @@ public sealed record ContainerSpec
     /// <summary>Environment variables as <c>NAME=value</c>.</summary>
     public IReadOnlyList<string> Env { get; init; } = [];
 
-    /// <summary>The one port published, and where.</summary>
+    /// <summary>The one port published, and where; <see cref="PublishedPort.HostPort"/> 0 publishes none (a stack member reached only on its network).</summary>
     public required PublishedPort Port { get; init; }
 
     /// <summary>Memory limit; swap is never added on top.</summary>
@@ -44,6 +44,9 @@ public sealed record ContainerSpec
 
     /// <summary>The only network the container joins.</summary>
     public required string Network { get; init; }
+
+    /// <summary>Names the container answers to on <see cref="Network"/> besides its own (a stack member's compose name).</summary>
+    public IReadOnlyList<string> NetworkAliases { get; init; } = [];
 
     public required LogLimits Logs { get; init; }
 

@@ -27,6 +27,12 @@ public static class DockerCreateParameters
                     StartPeriod = health.StartPeriod,
                 }
                 : null,
+            NetworkingConfig = spec.NetworkAliases.Count == 0
+                ? null
+                : new NetworkingConfig
+                {
+                    EndpointsConfig = new Dictionary<string, EndpointSettings> { [spec.Network] = new() { Aliases = [.. spec.NetworkAliases] } },
+                },
             HostConfig = new HostConfig
             {
                 Memory = spec.MemoryBytes,
@@ -53,10 +59,13 @@ public static class DockerCreateParameters
                 VolumesFrom = [],
                 NetworkMode = spec.Network,
                 PublishAllPorts = false,
-                PortBindings = new Dictionary<string, IList<PortBinding>>
-                {
-                    [portKey] = [new PortBinding { HostIP = spec.Port.HostAddress, HostPort = spec.Port.HostPort.ToString(CultureInfo.InvariantCulture) }],
-                },
+                // Host port 0: published nowhere (a stack member other than the public entry).
+                PortBindings = spec.Port.HostPort == 0
+                    ? new Dictionary<string, IList<PortBinding>>()
+                    : new Dictionary<string, IList<PortBinding>>
+                    {
+                        [portKey] = [new PortBinding { HostIP = spec.Port.HostAddress, HostPort = spec.Port.HostPort.ToString(CultureInfo.InvariantCulture) }],
+                    },
                 // The engine never restarts on its own: the worker's supervisor decides (backoff, crash loops, health),
                 // and a restart the engine made behind its back would be one the records cannot count.
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },

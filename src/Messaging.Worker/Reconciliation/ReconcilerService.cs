@@ -8,6 +8,7 @@ namespace Messaging.Worker.Reconciliation;
 /// <summary>Runs a reconcile pass at start and then every <see cref="ReconcilerOptions.Interval"/>, one worker at a time.</summary>
 public sealed class ReconcilerService(
     Reconciler reconciler,
+    Stacks.StackNetworkSweeper stackNetworks,
     InstallationLocks locks,
     IOptions<ReconcilerOptions> options,
     ILogger<ReconcilerService> logger) : BackgroundService
@@ -31,6 +32,8 @@ public sealed class ReconcilerService(
             if (held is null)
                 return;
             var report = await reconciler.ReconcileAsync(stoppingToken);
+            // After the containers: a member container the pass just removed may have been a network's last.
+            await stackNetworks.SweepAsync(stoppingToken);
             if (report.Corrections.Count > 0)
                 logger.LogInformation("Reconciled {Containers} containers: {Corrections}", report.Containers,
                     string.Join(", ", report.Corrections.Select(c => $"{c.Key}={c.Value}")));
