@@ -195,7 +195,7 @@ debian_rootfs() {
 # the build gets NUGET_SOURCE=/nuget-feed: a copy of infra/compose/nuget-feed/, which holds
 # exactly the packages (.nupkg) that restoring the three projects resolves, in the layout of a
 # global packages folder (<id>/<version>/), taken from this machine's global packages folder.
-FEED_PROJECTS=(Messaging.Api Messaging.Worker Messaging.Audit)
+FEED_PROJECTS=(Messaging.Api Messaging.Worker Messaging.Audit Messaging.Edge)
 nuget_feed() {
     local inputs=(Directory.Build.props Directory.Packages.props) f p hash tmp gp t0 count assets=()
     for f in global.json nuget.config NuGet.Config; do [ -f "$REPO_DIR/$f" ] && inputs+=("$f"); done

@@ -3,8 +3,8 @@
 # file, in SECRETS_DIR (default: secrets/ beside docker-compose.yml, which git ignores):
 #   rabbitmq-admin-password                 the operator's broker user (RABBITMQ_ADMIN_USER: management UI);
 #                                           no process logs in with it
-#   rabbitmq-api-password, -worker-, -audit-  each process's own broker user (infra/rabbitmq/process-permissions.sh)
-#   redis-api-password, -worker-, -audit-     each process's own Redis ACL user (infra/redis/acl-users.sh)
+#   rabbitmq-api-password, -worker-, -audit-, -edge-  each process's own broker user (infra/rabbitmq/process-permissions.sh)
+#   redis-api-password, -worker-, -audit-, -edge-     each process's own Redis ACL user (infra/redis/acl-users.sh)
 # Each container gets only the files it needs: a process its own two, the broker and Redis those of the users
 # they make. A file that exists is kept, so running this again changes nothing; --rotate replaces every one
 # (or delete a file), and the next `docker compose up -d --force-recreate` (or a restart of the stack) applies
@@ -28,7 +28,7 @@ umask 077
 mkdir -p "$dir"
 chmod 700 "$dir"
 made=()
-for name in rabbitmq-admin rabbitmq-api rabbitmq-worker rabbitmq-audit redis-api redis-worker redis-audit; do
+for name in rabbitmq-admin rabbitmq-api rabbitmq-worker rabbitmq-audit rabbitmq-edge redis-api redis-worker redis-audit redis-edge; do
     file="$dir/$name-password"
     [ "$rotate" = 0 ] && [ -s "$file" ] && continue
     # Hex: no character that a Redis ACL line, a connection string or a RabbitMQ conf file would treat specially.

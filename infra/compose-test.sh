@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the container packaging: docker-compose.yml, Dockerfile.api,
-# Dockerfile.worker, Dockerfile.audit and .env.example, on this machine's Docker engine.
+# Dockerfile.worker, Dockerfile.audit, Dockerfile.edge and .env.example, on this machine's Docker engine.
 #
 # This script prepares the machine; the checks are the xunit project tests/Messaging.ComposeTests
-# (Category=Compose, 56 tests), which brings the stack up, checks it from outside and tears it down:
+# (Category=Compose, 68 tests), which brings the stack up, checks it from outside and tears it down:
 #   1. installs the compose tool when none is there (Debian's docker-compose 1.29);
 #   2. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and
 #      infra/compose-images.sh (stand-ins of the public base images + NuGet feed), unless --no-images;
@@ -16,7 +16,8 @@
 # published port (202, running, port in range, the page, labels and network, the audit trail's
 # entries, DELETE); the isolation of the api, worker and audit containers; the broker's management UI
 # and Redis's append-only file; each process on its own broker and Redis user, refused what is not its job
-# (ProcessUsersTests). Always (fixture disposal) `down -v` and removal of the containers
+# (ProcessUsersTests); the edge (EdgeTests): a verified HTTPS request by name through Caddy, services still unable to
+# reach each other, the admin socket mounted only by the two edge containers, no other port facing the network. Always (fixture disposal) `down -v` and removal of the containers
 # labelled messaging.instance=compose-test.
 #
 # Usage: infra/compose-test.sh [--no-images] [--keep] [dotnet test arguments...]

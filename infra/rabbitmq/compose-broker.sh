@@ -5,7 +5,7 @@
 #   - the operator's administrator RABBITMQ_ADMIN_USER (management UI), password rabbitmq-admin-password;
 #   - guest deleted: no process and nobody else logs in with a known password;
 #   - one user per Messaging process with only the rights its job needs (add-process-users.sh,
-#     process-permissions.sh): messaging-api, messaging-worker, messaging-audit.
+#     process-permissions.sh): messaging-api, messaging-worker, messaging-audit, messaging-edge.
 # Only then does it write /tmp/messaging-users-ready, which the healthcheck requires: the processes, which start
 # once the broker is healthy, never try to log in before their users exist.
 set -uo pipefail
@@ -44,7 +44,7 @@ provision() {
 }
 if (provision); then
     touch "$ready"
-    echo "broker users ready: $admin (administrator), messaging-api, messaging-worker, messaging-audit"
+    echo "broker users ready: $admin (administrator), messaging-api, messaging-worker, messaging-audit, messaging-edge"
 else
     # The healthcheck never passes: the processes do not start on a broker without their users.
     echo "ERROR: the broker users could not be set up (see above); the broker stays unhealthy" >&2

@@ -3,12 +3,13 @@
 # add-process-users.sh (rabbitmqctl on the broker's machine) and by the compose broker's start script.
 # Names come from the real topology (a test vhost listed with `rabbitmqctl list_exchanges/list_queues`):
 #   Messaging.Contracts:<Type>        one fanout exchange per message type
-#   create-service, service-lifecycle, service-logs, service-stats, stacks, audit, webhook-deliveries, webhook-attempts
+#   create-service, service-lifecycle, service-logs, service-stats, stacks, audit, webhook-deliveries, webhook-attempts,
+#   edge-routes
 #                                     the consumers' quorum queues, each with an exchange of the same name,
 #                                     and their _error / _skipped twins (queue and exchange)
 #   webhook-attempts-wait-<ms>ms      the audit host's webhook retry wait queues (TTL, dead-lettered back to
 #                                     webhook-attempts), each with an exchange of the same name
-#   api_bus_<id>, worker_bus_<id>, audit_bus_<id>
+#   api_bus_<id>, worker_bus_<id>, audit_bus_<id>, edge_bus_<id>
 #                                     each host's temporary bus endpoint (replies, faults): queue + exchange
 #   MassTransit:Fault--<type>--       fault events, published when a consumer throws
 #   MassTransit:ReceiveFault          published when a delivery fails before any consumer ran (a body that is
@@ -44,9 +45,17 @@ audit_configure="^(Messaging\.Contracts:.*|$faults|$audit_queues|audit_bus_.*)\$
 audit_write="^($faults|$audit_queues|audit_bus_.*)\$"
 audit_read="^($faults|Messaging\.Contracts:.*|$audit_queues|audit_bus_.*)\$"
 
+# The edge host: its queue edge-routes bound to every event exchange (a sync per event), and the one event it
+# publishes, ServiceCertificateFailed. No command, no other event: it cannot announce a service's lifecycle.
+edge_queues='edge-routes(_error|_skipped)?'
+edge_configure="^($events|$faults|$edge_queues|edge_bus_.*)\$"
+edge_write="^(Messaging\.Contracts:ServiceCertificateFailed|$faults|$edge_queues|edge_bus_.*)\$"
+edge_read="^($events|$faults|$edge_queues|edge_bus_.*)\$"
+
 # impersonator: MassTransit moves a message that failed to the queue's _error twin with the properties it
 # arrived with, user_id included; RabbitMQ accepts another user's user_id only from an impersonator. The
-# worker and the audit host may write to no command exchange, so this cannot make them a command's publisher.
+# worker, the audit host and the edge host may write to no command exchange, so this cannot make them a command's publisher.
 api_tags=''
 worker_tags='impersonator'
 audit_tags='impersonator'
+edge_tags='impersonator'

@@ -5,7 +5,7 @@
 # Usage: infra/redis/acl-users.sh > users.acl
 #   REDIS_KEY_PREFIX        the processes' Redis:KeyPrefix (default messaging:)
 #   REDIS_USER_PREFIX       prefix of the user names (default messaging-)
-#   SECRETS_DIR             redis-api-password, redis-worker-password, redis-audit-password (default ./secrets)
+#   SECRETS_DIR             redis-api-password, redis-worker-password, redis-audit-password, redis-edge-password (default ./secrets)
 #   ACL_DEFAULT_USER        the line for the default user (default "user default off"); empty: none
 # The key layout is src/Messaging.State/RedisKeys.cs: <prefix>service:<id>, services, names, ports,
 # ports:blocked, service-ports, service-usage, host-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<service>:<id>,
@@ -33,9 +33,14 @@ api="~${p}service:* ~${p}stack:* ~${p}stacks ~${p}services ~${p}names ~${p}owner
 # It cannot write a service record, a reservation or a token.
 audit="%R~${p}service:* ~${p}audit ~${p}audit:* %R~${p}webhook:* ~${p}webhook:*:deliveries %R~${p}webhooks &${p}audit:appended"
 
+# The edge host: reads the service records (every id, then each record) and writes the certificate states. It cannot
+# write a record, a reservation or a token.
+edge="%R~${p}service:* %R~${p}services ~${p}edge-routes"
+
 [ -z "${ACL_DEFAULT_USER-user default off}" ] || echo "${ACL_DEFAULT_USER-user default off}"
 echo "user ${u}worker $common >$(password worker) $worker"
 echo "user ${u}api $common >$(password api) $api"
 echo "user ${u}audit $common >$(password audit) $audit"
+echo "user ${u}edge $common >$(password edge) $edge"
 # For container healthchecks: PING and nothing else, no password needed.
 echo "user ${u}health on nopass resetkeys resetchannels -@all +ping"

@@ -43,5 +43,7 @@ public sealed class BringUpTests(ComposeStack stack)
     [InlineData("api")]
     [InlineData("worker")]
     [InlineData("audit")]
+    [InlineData("edge-proxy")]
+    [InlineData("edge")]
     public void The_service_becomes_healthy(string service) => Assert.True(stack.Health[service].Succeeded, stack.Health[service].Detail);
 }

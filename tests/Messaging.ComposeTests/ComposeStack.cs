@@ -36,10 +36,13 @@ public sealed class ComposeStack : IAsyncLifetime
     public static string ProcessUser(string service) => $"messaging-{service}";
 
     /// <summary>Every service of docker-compose.yml.</summary>
-    public static readonly string[] Services = ["rabbitmq", "redis", "api", "worker", "audit"];
+    public static readonly string[] Services = ["rabbitmq", "redis", "api", "worker", "audit", "edge-proxy", "edge"];
+
+    /// <summary>EDGE_BASE_DOMAIN of the run: services answer at https://&lt;name&gt;.EdgeDomain (resolved by the tests to 127.0.0.1).</summary>
+    public const string EdgeDomain = "compose.test";
 
     /// <summary>Those built from a Dockerfile.&lt;name&gt;.</summary>
-    private static readonly string[] AppServices = ["api", "worker", "audit"];
+    private static readonly string[] AppServices = ["api", "worker", "audit", "edge"];
 
     private readonly HashSet<int> _picked = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -52,6 +55,8 @@ public sealed class ComposeStack : IAsyncLifetime
         ApiPort = FreePort();
         AmqpPort = FreePort();
         ManagementPort = FreePort();
+        EdgeHttpPort = FreePort();
+        EdgeHttpsPort = FreePort();
         PortsMin = 45000 + Random.Shared.Next(40) * 100; // a block of 100 away from the host suites' 11000-20000
         PortsMax = PortsMin + 99;
         Token = RandomNumberGenerator.GetHexString(48, lowercase: true);
@@ -67,6 +72,9 @@ public sealed class ComposeStack : IAsyncLifetime
     public int ApiPort { get; }
     public int AmqpPort { get; }
     public int ManagementPort { get; }
+    /// <summary>Where Caddy (edge-proxy, in the host's network namespace) listens, on 127.0.0.1.</summary>
+    public int EdgeHttpPort { get; }
+    public int EdgeHttpsPort { get; }
     public int PortsMin { get; }
     public int PortsMax { get; }
     public string Token { get; }
@@ -216,6 +224,12 @@ public sealed class ComposeStack : IAsyncLifetime
             ["RABBITMQ_MANAGEMENT_PORT"] = ManagementPort.ToString(),
             ["NUGET_SOURCE"] = NugetSource,
             ["NUGET_CERT_REVOCATION_MODE"] = "offline",
+            ["EDGE_BASE_DOMAIN"] = EdgeDomain,
+            ["EDGE_BIND"] = "127.0.0.1",
+            ["EDGE_HTTP_PORT"] = EdgeHttpPort.ToString(),
+            ["EDGE_HTTPS_PORT"] = EdgeHttpsPort.ToString(),
+            // No CA is reachable from here: Caddy's own CA, whose root the tests read from its storage.
+            ["EDGE_TLS_MODE"] = "internal",
         };
         foreach (var (key, value) in values)
         {

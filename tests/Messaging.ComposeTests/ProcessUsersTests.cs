@@ -20,7 +20,7 @@ namespace Messaging.ComposeTests;
 [Trait("Category", "Compose"), Trait("Requires", "Docker")]
 public sealed class ProcessUsersTests(ComposeStack stack)
 {
-    private static readonly string[] Processes = ["api", "worker", "audit"];
+    private static readonly string[] Processes = ["api", "worker", "audit", "edge"];
 
     [Fact]
     public async Task Each_process_is_connected_to_the_broker_as_its_own_user_and_none_as_the_admin_or_guest()
@@ -42,6 +42,7 @@ public sealed class ProcessUsersTests(ComposeStack stack)
     [InlineData("api")]
     [InlineData("worker")]
     [InlineData("audit")]
+    [InlineData("edge")]
     public async Task A_process_has_its_own_users_and_no_password_in_its_environment(string service)
     {
         var inspect = await stack.Docker.Containers.InspectContainerAsync(stack.ContainerOf(service));
@@ -66,6 +67,9 @@ public sealed class ProcessUsersTests(ComposeStack stack)
     [InlineData("audit", "publish", "RemoveService")]
     [InlineData("worker", "publish", "CreateService")]
     [InlineData("api", "publish", "ServiceRemoved")]
+    [InlineData("edge", "consume", "create-service")]
+    [InlineData("edge", "publish", "CreateService")]
+    [InlineData("edge", "publish", "ServiceRemoved")]
     public async Task A_process_broker_user_is_refused_what_is_not_its_job(string service, string action, string target)
     {
         await using var connection = await ConnectAsync(service);
@@ -91,6 +95,9 @@ public sealed class ProcessUsersTests(ComposeStack stack)
     [InlineData("api", "XADD {prefix}audit * type ServiceRemoved")]
     [InlineData("api", "HSET {prefix}ports 45001 {id}")]
     [InlineData("api", "SET outside-the-prefix x")]
+    [InlineData("edge", "HSET {prefix}service:{id} status running")]
+    [InlineData("edge", "HSET {prefix}hostnames shop.example.com {id}")]
+    [InlineData("edge", "HGET {prefix}token:{id} hash")]
     [InlineData("worker", "FLUSHALL")]
     [InlineData("worker", "KEYS *")]
     [InlineData("worker", "CONFIG SET appendonly no")]

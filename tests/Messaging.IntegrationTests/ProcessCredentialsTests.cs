@@ -44,7 +44,7 @@ public sealed class ProcessCredentialsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         foreach (var service in new[] { "rabbitmq", "redis" })
-            foreach (var role in new[] { "api", "worker", "audit" })
+            foreach (var role in new[] { "api", "worker", "audit", "edge" })
                 await File.WriteAllTextAsync(Path.Combine(_secrets, $"{service}-{role}-password"), $"pw-{Guid.NewGuid():N}\n");
 
         var (code, output) = await PublisherPermissionsTests.Run("bash", [Infra("rabbitmq", "add-process-users.sh")],
@@ -111,7 +111,7 @@ public sealed class ProcessCredentialsTests : IAsyncLifetime
                  }))
             await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
         await PublisherPermissionsTests.Run("rabbitmqctl", ["-q", "delete_vhost", VHost]);
-        foreach (var role in new[] { "api", "worker", "audit" })
+        foreach (var role in new[] { "api", "worker", "audit", "edge" })
             await PublisherPermissionsTests.Run("rabbitmqctl", ["-q", "delete_user", UserPrefix + role]);
         foreach (var user in _aclUsers)
             await _admin.GetDatabase().ExecuteAsync("ACL", ["DELUSER", user]);
