@@ -51,6 +51,12 @@ public sealed record ServiceRecord
     /// <summary>One of <see cref="ServiceHealth"/>; null on records from before supervision (read as <c>none</c>).</summary>
     public string? Health { get; init; }
 
+    /// <summary>
+    /// The health to show: what the supervisor last saw while the service runs, <c>none</c> otherwise (a stopped,
+    /// failed or crash-looping service has no container running a check, whatever was seen before).
+    /// </summary>
+    public string CurrentHealth => Status == ServiceStatus.Running ? Health ?? ServiceHealth.None : ServiceHealth.None;
+
     /// <summary>Restarts the supervisor made over the service's life.</summary>
     public int RestartCount { get; init; }
 

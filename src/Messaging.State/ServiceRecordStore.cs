@@ -190,7 +190,7 @@ public sealed class ServiceRecordStore(IConnectionMultiplexer redis, RedisKeys k
                 position++;
                 var record = records[i];
                 if (record is null || (status is null ? record.Status == ServiceStatus.Removed : record.Status != status)
-                    || (health is not null && (record.Health ?? ServiceHealth.None) != health))
+                    || (health is not null && record.CurrentHealth != health))
                     continue;
                 page.Add(record);
                 if (page.Count == limit)

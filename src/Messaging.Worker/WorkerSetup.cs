@@ -76,6 +76,9 @@ public static class WorkerSetup
         services.AddOptions<SupervisorOptions>().BindConfiguration(SupervisorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EngineContainers>();
         services.AddSingleton<ServiceSupervisor>();
+        services.AddSingleton<SupervisionQueue>();
+        services.AddSingleton<WorkerProbes>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerProbes>());
         services.AddHostedService<SupervisorService>();
         // On SIGTERM the bus stops taking messages and waits for those in flight; unstarted ones go back to the queue.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(60));

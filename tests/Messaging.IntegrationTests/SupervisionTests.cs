@@ -17,10 +17,11 @@ public sealed class SupervisionTests(SystemFixture system)
 {
     private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];
 
-    private async Task<(Guid Id, ServiceCreated Created)> Create(HttpClient api, string name, string extra, string memory = "32m")
+    private async Task<(Guid Id, ServiceCreated Created)> Create(HttpClient api, string name, string extra, string memory = "32m",
+        string image = SystemFixture.SupervisionImage)
     {
         var response = await api.PostAsync("/api/v1/services", new StringContent(
-            $$"""{"service_name":"{{name}}","image":"{{SystemFixture.SupervisionImage}}","memory_limit":"{{memory}}","cpu_limit":0.25{{extra}}}""",
+            $$"""{"service_name":"{{name}}","image":"{{image}}","memory_limit":"{{memory}}","cpu_limit":0.25{{extra}}}""",
             Encoding.UTF8, "application/json"));
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
@@ -68,9 +69,10 @@ public sealed class SupervisionTests(SystemFixture system)
         var restarts = system.Events.All<ServiceRestartedBySupervisor>(e => e.ServiceId == id);
         Assert.Equal([1, 2, 3], restarts.Select(r => r.Attempt));
         Assert.All(restarts, r => Assert.Equal("exited", r.Reason));
-        // Equal jitter: each delay is at least the one before (0.25-0.5 s, 0.5-1 s, 1-2 s).
-        Assert.True(restarts[0].Delay <= restarts[1].Delay && restarts[1].Delay <= restarts[2].Delay, string.Join(", ", restarts.Select(r => r.Delay)));
-        Assert.InRange(restarts[2].Delay, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        // The first restart is immediate; then equal jitter, each delay at least the one before (0.25-0.5 s, 0.5-1 s).
+        Assert.Equal(TimeSpan.Zero, restarts[0].Delay);
+        Assert.True(restarts[0].Delay < restarts[1].Delay && restarts[1].Delay <= restarts[2].Delay, string.Join(", ", restarts.Select(r => r.Delay)));
+        Assert.InRange(restarts[2].Delay, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
         var exits = system.Events.All<ServiceExited>(e => e.ServiceId == id);
         Assert.Equal(["restart", "restart", "restart", "crash_looping"], exits.Select(e => e.Action));
         Assert.All(exits, e => Assert.Equal(1, e.ExitCode));
@@ -166,6 +168,39 @@ public sealed class SupervisionTests(SystemFixture system)
         Assert.Single(system.Events.All<ServiceRecovered>(e => e.ServiceId == id));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal("ok", (await http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/")).Trim());
+        await api.DeleteAsync($"/api/v1/services/{id}");
+    }
+
+    [Fact]
+    public async Task A_check_the_image_cannot_run_is_probed_by_the_worker_and_acted_on_alike()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (id, created) = await Create(api, UniqueName("it-bare"), "", image: SystemFixture.BareHttpImage);
+        // No HEALTHCHECK on the container (it has no wget to run one): the health comes from the worker's probes.
+        var inspect = await system.Docker.Containers.InspectContainerAsync(created.ContainerId);
+        Assert.True(inspect.Config!.Healthcheck?.Test is null or { Count: 0 }, string.Join(' ', inspect.Config.Healthcheck?.Test ?? []));
+        Assert.Null(inspect.State!.Health);
+        await WaitForRecord(api, id, r => r.GetProperty("health").GetString() == "healthy", TimeSpan.FromSeconds(30));
+
+        await Exec(created.ContainerId, "/bin/busybox", "rm", "/tmp/www/health");
+        var unhealthy = await system.Events.WaitFor<ServiceUnhealthy>(e => e.ServiceId == id, TimeSpan.FromSeconds(30));
+        Assert.Equal("restart", unhealthy.Action);
+        Assert.Equal("HTTP 404", unhealthy.Output);
+        var restarted = await system.Events.WaitFor<ServiceRestartedBySupervisor>(e => e.ServiceId == id, TimeSpan.FromSeconds(30));
+        Assert.Equal(("unhealthy", 1, TimeSpan.Zero), (restarted.Reason, restarted.Attempt, restarted.Delay));
+        // The restart gives it a fresh /tmp, with /health back.
+        await system.Events.WaitFor<ServiceRecovered>(e => e.ServiceId == id, TimeSpan.FromSeconds(30));
+        var record = await WaitForRecord(api, id, r => r.GetProperty("health").GetString() == "healthy", TimeSpan.FromSeconds(10));
+        Assert.Equal(1, record.GetProperty("restart_count").GetInt32());
+        Assert.Single(system.Events.All<ServiceUnhealthy>(e => e.ServiceId == id));
+
+        // A user stop ends the probing: nothing is reported for a stopped service.
+        var stop = await api.PostAsync($"/api/v1/services/{id}/stop", null);
+        var commandId = (await stop.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("command_id").GetGuid();
+        await system.Events.WaitFor<ServiceStopped>(e => e.CommandId == commandId, TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(4)); // past interval x retries
+        Assert.Single(system.Events.All<ServiceUnhealthy>(e => e.ServiceId == id));
+        Assert.Equal("none", (await Record(api, id)).GetProperty("health").GetString());
         await api.DeleteAsync($"/api/v1/services/{id}");
     }
 

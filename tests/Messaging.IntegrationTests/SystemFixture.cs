@@ -123,6 +123,18 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Policy:AllowedImages:1:HealthCheck:Timeout"] = "00:00:01",
         ["Policy:AllowedImages:1:HealthCheck:Retries"] = "2",
         ["Policy:AllowedImages:1:Supervision:MaxRestarts"] = "3",
+        // An image that can run no check itself: the worker probes it (SupervisionTests).
+        ["Policy:AllowedImages:2:Image"] = BareHttpImage,
+        ["Policy:AllowedImages:2:MaxMemory"] = "128m",
+        ["Policy:AllowedImages:2:MaxCpus"] = "0.5",
+        ["Policy:AllowedImages:2:User"] = "101:101",
+        ["Policy:AllowedImages:2:HealthCheck:Kind"] = "http",
+        ["Policy:AllowedImages:2:HealthCheck:Path"] = "/health",
+        ["Policy:AllowedImages:2:HealthCheck:ProbedBy"] = "worker",
+        ["Policy:AllowedImages:2:HealthCheck:Interval"] = "00:00:01",
+        ["Policy:AllowedImages:2:HealthCheck:Timeout"] = "00:00:01",
+        ["Policy:AllowedImages:2:HealthCheck:Retries"] = "2",
+        ["Policy:AllowedImages:2:Supervision:MaxRestarts"] = "3",
         // The edge tests' hostnames (Edge/EdgeHostForTests.cs): the API and the worker judge extra hostnames with them.
         ["Edge:BaseDomain"] = Edge.EdgeHostForTests.BaseDomain,
         ["Edge:AllowedSuffixes:0"] = Edge.EdgeHostForTests.ExtraSuffix,
@@ -130,6 +142,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     /// <summary>The image of infra/images/supervision: exits, runs out of memory or serves, as its BEHAVIOUR variable says.</summary>
     public const string SupervisionImage = "messaging-test/supervision:latest";
+
+    /// <summary>The image of infra/images/bare-http: a web server with no wget, nc or shell on its PATH.</summary>
+    public const string BareHttpImage = "messaging-test/bare-http:latest";
 
     private async Task SeedTokens()
     {

@@ -65,6 +65,20 @@ public sealed class SupervisionPolicyTests
     }
 
     [Fact]
+    public void The_first_restart_of_a_window_is_immediate_and_backoff_begins_with_the_second()
+    {
+        var first = Policy().NextRestart(RestartState.Initial, ranStably: false, Now, Options, 0.999999)!;
+        Assert.Equal(TimeSpan.Zero, first.Delay);
+        var second = Policy().NextRestart(new RestartState(1, Now, null, null, TimeSpan.Zero), ranStably: false, Now.AddSeconds(1), Options, 0)!;
+        Assert.Equal(Options.BackoffBase / 2, second.Delay); // half of the base, at the least
+        var third = Policy().NextRestart(new RestartState(2, Now, null, null, TimeSpan.Zero), ranStably: false, Now.AddSeconds(2), Options, 0)!;
+        Assert.Equal(Options.BackoffBase, third.Delay); // half of 2 x base
+
+        var configured = new SupervisorOptions { FirstRestartDelay = TimeSpan.FromSeconds(2), BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromSeconds(30) };
+        Assert.Equal(TimeSpan.FromSeconds(2), Policy().NextRestart(RestartState.Initial, ranStably: false, Now, configured, 0)!.Delay);
+    }
+
+    [Fact]
     public void A_stable_run_or_an_expired_window_starts_the_count_again()
     {
         var spent = new RestartState(3, Now, null, null, TimeSpan.Zero);
@@ -87,6 +101,17 @@ public sealed class SupervisionPolicyTests
 
         var asked = SupervisionPolicy.For(new ServiceRecord { Overrides = new SupervisionOverrides(RestartPolicies.Never, 50, UnhealthyActions.Report) }, entry, Options);
         Assert.Equal((RestartPolicies.Never, 10, UnhealthyActions.Report), (asked.Restart, asked.MaxRestarts, asked.OnUnhealthy));
+    }
+
+    [Fact]
+    public void A_worker_probed_check_is_not_set_on_the_container_and_cannot_be_a_command()
+    {
+        Assert.False(new ServiceHealthCheck { ProbedBy = ServiceHealthCheck.ByWorker }.RunsInContainer);
+        Assert.True(new ServiceHealthCheck().RunsInContainer);
+        Assert.Contains(new ServiceHealthCheck { ProbedBy = ServiceHealthCheck.ByWorker, Kind = ServiceHealthCheck.Command, Run = ["true"] }.Problems("x"),
+            p => p.Contains("the worker can probe only http and tcp"));
+        Assert.Contains(new ServiceHealthCheck { ProbedBy = "sidecar" }.Problems("x"), p => p.Contains("ProbedBy 'sidecar'"));
+        Assert.Empty(new ServiceHealthCheck { ProbedBy = ServiceHealthCheck.ByWorker, Kind = ServiceHealthCheck.Tcp }.Problems("x"));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed record ServiceView(
         r.ServiceId, r.Name, r.Image, r.Owner, r.Status, r.MemoryLimit, r.CpuLimit, r.InternalPort, r.Host, r.HostPort,
         r.ContainerId, r.FailureCode is null ? null : new FailureView(r.FailureCode, r.FailureMessage ?? ""), r.CreatedAt, r.UpdatedAt)
     {
-        Health = r.Health ?? ServiceHealth.None,
+        Health = r.CurrentHealth,
         RestartCount = r.RestartCount,
         LastExit = r.LastExit is { } exit ? new ExitView(exit.Code, exit.Oom, exit.At) : null,
         NextRestartAt = r.Restarts.NextAt,

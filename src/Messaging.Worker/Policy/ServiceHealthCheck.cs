@@ -4,16 +4,25 @@ using System.Text.RegularExpressions;
 namespace Messaging.Worker.Policy;
 
 /// <summary>
-/// An allowlist entry's health check, set on each of its containers as Docker's HEALTHCHECK: the engine runs it inside
-/// the container and reports <c>health_status</c> events, which the supervisor follows. <c>http</c> and <c>tcp</c> run
-/// <c>wget</c> and <c>nc</c> in the image (busybox and alpine images have both); for an image without them, name a
-/// <c>command</c> the image can run.
+/// An allowlist entry's health check. By default it is set on each of its containers as Docker's HEALTHCHECK: the engine
+/// runs it inside the container and reports <c>health_status</c> events, which the supervisor follows. <c>http</c> and
+/// <c>tcp</c> then run <c>wget</c> and <c>nc</c> in the image (busybox and alpine images have both). An image that can run
+/// neither (a distroless or <c>FROM scratch</c> image) gets <see cref="ProbedBy"/> <c>worker</c>: the worker itself
+/// connects to the container's address on its network (<see cref="Messaging.Worker.Supervision.WorkerProbes"/>).
 /// </summary>
 public sealed partial class ServiceHealthCheck
 {
     public const string Http = "http";
     public const string Tcp = "tcp";
     public const string Command = "command";
+    public const string ByContainer = "container";
+    public const string ByWorker = "worker";
+
+    /// <summary><c>container</c> (Docker's HEALTHCHECK, run inside the container) or <c>worker</c> (the worker probes <c>http</c>/<c>tcp</c> from outside).</summary>
+    public string ProbedBy { get; set; } = ByContainer;
+
+    /// <summary>Whether the engine runs this check in the container (else the worker probes it).</summary>
+    public bool RunsInContainer => ProbedBy != ByWorker;
 
     /// <summary><c>http</c> (GET <see cref="Path"/> on the service's port answers <see cref="ExpectedStatus"/>), <c>tcp</c> (the port accepts a connection) or <c>command</c>.</summary>
     public string Kind { get; set; } = Http;
@@ -45,6 +54,10 @@ public sealed partial class ServiceHealthCheck
         var where = $"Policy:AllowedImages '{image}': HealthCheck";
         if (Kind is not (Http or Tcp or Command))
             yield return $"{where}:Kind '{Kind}' must be http, tcp or command.";
+        if (ProbedBy is not (ByContainer or ByWorker))
+            yield return $"{where}:ProbedBy '{ProbedBy}' must be container or worker.";
+        if (ProbedBy == ByWorker && Kind == Command)
+            yield return $"{where}: a command check runs in the container; the worker can probe only http and tcp.";
         if (Kind == Http && !SafePath().IsMatch(Path))
             yield return $"{where}:Path '{Path}' must start with / and hold only letters, digits and /._~-%?=&.";
         if (Kind == Http && ExpectedStatus is < 100 or > 599)

@@ -9,7 +9,8 @@ namespace Messaging.Worker.Supervision;
 
 /// <summary>What the engine says about a service's container now: state, last exit, health.</summary>
 public sealed record ContainerObservation(
-    bool Running, long ExitCode, bool OomKilled, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Health, string? HealthOutput);
+    bool Running, long ExitCode, bool OomKilled, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Health, string? HealthOutput,
+    string? Address = null);
 
 /// <summary>A container event of one of our services: what happened (<c>die</c>, <c>start</c>, ...) and the engine's time of it.</summary>
 public sealed record ContainerEvent(Guid ServiceId, string Action, long TimeNanos);
@@ -97,7 +98,19 @@ public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOption
             EngineTime(state?.StartedAt),
             EngineTime(state?.FinishedAt),
             health?.Status,
-            health?.Log?.LastOrDefault()?.Output?.Trim());
+            health?.Log?.LastOrDefault()?.Output?.Trim(),
+            AddressOf(found.NetworkSettings));
+    }
+
+    /// <summary>The container's IP address on the services' network (or on the first network it has one), for the worker's own probes.</summary>
+    private string? AddressOf(NetworkSettings? settings)
+    {
+        var networks = settings?.Networks;
+        if (networks is null)
+            return null;
+        if (networks.TryGetValue(options.Value.Network, out var services) && !string.IsNullOrEmpty(services.IPAddress))
+            return services.IPAddress;
+        return networks.Values.Select(n => n.IPAddress).FirstOrDefault(ip => !string.IsNullOrEmpty(ip));
     }
 
     /// <summary>Engine API times are RFC 3339 with nanoseconds; "0001-01-01T00:00:00Z" means never.</summary>

@@ -22,6 +22,8 @@ public sealed class ServiceSupervisor(
     SupervisionStore supervision,
     ServiceLocks locks,
     EngineContainers engine,
+    WorkerProbes probes,
+    SupervisionQueue queue,
     IContainerRuntime containers,
     CreateServicePolicy policies,
     IBus bus,
@@ -41,6 +43,7 @@ public sealed class ServiceSupervisor(
         if (record?.Status != ServiceStatus.Running)
         {
             // Only a running service is supervised; a restart scheduled before a stop, a crash loop or a removal lapses.
+            probes.Forget(serviceId);
             await supervision.ForgetDueAsync(serviceId);
             return true;
         }
@@ -52,14 +55,37 @@ public sealed class ServiceSupervisor(
             return true;
         var observed = await engine.ObserveAsync(ServiceContainer.Of(record), cancellationToken);
         if (observed is null)
+        {
+            probes.Forget(serviceId);
             return true; // the container is gone: the reconciler's to report (container_vanished)
-        var policy = SupervisionPolicy.For(record, policies.EntryFor(record.Image), Options);
+        }
+        var entry = policies.EntryFor(record.Image);
+        observed = WithWorkerProbes(record, entry, observed);
+        var policy = SupervisionPolicy.For(record, entry, Options);
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["ServiceId"] = serviceId });
         if (observed.Running)
             await OnRunningAsync(record, observed, policy, cancellationToken);
         else
             await OnExitedAsync(record, observed, policy, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// For an entry whose check the worker runs (<see cref="ServiceHealthCheck.ProbedBy"/> <c>worker</c>): probes this
+    /// run of the container from now on, and takes their verdict as the container's health.
+    /// </summary>
+    private ContainerObservation WithWorkerProbes(ServiceRecord record, AllowedImage? entry, ContainerObservation observed)
+    {
+        if (entry?.HealthCheck is not { RunsInContainer: false } check)
+            return observed;
+        if (!observed.Running || observed.Address is null || observed.StartedAt is not { } startedAt)
+        {
+            probes.Forget(record.ServiceId);
+            return observed with { Health = null, HealthOutput = null };
+        }
+        probes.Track(record.ServiceId, check, observed.Address, record.InternalPort ?? entry.InternalPort, startedAt);
+        var (status, output) = probes.HealthOf(record.ServiceId, startedAt);
+        return observed with { Health = status, HealthOutput = output };
     }
 
     private async Task OnExitedAsync(ServiceRecord record, ContainerObservation observed, SupervisionPolicy policy, CancellationToken cancellationToken)
@@ -95,10 +121,25 @@ public sealed class ServiceSupervisor(
             await PublishCrashLooping(updated, exit);
             return;
         }
-        await supervision.SaveAsync(updated with { Restarts = new RestartState(plan.Attempt, plan.WindowStartedAt, now + plan.Delay, Exited, plan.Delay) });
+        var scheduled = updated with { Restarts = new RestartState(plan.Attempt, plan.WindowStartedAt, now + plan.Delay, Exited, plan.Delay) };
+        await supervision.SaveAsync(scheduled);
         logger.LogWarning("{ServiceName} exited with {ExitCode} (OOM killed: {Oom}); restart {Attempt} in {Delay}",
             record.Name, exit.Code, exit.Oom, plan.Attempt, plan.Delay);
         await PublishExited(record, exit, "restart");
+        await RestartWhenDueAsync(scheduled, observed, plan.Delay, cancellationToken);
+    }
+
+    /// <summary>
+    /// A restart without delay (the first after a stable run) happens now, under the lock already held: recovery costs
+    /// only the engine's start. A later one is looked at again when it comes due; the due-restart check is the backstop
+    /// for a worker that stops before then (any worker may carry it out).
+    /// </summary>
+    private async Task RestartWhenDueAsync(ServiceRecord scheduled, ContainerObservation observed, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay <= TimeSpan.Zero)
+            await RestartAsync(scheduled, observed, cancellationToken);
+        else
+            queue.LookLater(scheduled.ServiceId, delay + TimeSpan.FromMilliseconds(10), cancellationToken);
     }
 
     private async Task OnRunningAsync(ServiceRecord record, ContainerObservation observed, SupervisionPolicy policy, CancellationToken cancellationToken)
@@ -168,9 +209,11 @@ public sealed class ServiceSupervisor(
             await PublishCrashLooping(record, record.LastExit);
             return;
         }
-        await supervision.SaveAsync(record with { Restarts = new RestartState(plan.Attempt, plan.WindowStartedAt, now + plan.Delay, Unhealthy, plan.Delay) });
+        var scheduled = record with { Restarts = new RestartState(plan.Attempt, plan.WindowStartedAt, now + plan.Delay, Unhealthy, plan.Delay) };
+        await supervision.SaveAsync(scheduled);
         logger.LogWarning("{ServiceName} is unhealthy ({Output}); restart {Attempt} in {Delay}", record.Name, output, plan.Attempt, plan.Delay);
         await PublishUnhealthy(record, output, UnhealthyActions.Restart);
+        await RestartWhenDueAsync(scheduled, observed, plan.Delay, cancellationToken);
     }
 
     /// <summary>Carries out the scheduled restart: the same container again, so its port and name stay.</summary>

@@ -41,8 +41,9 @@ public sealed record SupervisionPolicy(string Restart, int MaxRestarts, TimeSpan
         if (made + 1 > MaxRestarts)
             return null;
         var attempt = made + 1;
-        return new RestartPlan(attempt, fresh ? now : state.WindowStartedAt!.Value,
-            RestartBackoff.Delay(attempt, options.BackoffBase, options.BackoffCap, random));
+        // The first restart of a window costs nothing but the engine's start; backoff begins with the second.
+        var delay = attempt == 1 ? options.FirstRestartDelay : RestartBackoff.Delay(attempt - 1, options.BackoffBase, options.BackoffCap, random);
+        return new RestartPlan(attempt, fresh ? now : state.WindowStartedAt!.Value, delay);
     }
 }
 

@@ -10,7 +10,13 @@ public sealed class SupervisorOptions : IValidatableObject
     /// <summary>Off: containers that exit stay exited until the reconciler marks them stopped (as before supervision).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The first restart's delay; each further one in the window doubles it (with jitter), up to <see cref="BackoffCap"/>.</summary>
+    /// <summary>
+    /// The delay of a window's first restart (after a crash following a stable run, or the first crash at all): none by
+    /// default, so a one-off crash is served again after the engine's start time.
+    /// </summary>
+    public TimeSpan FirstRestartDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The second restart's delay; each further one in the window doubles it (with jitter), up to <see cref="BackoffCap"/>.</summary>
     public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan BackoffCap { get; set; } = TimeSpan.FromMinutes(1);
@@ -39,6 +45,8 @@ public sealed class SupervisorOptions : IValidatableObject
     {
         if (BackoffBase <= TimeSpan.Zero || BackoffCap < BackoffBase)
             yield return new ValidationResult("Supervisor:BackoffBase must be positive and Supervisor:BackoffCap at least as long.");
+        if (FirstRestartDelay < TimeSpan.Zero || FirstRestartDelay > BackoffCap)
+            yield return new ValidationResult("Supervisor:FirstRestartDelay must be between zero and Supervisor:BackoffCap.");
         if (DueCheckInterval <= TimeSpan.Zero || SweepInterval <= TimeSpan.Zero || ResubscribeDelay <= TimeSpan.Zero)
             yield return new ValidationResult("Supervisor:DueCheckInterval, SweepInterval and ResubscribeDelay must be positive.");
         if (StableUptime <= TimeSpan.Zero)

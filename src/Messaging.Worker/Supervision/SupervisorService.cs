@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Messaging.Contracts;
 using Messaging.State;
 using Messaging.State.Supervision;
@@ -20,6 +19,7 @@ namespace Messaging.Worker.Supervision;
 /// </summary>
 public sealed class SupervisorService(
     ServiceSupervisor supervisor,
+    SupervisionQueue queue,
     EngineContainers engine,
     SupervisionStore supervision,
     ServiceRecordStore records,
@@ -27,7 +27,6 @@ public sealed class SupervisorService(
     IOptions<SupervisorOptions> options,
     ILogger<SupervisorService> logger) : BackgroundService
 {
-    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
     private long _unhealthy;
     private long _crashLooping;
 
@@ -71,19 +70,19 @@ public sealed class SupervisorService(
 
     private async Task OnEventAsync(ContainerEvent e)
     {
-        _queue.Writer.TryWrite(e.ServiceId);
+        queue.Look(e.ServiceId);
         if (e.TimeNanos > 0)
             await supervision.AdvanceEventCursorAsync(e.TimeNanos);
     }
 
     private async Task ExamineAsync(CancellationToken stoppingToken)
     {
-        await foreach (var serviceId in _queue.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var serviceId in queue.ReadAllAsync(stoppingToken))
         {
             try
             {
                 if (!await supervisor.ExamineAsync(serviceId, stoppingToken))
-                    Later(serviceId, TimeSpan.FromMilliseconds(500), stoppingToken); // a command holds it: look once it is done
+                    queue.LookLater(serviceId, TimeSpan.FromMilliseconds(500), stoppingToken); // a command holds it: look once it is done
             }
             catch (Exception e) when (e is ContainerRuntimeException or RedisException or TimeoutException or HttpRequestException or IOException
                                           or Docker.DotNet.DockerApiException or System.Net.Sockets.SocketException)
@@ -102,7 +101,7 @@ public sealed class SupervisorService(
             try
             {
                 foreach (var serviceId in await supervision.DueRestartsAsync(DateTimeOffset.UtcNow))
-                    _queue.Writer.TryWrite(serviceId);
+                    queue.Look(serviceId);
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
@@ -136,7 +135,7 @@ public sealed class SupervisorService(
             var record = await records.GetAsync(serviceId);
             if (record?.Status == ServiceStatus.Running)
             {
-                _queue.Writer.TryWrite(serviceId);
+                queue.Look(serviceId);
                 if (record.Health == ServiceHealth.Unhealthy)
                     unhealthy++;
             }
@@ -148,9 +147,6 @@ public sealed class SupervisorService(
         Interlocked.Exchange(ref _unhealthy, unhealthy);
         Interlocked.Exchange(ref _crashLooping, crashLooping);
     }
-
-    private void Later(Guid serviceId, TimeSpan delay, CancellationToken stoppingToken) =>
-        _ = Task.Delay(delay, stoppingToken).ContinueWith(_ => _queue.Writer.TryWrite(serviceId), TaskContinuationOptions.OnlyOnRanToCompletion);
 
     /// <summary>One loop of the supervisor; a bug in it is logged and the loop started again rather than the worker brought down.</summary>
     private async Task Guarded(string name, Func<CancellationToken, Task> loop, CancellationToken stoppingToken)
