@@ -35,6 +35,7 @@ public static class CliApplication
             LifecycleCommands.Restart(cli),
             LifecycleCommands.Remove(cli),
             TokenCommands.Build(cli),
+            StackCommands.Build(cli),
         };
 
         var parsed = root.Parse(args);

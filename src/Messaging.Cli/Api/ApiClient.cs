@@ -15,6 +15,7 @@ internal sealed class ApiClient : IDisposable
 {
     public const string ServicesPath = "api/v1/services";
     public const string TokensPath = "api/v1/tokens";
+    public const string StacksPath = "api/v1/stacks";
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
@@ -89,6 +90,18 @@ internal sealed class ApiClient : IDisposable
     /// <summary>Revokes a token (the API answers 204 with no body).</summary>
     public Task RevokeTokenAsync(string tokenId, CancellationToken cancellationToken) =>
         SendRawAsync(HttpMethod.Delete, $"{TokensPath}/{Uri.EscapeDataString(tokenId)}", null, cancellationToken);
+
+    public Task<ApiResult<StackAccepted>> CreateStackAsync(CreateStackRequest body, CancellationToken cancellationToken) =>
+        SendAsync<StackAccepted>(HttpMethod.Post, StacksPath, JsonContent.Create(body, options: ApiJson.Options), cancellationToken);
+
+    public Task<ApiResult<IReadOnlyList<StackView>>> ListStacksAsync(CancellationToken cancellationToken) =>
+        SendAsync<IReadOnlyList<StackView>>(HttpMethod.Get, StacksPath, null, cancellationToken);
+
+    public Task<ApiResult<StackView>> GetStackAsync(Guid stackId, CancellationToken cancellationToken) =>
+        SendAsync<StackView>(HttpMethod.Get, $"{StacksPath}/{stackId}", null, cancellationToken);
+
+    public Task<ApiResult<StackAccepted>> RemoveStackAsync(Guid stackId, CancellationToken cancellationToken) =>
+        SendAsync<StackAccepted>(HttpMethod.Delete, $"{StacksPath}/{stackId}", null, cancellationToken);
 
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {

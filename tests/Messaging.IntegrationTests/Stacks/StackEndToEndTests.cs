@@ -162,6 +162,81 @@ public sealed class StackEndToEndTests(SystemFixture system) : IAsyncLifetime
         Assert.True(problem.GetProperty("errors").TryGetProperty("services.db.privileged", out _));
     }
 
+    [Fact]
+    public async Task A_stack_published_straight_to_the_broker_is_judged_again_by_the_worker()
+    {
+        // The listener publishes as the API's broker user would; the worker parses and judges the file itself.
+        var stackId = Guid.NewGuid();
+        await system.Events.Publish(new CreateStack
+        {
+            CommandId = Guid.NewGuid(), StackId = stackId, StackName = UniqueName("st-raw"), RequestedBy = "admin", RequestedAt = DateTimeOffset.UtcNow,
+            ComposeFile = "services:\n  web:\n    image: nginx:alpine\n  db:\n    image: ubuntu:latest\n",
+        });
+        var failed = await system.Events.WaitFor<StackCreationFailed>(e => e.StackId == stackId);
+        Assert.Equal(FailureReasons.ImageNotAllowed, failed.Reason);
+        Assert.Equal("db", failed.FailedMember);
+        Assert.Empty(await StackContainers(stackId));
+        Assert.Empty(await StackNetworks(stackId));
+
+        var privileged = Guid.NewGuid();
+        await system.Events.Publish(new CreateStack
+        {
+            CommandId = Guid.NewGuid(), StackId = privileged, StackName = UniqueName("st-raw"), RequestedBy = "admin", RequestedAt = DateTimeOffset.UtcNow,
+            ComposeFile = "services:\n  web:\n    image: nginx:alpine\n    privileged: true\n",
+        });
+        var refused = await system.Events.WaitFor<StackCreationFailed>(e => e.StackId == privileged);
+        Assert.Equal(FailureReasons.InvalidCommand, refused.Reason);
+        Assert.Contains("services.web.privileged", refused.Message);
+        Assert.Empty(await StackContainers(privileged));
+    }
+
+    [Fact]
+    public async Task With_keep_started_on_failure_the_started_members_stay_and_the_event_names_them()
+    {
+        using var api = system.Api();
+        var response = await api.PostAsJsonAsync("/api/v1/stacks", new
+        {
+            name = UniqueName("st-keep"),
+            keep_started_on_failure = true,
+            compose_file = """
+                services:
+                  web:
+                    image: nginx:alpine
+                  bad:
+                    image: nginx:alpine
+                    healthcheck: {test: ["CMD-SHELL", "exit 1"], interval: 1s, timeout: 1s, retries: 1}
+                  late:
+                    image: nginx:alpine
+                    depends_on: {bad: {condition: service_healthy}}
+                """,
+        });
+        var stackId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stack_id").GetGuid();
+
+        var failed = await system.Events.WaitFor<StackCreationFailed>(e => e.StackId == stackId, TimeSpan.FromSeconds(90));
+        Assert.Equal("bad", failed.FailedMember);
+        Assert.Equal(["bad", "web"], failed.KeptMembers.Select(m => m.Member).Order());
+        Assert.Equal(2, (await StackContainers(stackId)).Count);
+        var view = await api.GetFromJsonAsync<JsonElement>($"/api/v1/stacks/{stackId}");
+        Assert.Equal("partial", view.GetProperty("status").GetString());
+        Assert.Equal("failed", view.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("member").GetString() == "late").GetProperty("status").GetString());
+
+        await RemoveAndAssertClean(api, stackId, null);
+    }
+
+    [Fact]
+    public async Task The_reconciler_removes_an_empty_stack_network_whose_stack_is_gone()
+    {
+        var stackId = Guid.NewGuid();
+        var networks = system.WorkerServices.GetRequiredService<Messaging.Worker.Stacks.StackNetworks>();
+        await networks.EnsureAsync(stackId, default); // as a crash between the last member's removal and the network's leaves it
+        Assert.Single(await StackNetworks(stackId));
+
+        var swept = await system.WorkerServices.GetRequiredService<Messaging.Worker.Stacks.StackNetworkSweeper>().SweepAsync(default);
+
+        Assert.True(swept >= 1);
+        Assert.Empty(await StackNetworks(stackId));
+    }
+
     private async Task<(Guid StackId, StackCreated Created)> CreateStack(HttpClient api, string name, string file)
     {
         var response = await api.PostAsJsonAsync("/api/v1/stacks", new { name, compose_file = file });

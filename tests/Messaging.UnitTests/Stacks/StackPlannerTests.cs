@@ -1,0 +1,106 @@
+using Messaging.Contracts;
+using Messaging.Validation;
+using Messaging.Worker.Policy;
+using Messaging.Worker.Stacks;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.UnitTests.Stacks;
+
+/// <summary>The worker's own judgement of a stack: the file again, then every member through the service policy.</summary>
+public sealed class StackPlannerTests
+{
+    private static readonly StackPlanner Planner = new(new CreateServicePolicy(
+        Options.Create(new ImagePolicyOptions
+        {
+            AllowedImages = [new AllowedImage { Image = "nginx:alpine", MaxMemory = "256m", MaxCpus = 1, DefaultMemory = "64m", DefaultCpus = 0.25 }],
+            MaxMemory = "1g", MaxCpus = 2,
+        }),
+        new CreateServiceCommandValidator()));
+
+    private static CreateStack Command(string file, string name = "shop") => new()
+    {
+        CommandId = Guid.NewGuid(), StackId = Guid.NewGuid(), StackName = name, ComposeFile = file,
+        RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow,
+    };
+
+    [Fact]
+    public void Every_member_is_approved_with_the_entry_defaults_and_a_service_name_of_its_stack()
+    {
+        var command = Command("services:\n  web:\n    image: nginx:alpine\n    ports: [\"80\"]\n  db:\n    image: nginx:alpine\n    deploy: {resources: {limits: {memory: 128m}}}\n");
+        var (plan, refusal) = Planner.Plan(command, "alice");
+
+        Assert.Null(refusal);
+        Assert.Equal(["shop-web", "shop-db"], plan!.Members.Select(m => m.ServiceName));
+        Assert.Equal("web", plan.Public!.Name);
+        Assert.Equal(64L << 20, plan.Members[0].Approved.MemoryBytes);
+        Assert.Equal(128L << 20, plan.Members[1].Approved.MemoryBytes);
+        Assert.All(plan.Members, m => Assert.Equal("alice", m.Approved.Command.RequestedBy));
+        Assert.All(plan.Members, m => Assert.Equal(StackPlan.MemberId(command.StackId, m.Name), m.ServiceId));
+    }
+
+    [Fact]
+    public void Member_ids_derive_from_the_stack_and_the_member_only()
+    {
+        var stack = Guid.NewGuid();
+        Assert.Equal(StackPlan.MemberId(stack, "web"), StackPlan.MemberId(stack, "web"));
+        Assert.NotEqual(StackPlan.MemberId(stack, "web"), StackPlan.MemberId(stack, "db"));
+        Assert.NotEqual(StackPlan.MemberId(stack, "web"), StackPlan.MemberId(Guid.NewGuid(), "web"));
+    }
+
+    [Fact]
+    public void A_file_published_straight_to_the_broker_is_parsed_again_and_refused_at_the_key()
+    {
+        var (plan, refusal) = Planner.Plan(Command("services:\n  db:\n    image: nginx:alpine\n    privileged: true\n"), "alice");
+
+        Assert.Null(plan);
+        Assert.Equal(FailureReasons.InvalidCommand, refusal!.Reason);
+        Assert.Equal("db", refusal.Member);
+        Assert.Contains("services.db.privileged", refusal.Message);
+    }
+
+    [Fact]
+    public void One_member_off_the_allowlist_refuses_the_stack_and_names_it()
+    {
+        var (plan, refusal) = Planner.Plan(Command("services:\n  web:\n    image: nginx:alpine\n  db:\n    image: postgres:16\n"), "alice");
+
+        Assert.Null(plan);
+        Assert.Equal(FailureReasons.ImageNotAllowed, refusal!.Reason);
+        Assert.Equal("db", refusal.Member);
+        Assert.StartsWith("services.db:", refusal.Message);
+    }
+
+    [Fact]
+    public void A_member_over_the_cap_is_refused_with_limit_exceeded()
+    {
+        var (_, refusal) = Planner.Plan(Command("services:\n  web:\n    image: nginx:alpine\n    deploy: {resources: {limits: {memory: 512m}}}\n"), "alice");
+        Assert.Equal(FailureReasons.LimitExceeded, refusal!.Reason);
+        Assert.Equal("web", refusal.Member);
+    }
+
+    [Fact]
+    public void A_command_or_entrypoint_is_refused_while_no_entry_permits_one()
+    {
+        var (_, refusal) = Planner.Plan(Command("services:\n  web:\n    image: nginx:alpine\n    command: [\"sh\", \"-c\", \"id\"]\n"), "alice");
+        Assert.Equal(FailureReasons.ImageNotAllowed, refusal!.Reason);
+        Assert.Contains("services.web", refusal.Message);
+    }
+
+    [Theory]
+    [InlineData("Shop")]
+    [InlineData("-shop")]
+    [InlineData("")]
+    public void A_bad_stack_name_is_refused(string name)
+    {
+        var (_, refusal) = Planner.Plan(Command("services:\n  web:\n    image: nginx:alpine\n", name), "alice");
+        Assert.Equal(FailureReasons.InvalidCommand, refusal!.Reason);
+        Assert.Null(refusal.Member);
+    }
+
+    [Fact]
+    public void A_member_name_too_long_with_its_stack_name_is_refused()
+    {
+        var (_, refusal) = Planner.Plan(Command($"services:\n  {new string('m', 60)}:\n    image: nginx:alpine\n", "shop"), "alice");
+        Assert.Equal(FailureReasons.InvalidCommand, refusal!.Reason);
+        Assert.Contains("longer than 63", refusal.Message);
+    }
+}
