@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The full fault test set (tests/Messaging.FaultTests, every [Trait("Category", "Fault")] test):
 # kill -9 of the worker, RabbitMQ stop_app/start_app, Redis restart and FLUSHALL, the engine going
-# away (through a socket proxy, dockerd itself is never stopped), SIGSTOP past the lock TTL, two
-# workers with 200 creations. About 8 minutes. What each one proves: docs/FAULTS.md.
+# away (through a socket proxy: the shared dockerd is never stopped), a real dockerd restart (of an
+# engine of the test's own, infra/second-engine.sh), SIGSTOP past the lock TTL, two workers with 200
+# creations. About 8 minutes. What each one proves: docs/FAULTS.md.
 #
 # It restarts RabbitMQ (every connection on the broker drops), so do not run it while other test
 # runs use the broker. It uses its own vhost (messaging-faults), its own redis-server (a child

@@ -37,9 +37,9 @@ public static class TestEnvironment
     /// <summary>The ACME test CA (pebble) started by <c>infra/services-up.sh</c>.</summary>
     public static PebbleEndpoint Pebble { get; } = new(Read("MESSAGING_TEST_PEBBLE") ?? "/tmp/messaging-infra/pebble");
 
-    /// <summary>A client of the engine at <see cref="DockerEndpoint"/>.</summary>
-    public static DockerClient DockerClient() =>
-        new DockerClientBuilder().WithEndpoint(new Uri(DockerEndpoint)).WithApiVersion(DockerApiVersion).Build();
+    /// <summary>A client of the engine at <paramref name="endpoint"/>, by default <see cref="DockerEndpoint"/>.</summary>
+    public static DockerClient DockerClient(string? endpoint = null) =>
+        new DockerClientBuilder().WithEndpoint(new Uri(endpoint ?? DockerEndpoint)).WithApiVersion(DockerApiVersion).Build();
 
     /// <summary>
     /// The settings that point a host of ours (API, worker, audit) at these services, keyed as in its

@@ -38,8 +38,10 @@ internal sealed class Scenario : IAsyncDisposable
     private Task? _sampler;
     private int _workerCount;
 
-    private Scenario(string name, string title, ITestOutputHelper output, string logDirectory)
+    private Scenario(string name, string title, ITestOutputHelper output, string logDirectory, string engineEndpoint)
     {
+        EngineEndpoint = engineEndpoint;
+        Docker = TestEnvironment.DockerClient(engineEndpoint);
         Name = name;
         Title = title;
         _output = output;
@@ -53,7 +55,9 @@ internal sealed class Scenario : IAsyncDisposable
     public RedisKeys Keys { get; }
     public RedisServer Redis { get; private set; } = null!;
     public FaultBus Bus { get; private set; } = null!;
-    public DockerClient Docker { get; } = TestEnvironment.DockerClient();
+    /// <summary>The engine the scenario's workers use and its checks look at: the shared one, or a <see cref="SecondEngine"/>.</summary>
+    public string EngineEndpoint { get; }
+    public DockerClient Docker { get; }
     public DockerSocketProxy? Proxy { get; private set; }
     public IReadOnlyList<CreateService> Commands => _commands;
     public IReadOnlyList<WorkerProcess> Workers => _workers;
@@ -68,12 +72,12 @@ internal sealed class Scenario : IAsyncDisposable
 
     public double Seconds => _clock.Elapsed.TotalSeconds;
 
-    public static async Task<Scenario> StartAsync(string name, string title, ITestOutputHelper output)
+    public static async Task<Scenario> StartAsync(string name, string title, ITestOutputHelper output, string? engineEndpoint = null)
     {
         ChildProcess.KillLeftovers();
         var logDirectory = Path.Combine(Paths.Results, "logs", $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(logDirectory);
-        var scenario = new Scenario(name, title, output, logDirectory);
+        var scenario = new Scenario(name, title, output, logDirectory, engineEndpoint ?? TestEnvironment.DockerEndpoint);
         try
         {
             await scenario.RemoveContainersAsync();
@@ -96,7 +100,7 @@ internal sealed class Scenario : IAsyncDisposable
     public void Log(string text) => _output.WriteLine($"[{Seconds,7:F1}s] {text}");
 
     public WorkerSettings Settings(TimeSpan? reconcilerInterval = null, string? dockerEndpoint = null) =>
-        new(Redis.Configuration, KeyPrefix, dockerEndpoint ?? TestEnvironment.DockerEndpoint, reconcilerInterval ?? TimeSpan.FromSeconds(3));
+        new(Redis.Configuration, KeyPrefix, dockerEndpoint ?? EngineEndpoint, reconcilerInterval ?? TimeSpan.FromSeconds(3));
 
     public WorkerProcess StartWorker(WorkerSettings? settings = null)
     {

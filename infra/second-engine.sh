@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A Docker engine of our own besides the shared one: its own network namespace (addresses on a veth pair),
+# data root, exec root (its own containerd), socket and cgroup parent. For what must happen to an engine for
+# real without touching the shared one: a dockerd restart (fault scenario 10), later a second swarm node.
+#
+# Usage: infra/second-engine.sh up|restart|down|status [NAME] [INDEX]
+#   NAME   namespace and state directory name (default msg-engine2); at most 12 characters
+#   INDEX  1-250 (default 1): the veth pair gets 10.231.INDEX.1/30 (host side) and 10.231.INDEX.2/30 (engine side)
+#   up       creates the namespace and starts dockerd in it, then loads the local test images into it
+#   restart  stops dockerd with SIGTERM as a system shutdown would (its containers are stopped), starts it again
+#   down     stops dockerd, removes every container, the namespace, the veth pair and the state directory
+#   status   prints the socket when the engine answers
+# The socket: $STATE_DIR/NAME/docker.sock (use DOCKER_HOST=unix://... or Docker__Endpoint). Logs in $STATE_DIR/NAME/.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+action="${1:-status}"
+name="${2:-msg-engine2}"
+index="${3:-1}"
+[[ "$name" =~ ^[a-z0-9-]{1,12}$ ]] || die "NAME must be 1-12 of a-z, 0-9, -"
+[[ "$index" =~ ^[0-9]+$ ]] && [ "$index" -ge 1 ] && [ "$index" -le 250 ] || die "INDEX must be 1-250"
+dir="$STATE_DIR/$name"
+sock="$dir/docker.sock"
+host_if="${name}-h"
+engine_if="${name}-n"
+
+engine() { docker_cli -H "unix://$sock" "$@"; }
+answers() { engine version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+dockerd_pid() { [ -r "$dir/dockerd.pid" ] && proc_alive "$(cat "$dir/dockerd.pid")" && cat "$dir/dockerd.pid"; }
+
+ensure_namespace() {
+    ip netns list | grep -qw "^$name" || ip netns add "$name"
+    if ! ip link show "$host_if" >/dev/null 2>&1; then
+        ip link add "$host_if" type veth peer name "$engine_if"
+        ip link set "$engine_if" netns "$name"
+        ip addr add "10.231.$index.1/30" dev "$host_if"
+        ip link set "$host_if" up
+        ip netns exec "$name" ip addr add "10.231.$index.2/30" dev "$engine_if"
+        ip netns exec "$name" ip link set "$engine_if" up
+    fi
+    ip netns exec "$name" ip link set lo up
+}
+
+start_dockerd() {
+    mkdir -p "$dir/data" "$dir/exec"
+    rm -f "$sock"
+    local t0; t0="$(now_ms)"
+    # Its own containerd (under the exec root), its own cgroup parent, the shared engine's defaults otherwise.
+    # nsenter, not `ip netns exec`: that one also remounts /sys, which hides the cgroup mounts dockerd needs.
+    spawn_detached "$dir/dockerd.log" nsenter "--net=/var/run/netns/$name" dockerd \
+        --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+        -H "unix://$sock" --cgroup-parent "/$name" --log-level warn
+    local waited=0
+    until answers; do
+        sleep 0.25; waited=$((waited + 1))
+        if [ "$waited" -ge 240 ] || ! proc_alive "$STARTED_PID"; then
+            tail -20 "$dir/dockerd.log" >&2; die "$name: dockerd did not come up (log $dir/dockerd.log)"
+        fi
+    done
+    log "$name: dockerd up after $(elapsed_s "$t0") (pid $(cat "$dir/dockerd.pid"), unix://$sock)"
+}
+
+stop_dockerd() {
+    local pid
+    pid="$(dockerd_pid)" || return 0
+    kill -TERM "$pid"
+    local waited=0
+    while proc_alive "$pid"; do
+        sleep 0.25; waited=$((waited + 1))
+        [ "$waited" -lt 240 ] || { kill -KILL "$pid"; break; }
+    done
+}
+
+load_images() {
+    local images
+    images="$(grep -h '^# tag:' "$INFRA_DIR"/images/*/Dockerfile | awk '{print $3}' | sort -u)"
+    # shellcheck disable=SC2086
+    docker_cli save $images | engine load -q >/dev/null
+    log "$name: images loaded: $(echo $images)"
+}
+
+case "$action" in
+    up)
+        ensure_state_dir
+        ensure_namespace
+        if ! answers; then start_dockerd; fi
+        load_images
+        echo "unix://$sock"
+        ;;
+    restart)
+        answers || die "$name is not running (infra/second-engine.sh up $name)"
+        stop_dockerd
+        start_dockerd
+        ;;
+    down)
+        if answers; then
+            ids="$(engine ps -aq)"
+            # shellcheck disable=SC2086
+            [ -z "$ids" ] || engine rm -f $ids >/dev/null
+        fi
+        stop_dockerd
+        # Whatever dockerd left mounted under its roots (overlay layers, the exec root's netns files).
+        { grep -o " $dir/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        # Its cgroup parent, emptied with its containers.
+        find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$name" 2>/dev/null | while read -r cg; do
+            find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+        done
+        ip link del "$host_if" 2>/dev/null || true
+        ip netns del "$name" 2>/dev/null || true
+        rm -rf "$dir"
+        log "$name: down"
+        ;;
+    status)
+        answers && echo "unix://$sock" || { echo "$name: not running"; exit 1; }
+        ;;
+    *) die "usage: $0 up|restart|down|status [NAME] [INDEX]" ;;
+esac
