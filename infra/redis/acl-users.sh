@@ -11,7 +11,7 @@
 # ports:blocked, service-ports, service-usage, host-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<service>:<id>,
 # idempotency:*, token:<id>, tokens, tokens:by-hash, audit, audit:service:<id>, audit:seen:<id>,
 # webhook:<id>, webhook:<id>:deliveries, webhooks, supervisor:due-restarts, supervisor:event-cursor, hostnames,
-# edge-routes, stack:<id>, stacks; channel <prefix>audit:appended.
+# edge-routes, stack:<id>, stacks, templates; channel <prefix>audit:appended.
 set -eu
 p="${REDIS_KEY_PREFIX:-messaging:}"
 u="${REDIS_USER_PREFIX:-messaging-}"
@@ -28,7 +28,7 @@ worker="~${p}service:* ~${p}stack:* ~${p}stacks ~${p}services ~${p}names ~${p}po
 # The API: tokens, idempotency keys, pending service records and the owners' lists, webhook subscriptions;
 # reads usage (the 429 pre-check), the hostnames taken (the 409 pre-check), the edge's certificate states and the
 # audit trail, and listens for its appends.
-api="~${p}service:* ~${p}stack:* ~${p}stacks ~${p}services ~${p}names ~${p}owner:* ~${p}idempotency:* ~${p}token:* ~${p}tokens ~${p}tokens:by-hash ~${p}webhook:* ~${p}webhooks %R~${p}usage:* %R~${p}hostnames %R~${p}edge-routes %R~${p}audit %R~${p}audit:* &${p}audit:appended"
+api="~${p}service:* ~${p}stack:* ~${p}stacks ~${p}templates ~${p}services ~${p}names ~${p}owner:* ~${p}idempotency:* ~${p}token:* ~${p}tokens ~${p}tokens:by-hash ~${p}webhook:* ~${p}webhooks %R~${p}usage:* %R~${p}hostnames %R~${p}edge-routes %R~${p}audit %R~${p}audit:* &${p}audit:appended"
 # The audit host: appends to the trail and the delivery outcomes, reads service owners and subscriptions.
 # It cannot write a service record, a reservation or a token.
 audit="%R~${p}service:* ~${p}audit ~${p}audit:* %R~${p}webhook:* ~${p}webhook:*:deliveries %R~${p}webhooks &${p}audit:appended"

@@ -117,4 +117,7 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>An owner's stack ids (a set).</summary>
     public RedisKey OwnerStacks(string owner) => $"{Prefix}owner:{owner}:stacks";
+
+    /// <summary>Hash: "name:version" -> a template's text, for templates added through the admin API.</summary>
+    public RedisKey Templates => $"{Prefix}templates";
 }

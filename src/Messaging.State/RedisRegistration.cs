@@ -21,6 +21,7 @@ public static class RedisRegistration
         services.AddSingleton<Reservations.HostnameReservations>();
         services.AddSingleton<Stacks.StackStore>();
         services.AddSingleton<Stacks.StackReservations>();
+        services.AddSingleton<Templates.TemplateStore>();
         services.AddSingleton<Edge.EdgeRouteStatusStore>();
         services.AddSingleton<Locks.ServiceLocks>();
         services.AddSingleton<Locks.InstallationLocks>();

@@ -62,6 +62,14 @@ public static class Problems
             Detail = string.Join(" ", problems.Select(p => p.Path.Length == 0 ? p.Message : $"{p.Path}: {p.Message}")),
         });
 
+    /// <summary>A template name and version exist already: versions are immutable, a change is a new version.</summary>
+    public static ProblemHttpResult TemplateVersionExists(string name, int version) =>
+        Problem(StatusCodes.Status409Conflict, "Template version exists", $"{name} version {version} exists; templates never change: add version {version + 1}.");
+
+    /// <summary>A template of the catalogue's files: the operator's, not deletable through the API.</summary>
+    public static ProblemHttpResult TemplateIsAFile(string name, int version) =>
+        Problem(StatusCodes.Status409Conflict, "Template is a file", $"{name} version {version} comes from Templates:Directory; remove the file instead.");
+
     public static ProblemHttpResult TokenNotFound(string id) => NotFound($"No token {id}.");
 
     public static ProblemHttpResult WebhookNotFound(string id) => NotFound($"No webhook {id}.");

@@ -81,7 +81,7 @@ public static class CreateServiceEndpoint
         if (body.Template is not null)
         {
             // Generated secrets go into the command's env (the audit trail redacts env values) and into this answer, nowhere else.
-            var (expanded, refused, secrets) = ServiceFromTemplate.Expand(body, templates);
+            var (expanded, refused, secrets) = await ServiceFromTemplate.ExpandAsync(body, templates);
             if (refused is not null)
                 return (refused, null);
             (body, generated) = (expanded!, secrets);

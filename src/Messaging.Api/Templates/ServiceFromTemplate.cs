@@ -10,10 +10,10 @@ namespace Messaging.Api.Templates;
 /// </summary>
 public static class ServiceFromTemplate
 {
-    public static (CreateServiceRequest? Body, ProblemHttpResult? Refusal, IReadOnlyDictionary<string, string>? Generated) Expand(
+    public static async Task<(CreateServiceRequest? Body, ProblemHttpResult? Refusal, IReadOnlyDictionary<string, string>? Generated)> ExpandAsync(
         CreateServiceRequest body, TemplateCatalogue catalogue)
     {
-        if (catalogue.Find(body.Template!, body.Version) is not { } template)
+        if (await catalogue.FindAsync(body.Template!, body.Version) is not { } template)
             return (null, Problems.TemplateNotFound(body.Template!, body.Version), null);
         var (rendered, problems) = template.Render(body.Params);
         if (rendered is null)

@@ -1,23 +1,32 @@
 using Messaging.Stacks.Templates;
+using Messaging.State.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Api.Templates;
 
 /// <summary>
 /// The templates users may create services from: every <c>*.yml</c> of <see cref="TemplateOptions.Directory"/>, read
-/// once at start. A file that is not a valid template stops the API at start (<see cref="Problems"/>), like a bad
-/// allowlist entry stops the worker: a catalogue that silently lost an entry would surprise its users later.
+/// once at start, and the templates admins added through the API (<see cref="TemplateStore"/>). A file that is not a
+/// valid template stops the API at start (<see cref="Problems"/>), like a bad allowlist entry stops the worker: a
+/// catalogue that silently lost an entry would surprise its users later. Stored templates were checked when added.
 /// </summary>
-public sealed class TemplateCatalogue(IOptions<TemplateOptions> options)
+public sealed class TemplateCatalogue(IOptions<TemplateOptions> options, TemplateStore? store = null)
 {
-    private readonly IReadOnlyList<StackTemplate> _templates = Load(options.Value.FullPath()).Templates;
+    private readonly IReadOnlyList<StackTemplate> _files = Load(options.Value.FullPath()).Templates;
 
-    /// <summary>Every template, by name, then newest version first.</summary>
-    public IReadOnlyList<StackTemplate> All => _templates;
+    /// <summary>Whether a template comes from the catalogue's files (the operator's: the API cannot delete it).</summary>
+    public bool IsFile(string name, int version) => _files.Any(t => t.Name == name && t.Version == version);
+
+    /// <summary>Every template, files and stored, by name, then newest version first.</summary>
+    public async Task<IReadOnlyList<StackTemplate>> AllAsync()
+    {
+        var stored = store is null ? [] : (await store.AllAsync()).Select(text => StackTemplate.Parse(text).Template).OfType<StackTemplate>();
+        return [.. _files.Concat(stored).OrderBy(t => t.Name, StringComparer.Ordinal).ThenByDescending(t => t.Version)];
+    }
 
     /// <summary>The template <paramref name="name"/> at <paramref name="version"/>, or its newest version; null when there is none.</summary>
-    public StackTemplate? Find(string name, int? version) =>
-        _templates.FirstOrDefault(t => t.Name == name && (version is null || t.Version == version));
+    public async Task<StackTemplate?> FindAsync(string name, int? version) =>
+        (await AllAsync()).FirstOrDefault(t => t.Name == name && (version is null || t.Version == version));
 
     public static (IReadOnlyList<StackTemplate> Templates, IReadOnlyList<string> Problems) Load(string directory)
     {
