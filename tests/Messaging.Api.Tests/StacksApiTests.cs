@@ -73,4 +73,38 @@ public sealed class StacksApiTests(ApiApplication app) : IClassFixture<ApiApplic
         Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync($"/api/v1/stacks/{stackId}")).StatusCode);
         Assert.Contains(app.Harness.Published.Select<RemoveStack>(), m => m.Context.Message.StackId == stackId && m.Context.Message.RequestedBy == "alice");
     }
+
+    [Fact]
+    public async Task A_stack_from_a_template_carries_the_rendered_file_and_shows_its_generated_secrets_once()
+    {
+        var response = await app.ClientWith(ApiApplication.AliceToken).PostAsJsonAsync("/api/v1/stacks",
+            new { name = NewName(), template = "web-and-store", @params = new Dictionary<string, string> { ["greeting"] = "hi: there\n  privileged: true" } });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var secret = body.GetProperty("generated_secrets").GetProperty("store_token").GetString()!;
+        Assert.Equal(43, secret.Length);
+
+        var command = app.Harness.Published.Select<CreateStack>().Single(m => m.Context.Message.StackId == body.GetProperty("stack_id").GetGuid()).Context.Message;
+        var parsed = Messaging.Stacks.Compose.ComposeSubset.Parse(command.ComposeFile);
+        Assert.True(parsed.IsValid, string.Join("; ", parsed.Problems));
+        Assert.Equal(["web", "store"], parsed.Definition!.Members.Select(m => m.Name));
+        // A parameter's value stays one string: it adds no key.
+        Assert.Equal("hi: there\n  privileged: true", parsed.Definition.Members[0].Environment["GREETING"]);
+        Assert.Equal(secret, parsed.Definition.Members[1].Environment["STORE_TOKEN"]);
+        Assert.True(parsed.Definition.Members[0].DependsOn.Single().WaitForHealthy);
+    }
+
+    [Fact]
+    public async Task A_template_with_a_file_or_an_unknown_template_is_refused()
+    {
+        var client = app.ClientWith(ApiApplication.AliceToken);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await client.PostAsJsonAsync("/api/v1/stacks", new { name = NewName(), template = "web-and-store", compose_file = TwoMembers })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await client.PostAsJsonAsync("/api/v1/stacks", new { name = NewName(), template = "no-such-template" })).StatusCode);
+        var refused = await client.PostAsJsonAsync("/api/v1/stacks",
+            new { name = NewName(), template = "web-and-store", @params = new Dictionary<string, string> { ["store_token"] = "mine" } });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("params.store_token", out _));
+    }
 }

@@ -31,4 +31,8 @@ public sealed record StackMemberView(
     string Member, Guid ServiceId, string? ServiceName, string Status, bool Public, int? HostPort, string? Health, string? FailureCode);
 
 /// <summary>Body of the 202 answer to a stack command.</summary>
-public sealed record StackAccepted(Guid StackId, string Name, string Status, Guid CommandId);
+public sealed record StackAccepted(Guid StackId, string Name, string Status, Guid CommandId)
+{
+    /// <summary>Secrets a template generated: in this answer only (they reach the members' environment through the command).</summary>
+    public IReadOnlyDictionary<string, string>? GeneratedSecrets { get; init; }
+}

@@ -33,19 +33,31 @@ public static class StacksApi
     }
 
     private static async Task<Results<Accepted<StackAccepted>, ProblemHttpResult>> Create(
-        Validated<CreateStackRequest> request, ClaimsPrincipal user, StackStore stacks, CommandPublisher publisher, TimeProvider clock)
+        Validated<CreateStackRequest> request, ClaimsPrincipal user, StackStore stacks, CommandPublisher publisher,
+        Templates.TemplateCatalogue templates, TimeProvider clock)
     {
         var body = request.Value;
+        var composeFile = body.ComposeFile;
+        IReadOnlyDictionary<string, string>? generated = null;
+        if (body.Template is not null)
+        {
+            if (await templates.FindAsync(body.Template, body.Version) is not { } template)
+                return Problems.TemplateNotFound(body.Template, body.Version);
+            var (rendered, problems) = template.Render(body.Params);
+            if (rendered is null)
+                return Problems.TemplateRefused([.. problems.Select(p => (p.Path, p.Message))]);
+            (composeFile, generated) = (rendered.ComposeFile, rendered.Generated.Count > 0 ? rendered.Generated : null);
+        }
         // The worker parses the file again (commands may come from elsewhere); here it spares a round trip and
         // names the offending key for the caller.
-        var parsed = ComposeSubset.Parse(body.ComposeFile!);
+        var parsed = ComposeSubset.Parse(composeFile!);
         if (!parsed.IsValid)
             return Problems.StackFileRefused([.. parsed.Problems.Select(p => (p.Path, p.Message))]);
 
         var now = clock.GetUtcNow();
         var command = new CreateStack
         {
-            CommandId = NewId.NextGuid(), StackId = Guid.NewGuid(), StackName = body.Name!, ComposeFile = body.ComposeFile!,
+            CommandId = NewId.NextGuid(), StackId = Guid.NewGuid(), StackName = body.Name!, ComposeFile = composeFile!,
             KeepStartedOnFailure = body.KeepStartedOnFailure ?? false, RequestedBy = user.Id(), RequestedAt = now,
         };
         var pending = new StackRecord
@@ -63,7 +75,7 @@ public static class StacksApi
         if (outcome is PublishOutcome.Unconfirmed)
             return Problems.BrokerUnavailable(undone: false);
         return TypedResults.Accepted($"/api/v1/stacks/{command.StackId}",
-            new StackAccepted(command.StackId, command.StackName, StackStatus.Pending, command.CommandId));
+            new StackAccepted(command.StackId, command.StackName, StackStatus.Pending, command.CommandId) { GeneratedSecrets = generated });
     }
 
     private static async Task<Ok<IReadOnlyList<StackView>>> List(ClaimsPrincipal user, StackStore stacks, ServiceRecordStore records)

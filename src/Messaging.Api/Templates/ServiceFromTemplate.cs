@@ -5,8 +5,8 @@ namespace Messaging.Api.Templates;
 /// <summary>
 /// Turns <c>{"service_name", "template", "version", "params"}</c> into the plain create body the template describes.
 /// Only one-service templates whose member a plain service can carry: <c>command</c>, <c>entrypoint</c>, health
-/// checks and dependencies need stacks, which are not built yet, so such templates are refused rather than run
-/// without them.
+/// checks and dependencies are refused rather than run without them (a stack, <c>POST /api/v1/stacks</c>, carries
+/// health checks and dependencies).
 /// </summary>
 public static class ServiceFromTemplate
 {
@@ -19,7 +19,7 @@ public static class ServiceFromTemplate
         if (rendered is null)
             return (null, Problems.TemplateRefused([.. problems.Select(p => (p.Path, p.Message))]), null);
         if (rendered.Definition.Members is not [var member])
-            return (null, Refused("template", $"{template.Name} makes {rendered.Definition.Members.Count} services: it is a stack template (stacks are not available yet)."), null);
+            return (null, Refused("template", $"{template.Name} makes {rendered.Definition.Members.Count} services: it is a stack template: POST it to /api/v1/stacks."), null);
         if (member.Command is not null || member.Entrypoint is not null || member.HealthCheck is not null)
             return (null, Refused("template", $"{template.Name} sets command, entrypoint or healthcheck, which a single service cannot carry yet."), null);
 

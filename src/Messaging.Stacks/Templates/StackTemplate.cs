@@ -6,8 +6,15 @@ using Messaging.Validation;
 
 namespace Messaging.Stacks.Templates;
 
-/// <summary>What a template made: the stack, and the generated secrets to show the caller once (never stored by the API).</summary>
-public sealed record RenderedTemplate(StackDefinition Definition, IReadOnlyDictionary<string, string> Generated);
+/// <summary>
+/// What a template made: the stack, the same as a compose file (<see cref="ComposeFile"/>, for <c>CreateStack</c>; it holds
+/// the parameters' values, generated secrets included), and the generated secrets to show the caller once (never
+/// stored by the API).
+/// </summary>
+public sealed record RenderedTemplate(StackDefinition Definition, IReadOnlyDictionary<string, string> Generated)
+{
+    public string ComposeFile { get; init; } = "";
+}
 
 /// <summary>
 /// A stack file with typed parameters, declared under the extension key <c>x-template</c> (docs/STACKS.md,
@@ -105,7 +112,9 @@ public sealed partial class StackTemplate
         if (problems.Count > 0)
             return (null, problems.Items);
         var result = ComposeSubset.Parse(filled);
-        return result.Definition is null ? (null, result.Problems) : (new RenderedTemplate(result.Definition, generated), []);
+        return result.Definition is null
+            ? (null, result.Problems)
+            : (new RenderedTemplate(result.Definition, generated) { ComposeFile = YamlWriter.Write(filled) }, []);
     }
 
     private static StackTemplate? ReadHeader(YamlMapping header, string text, YamlNode root, ProblemList problems)
