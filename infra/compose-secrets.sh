@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Makes the passwords docker-compose.yml hands to its containers as compose secrets, one random password per
 # file, in SECRETS_DIR (default: secrets/ beside docker-compose.yml, which git ignores):
+#   messaging-token                         the API's admin token (Auth:BootstrapTokenFile): MESSAGING_TOKEN when it is
+#                                           set in the environment (at least 32 characters), else a random one; read
+#                                           it with `cat secrets/messaging-token`
 #   rabbitmq-admin-password                 the operator's broker user (RABBITMQ_ADMIN_USER: management UI);
 #                                           no process logs in with it
 #   rabbitmq-api-password, -worker-, -audit-, -edge-  each process's own broker user (infra/rabbitmq/process-permissions.sh)
@@ -38,6 +41,20 @@ for name in rabbitmq-admin rabbitmq-api rabbitmq-worker rabbitmq-audit rabbitmq-
     mv -f "$new" "$file"
     made+=("$name-password")
 done
+token="$dir/messaging-token"
+if [ "$rotate" = 1 ] || [ ! -s "$token" ]; then
+    if [ -n "${MESSAGING_TOKEN:-}" ]; then
+        [ "${#MESSAGING_TOKEN}" -ge 32 ] || { echo "MESSAGING_TOKEN must be at least 32 characters" >&2; exit 2; }
+        value="$MESSAGING_TOKEN"
+    else
+        value="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+    fi
+    new="$(mktemp "$dir/.messaging-token.XXXXXX")"
+    printf '%s\n' "$value" > "$new"
+    chmod 644 "$new"
+    mv -f "$new" "$token"
+    made+=("messaging-token")
+fi
 if [ "${#made[@]}" -gt 0 ]; then
     echo "compose secrets in $dir: made ${made[*]}"
 else

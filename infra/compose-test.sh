@@ -3,7 +3,7 @@
 # Dockerfile.worker, Dockerfile.audit, Dockerfile.edge and .env.example, on this machine's Docker engine.
 #
 # This script prepares the machine; the checks are the xunit project tests/Messaging.ComposeTests
-# (Category=Compose, 68 tests), which brings the stack up, checks it from outside and tears it down:
+# (Category=Compose, 71 tests), which brings the stack up, checks it from outside and tears it down:
 #   1. installs the compose tool when none is there (Debian's docker-compose 1.29);
 #   2. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and
 #      infra/compose-images.sh (stand-ins of the public base images + NuGet feed), unless --no-images;

@@ -22,6 +22,18 @@ rm -f "$ready"
     > /etc/rabbitmq/conf.d/30-messaging-admin.conf) 2>/dev/null \
     || echo "WARNING: /etc/rabbitmq/conf.d is not writable: a new node makes guest until it is deleted below" >&2
 
+# The memory alarm (publishers blocked at vm_memory_high_watermark, 40%) is relative to the memory the node sees,
+# which is the host's, not the container's limit (RABBITMQ_MEMORY_LIMIT): without this the kernel would kill the
+# broker at its limit long before the alarm. Skipped when the container has no limit.
+limit="$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || echo max)"
+case "$limit" in
+    ''|max|*[!0-9]*) ;;
+    *) if [ "${#limit}" -lt 13 ]; then # below ~1 TB: a real limit (cgroup v1 says "unlimited" with a huge number)
+           (printf 'total_memory_available_override_value = %s\n' "$limit" > /etc/rabbitmq/conf.d/31-messaging-memory.conf) 2>/dev/null \
+               || echo "WARNING: /etc/rabbitmq/conf.d is not writable: the memory alarm counts the host's memory" >&2
+       fi ;;
+esac
+
 docker-entrypoint.sh rabbitmq-server &
 server=$!
 # Compose stops the container with SIGTERM to this script (PID 1): pass it on, then wait for the server to exit.

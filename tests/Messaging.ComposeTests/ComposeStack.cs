@@ -135,7 +135,7 @@ public sealed class ComposeStack : IAsyncLifetime
         if (Directory.Exists(SecretsDirectory))
             Directory.Delete(SecretsDirectory, recursive: true);
         var secrets = await Commands.RunAsync("bash", [Path.Combine(TestPaths.SolutionDirectory, "infra", "compose-secrets.sh")],
-            TimeSpan.FromMinutes(1), new Dictionary<string, string?> { ["SECRETS_DIR"] = SecretsDirectory });
+            TimeSpan.FromMinutes(1), new Dictionary<string, string?> { ["SECRETS_DIR"] = SecretsDirectory, ["MESSAGING_TOKEN"] = Token });
         var config = secrets.Succeeded ? await ComposeAsync(["config", "-q"], TimeSpan.FromMinutes(1)) : secrets;
         Config = config.Succeeded
             ? StepOutcome.Passed($"accepted by {string.Join(' ', _compose)}")
@@ -206,7 +206,6 @@ public sealed class ComposeStack : IAsyncLifetime
         var values = new Dictionary<string, string>
         {
             ["COMPOSE_PROJECT_NAME"] = Project,
-            ["MESSAGING_TOKEN"] = Token,
             ["API_BIND"] = "127.0.0.1",
             ["API_PORT"] = ApiPort.ToString(),
             ["DOCKER_GID"] = DockerGroup.ToString(),

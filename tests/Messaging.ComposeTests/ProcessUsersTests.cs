@@ -54,10 +54,13 @@ public sealed class ProcessUsersTests(ComposeStack stack)
         Assert.False(env.ContainsKey("RabbitMq__Pass"), "RabbitMq__Pass is in the environment");
         Assert.False(env.ContainsKey("Redis__Password"), "Redis__Password is in the environment");
         Assert.DoesNotContain("password", env.GetValueOrDefault("Redis__Configuration") ?? "", StringComparison.OrdinalIgnoreCase);
-        // Its own secrets only: no other process's password is mounted in it.
+        // Its own secrets only: no other process's password is mounted in it (the API also holds the admin token).
         var mounted = await Commands.ExecAsync(stack.ContainerOf(service), "ls", "/run/secrets");
         Assert.True(mounted.Succeeded, mounted.Text);
-        Assert.Equal(new[] { $"rabbitmq-{service}-password", $"redis-{service}-password" }, mounted.Text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order());
+        string[] own = service == "api"
+            ? ["messaging-token", $"rabbitmq-{service}-password", $"redis-{service}-password"]
+            : [$"rabbitmq-{service}-password", $"redis-{service}-password"];
+        Assert.Equal(own, mounted.Text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order());
     }
 
     [Theory]
