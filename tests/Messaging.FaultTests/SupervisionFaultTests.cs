@@ -184,8 +184,13 @@ public sealed class SupervisionFaultTests(ITestOutputHelper output)
                 ["container"] = new Dictionary<string, bool> { [containerId] = true },
                 ["event"] = new Dictionary<string, bool> { ["start"] = true },
             },
-        }, new Progress<Message>(_ => Interlocked.Increment(ref starts)), until.Token);
-        await Task.Delay(200); // Progress<T> reports on the thread pool
+        }, new Counter(() => Interlocked.Increment(ref starts)), until.Token);
         return starts;
+    }
+
+    /// <summary>Counts as each event arrives (Progress&lt;T&gt; would post to the thread pool and count late under load).</summary>
+    private sealed class Counter(Action count) : IProgress<Message>
+    {
+        public void Report(Message value) => count();
     }
 }

@@ -12,6 +12,9 @@ public sealed record ContainerObservation(
     bool Running, long ExitCode, bool OomKilled, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Health, string? HealthOutput,
     string? Address = null);
 
+/// <summary>What the engine's container list says of a service's container: running or not, and its health when it has a check.</summary>
+public sealed record ListedContainer(string Id, bool Running, string? Health);
+
 /// <summary>A container event of one of our services: what happened (<c>die</c>, <c>start</c>, ...) and the engine's time of it.</summary>
 public sealed record ContainerEvent(Guid ServiceId, string Action, long TimeNanos);
 
@@ -68,6 +71,44 @@ public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOption
             await stream;
         }
     }
+
+    /// <summary>
+    /// Every container of this installation by service id, from one list call: what a sweep compares the records with
+    /// before it looks closer (an inspect per container) at those that differ.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, ListedContainer>> ListAsync(CancellationToken cancellationToken)
+    {
+        var listed = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool>
+                {
+                    [$"{ContainerLabels.Managed}=true"] = true,
+                    [$"{ContainerLabels.Instance}={options.Value.Instance}"] = true,
+                },
+            },
+        }, cancellationToken);
+        var containers = new Dictionary<Guid, ListedContainer>();
+        foreach (var container in listed)
+        {
+            if (container.Labels is null || !container.Labels.TryGetValue(ContainerLabels.ServiceId, out var id) || !Guid.TryParse(id, out var serviceId))
+                continue;
+            containers[serviceId] = new ListedContainer(container.ID, container.State == "running", HealthIn(container.Status));
+        }
+        return containers;
+    }
+
+    /// <summary>The health in a list entry's status text ("Up 5 minutes (healthy)", "(health: starting)"), or null without a check.</summary>
+    private static string? HealthIn(string? status) => status switch
+    {
+        null => null,
+        _ when status.EndsWith("(healthy)", StringComparison.Ordinal) => "healthy",
+        _ when status.EndsWith("(unhealthy)", StringComparison.Ordinal) => "unhealthy",
+        _ when status.EndsWith("(health: starting)", StringComparison.Ordinal) => "starting",
+        _ => null,
+    };
 
     /// <summary>The container's state, or null when it is gone or is not this service's container (never acted on).</summary>
     public async Task<ContainerObservation?> ObserveAsync(ServiceContainer container, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Messaging.Contracts;
 using Messaging.State;
 using Messaging.State.Supervision;
 using Messaging.Worker.Containers;
+using Messaging.Worker.Policy;
 using Messaging.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -23,6 +24,7 @@ public sealed class SupervisorService(
     EngineContainers engine,
     SupervisionStore supervision,
     ServiceRecordStore records,
+    CreateServicePolicy policies,
     WorkerTelemetry telemetry,
     IOptions<SupervisorOptions> options,
     ILogger<SupervisorService> logger) : BackgroundService
@@ -53,7 +55,7 @@ public sealed class SupervisorService(
                 var since = await supervision.EventCursorAsync();
                 // The subscription and the sweep overlap on purpose: what changes in between is both replayed and swept.
                 var watching = engine.WatchAsync(since, OnEventAsync, stoppingToken);
-                await SweepAsync();
+                await SweepAsync(stoppingToken);
                 await watching;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -117,25 +119,33 @@ public sealed class SupervisorService(
         {
             try
             {
-                await SweepAsync();
+                await SweepAsync(stoppingToken);
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (e is RedisException or TimeoutException or HttpRequestException or IOException
+                                          or Docker.DotNet.DockerApiException or System.Net.Sockets.SocketException)
             {
                 logger.LogWarning("Supervisor sweep skipped: {Message}", e.Message);
             }
         }
     }
 
-    /// <summary>Queues every running service for a look, and counts the unhealthy and crash-looping ones for the gauges.</summary>
-    private async Task SweepAsync()
+    /// <summary>
+    /// Compares every running service with the engine's container list (one call) and queues for a closer look those
+    /// that differ: the container not running, missing or of another health than recorded, a restart pending, or a
+    /// check the worker probes itself (its probes live in this process and start again after a restart). A service in
+    /// step with its container costs no inspect and no lock. Also counts the unhealthy and crash-looping ones.
+    /// </summary>
+    private async Task SweepAsync(CancellationToken stoppingToken)
     {
+        var containers = await engine.ListAsync(stoppingToken);
         long unhealthy = 0, crashLooping = 0;
         foreach (var serviceId in await records.AllIdsAsync())
         {
             var record = await records.GetAsync(serviceId);
             if (record?.Status == ServiceStatus.Running)
             {
-                queue.Look(serviceId);
+                if (NeedsALook(record, containers.GetValueOrDefault(serviceId)))
+                    queue.Look(serviceId);
                 if (record.Health == ServiceHealth.Unhealthy)
                     unhealthy++;
             }
@@ -147,6 +157,12 @@ public sealed class SupervisorService(
         Interlocked.Exchange(ref _unhealthy, unhealthy);
         Interlocked.Exchange(ref _crashLooping, crashLooping);
     }
+
+    private bool NeedsALook(ServiceRecord record, ListedContainer? container) =>
+        container is not { Running: true }
+        || record.Restarts.NextAt is not null
+        || policies.EntryFor(record.Image)?.HealthCheck is { RunsInContainer: false }
+        || (container.Health ?? ServiceHealth.None) != (record.Health ?? ServiceHealth.None);
 
     /// <summary>One loop of the supervisor; a bug in it is logged and the loop started again rather than the worker brought down.</summary>
     private async Task Guarded(string name, Func<CancellationToken, Task> loop, CancellationToken stoppingToken)
