@@ -85,4 +85,38 @@ public sealed class TemplateAdminApiTests(ApiApplication app) : IClassFixture<Ap
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/v1/templates/{name}?version=1")).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.DeleteAsync("/api/v1/templates/static-web?version=1")).StatusCode);
     }
+
+    [Fact]
+    public async Task An_admin_saves_a_service_as_a_template_with_its_image_and_limits_but_not_its_env()
+    {
+        var serviceId = await app.SeedService("alice", "running");
+        var name = NewName();
+        var admin = app.ClientWith(ApiApplication.AdminToken);
+
+        var saved = await admin.PostAsJsonAsync($"/api/v1/services/{serviceId}/template", new { name, description = "like seed" });
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var template = await saved.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, template.GetProperty("version").GetInt32());
+        var content = template.GetProperty("content").GetString()!;
+        Assert.Contains("nginx:alpine", content);
+        Assert.Contains("128m", content);
+        Assert.DoesNotContain("environment", content);
+
+        // Usable like any template, and a version is saved once.
+        var created = await app.ClientWith(ApiApplication.AliceToken).PostAsJsonAsync("/api/v1/services", new { service_name = NewName(), template = name });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync($"/api/v1/services/{serviceId}/template", new { name })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Saving_a_service_as_a_template_needs_admin_and_a_known_service()
+    {
+        var serviceId = await app.SeedService("alice", "running");
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await app.ClientWith(ApiApplication.AliceToken).PostAsJsonAsync($"/api/v1/services/{serviceId}/template", new { name = NewName() })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await app.ClientWith(ApiApplication.AdminToken).PostAsJsonAsync($"/api/v1/services/{Guid.NewGuid()}/template", new { name = NewName() })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await app.ClientWith(ApiApplication.AdminToken).PostAsJsonAsync($"/api/v1/services/{serviceId}/template", new { name = "Not A Name" })).StatusCode);
+    }
 }

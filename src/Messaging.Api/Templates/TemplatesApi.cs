@@ -23,6 +23,11 @@ public static class TemplatesApi
             .ProducesProblem(400).ProducesProblem(409);
         admin.MapDelete("/{name}", Delete).WithName("DeleteTemplate").WithSummary("Delete a template version added through the API (admin).")
             .ProducesProblem(404).ProducesProblem(409);
+        // "Save this service as a template": on the services path, but it adds to the catalogue, so admin only.
+        api.MapGroup("/services").WithTags("Templates").RequireAuthorization(Scopes.Admin)
+            .MapPost("/{serviceId:guid}/template", SaveAsTemplate.Handle).WithName("SaveServiceAsTemplate")
+            .WithSummary("Add a template version that makes services like this one (image, limits, port; not its env).")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         return templates;
     }
 

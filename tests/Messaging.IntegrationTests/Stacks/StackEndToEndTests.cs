@@ -237,6 +237,27 @@ public sealed class StackEndToEndTests(SystemFixture system) : IAsyncLifetime
         Assert.Empty(await StackNetworks(stackId));
     }
 
+    [Fact]
+    public async Task A_stack_from_the_shipped_two_service_template_runs_with_its_generated_secret_in_both_members()
+    {
+        using var api = system.Api();
+        var response = await api.PostAsJsonAsync("/api/v1/stacks", new { name = UniqueName("st-tpl"), template = "web-and-store" });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var stackId = body.GetProperty("stack_id").GetGuid();
+        var secret = body.GetProperty("generated_secrets").GetProperty("store_token").GetString();
+
+        var created = await system.Events.WaitFor<StackCreated>(e => e.StackId == stackId, TimeSpan.FromSeconds(90));
+        var web = ContainerOf(created, "web");
+        Assert.Equal(0, await ReachByName(web, "store"));
+        foreach (var member in new[] { "web", "store" })
+        {
+            var inspect = await system.Docker.Containers.InspectContainerAsync(ContainerOf(created, member));
+            Assert.Contains($"STORE_TOKEN={secret}", inspect.Config!.Env);
+        }
+        await RemoveAndAssertClean(api, stackId, created);
+    }
+
     private async Task<(Guid StackId, StackCreated Created)> CreateStack(HttpClient api, string name, string file)
     {
         var response = await api.PostAsJsonAsync("/api/v1/stacks", new { name, compose_file = file });
