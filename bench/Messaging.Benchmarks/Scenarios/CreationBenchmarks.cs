@@ -34,7 +34,12 @@ public static class CreationBenchmarks
         var (approved, refusal) = system.Parts.Policy.Evaluate(template);
         if (approved is null)
             throw new InvalidOperationException($"The worker's policy refuses the benchmark request: {refusal}");
-        CreateContainerParameters Spec(string name) => DockerBaseline.AsBaseline(Messaging.Worker.Containers.DockerCreateParameters.From(system.Parts.Specs.Build(approved, 0)), name, context.NextRawPort());
+        // Built with its real port: a spec built with port 0 publishes none (a stack's inner member).
+        CreateContainerParameters Spec(string name)
+        {
+            var port = context.NextRawPort();
+            return DockerBaseline.AsBaseline(Messaging.Worker.Containers.DockerCreateParameters.From(system.Parts.Specs.Build(approved, port)), name, port);
+        }
         table.Detail("creation.spec", new { memory = options.MemoryLimit, cpus = options.CpuLimit, image = approved.Image, cli = string.Join(' ', DockerBaseline.RunArguments(Spec("bench-cli-example"))) });
 
         var serial = 0;

@@ -196,7 +196,7 @@ public static class SupervisionBenchmarks
 
             // The engine's own start of the identical container.
             var rawPort = context.NextRawPort();
-            var spec = DockerBaseline.AsBaseline(Messaging.Worker.Containers.DockerCreateParameters.From(system.Parts.Specs.Build(approved, 0)), docker.NextName("restart"), rawPort);
+            var spec = DockerBaseline.AsBaseline(Messaging.Worker.Containers.DockerCreateParameters.From(system.Parts.Specs.Build(approved, rawPort)), docker.NextName("restart"), rawPort);
             var raw = await docker.Client.Containers.CreateContainerAsync(spec, context.Cancel);
             await docker.Client.Containers.StartContainerAsync(raw.ID, new ContainerStartParameters(), context.Cancel);
             await ServingAgainAsync(rawPort, Clock.Now, TimeSpan.FromSeconds(30), context.Cancel, mustGoDown: false);
