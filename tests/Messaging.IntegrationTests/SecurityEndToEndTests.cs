@@ -96,7 +96,7 @@ public sealed class SecurityEndToEndTests(SystemFixture system, SecurityEndToEnd
     {
         var created = await Create(UniqueName("it-nonroot"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        Assert.Contains("messaging test image", await http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/"));
+        Assert.Contains("messaging test image", await FirstPage(http, $"http://127.0.0.1:{created.HostPort}/"));
 
         var status = await ExecOutput(created.ContainerId, "cat", "/proc/1/status");
         string Field(string name) => status.Split('\n').Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
@@ -440,4 +440,24 @@ public sealed class SecurityEndToEndTests(SystemFixture system, SecurityEndToEnd
     }
 
     private static System.Text.Json.Nodes.JsonObject JsonNode(string json) => System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+
+    /// <summary>
+    /// The page, once the server in the container listens: <c>ServiceCreated</c> means the container started, and the
+    /// published port accepts (and resets) connections a moment before the process inside binds it.
+    /// </summary>
+    private static async Task<string> FirstPage(HttpClient http, string url)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            try
+            {
+                return await http.GetStringAsync(url);
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
 }

@@ -34,12 +34,21 @@ public sealed class ServiceSupervisor(
 {
     private const string Exited = "exited";
     private const string Unhealthy = "unhealthy";
+
+    /// <summary>How long a service still being created is looked at again; past it the reconciler settles the record.</summary>
+    private static readonly TimeSpan CreationGrace = TimeSpan.FromMinutes(2);
     private SupervisorOptions Options => options.Value;
 
     /// <summary>Examines the service; false when a command holds it now (look again shortly).</summary>
     public async Task<bool> ExamineAsync(Guid serviceId, CancellationToken cancellationToken)
     {
         var record = await records.GetAsync(serviceId);
+        if (record?.Status is ServiceStatus.Pending or ServiceStatus.Creating && clock.GetUtcNow() - record.UpdatedAt < CreationGrace)
+        {
+            // Its container started before the creation wrote "running": look again once it has. The start event may be
+            // the last one for a while (a check the worker probes has no health_status events until it is tracked).
+            return false;
+        }
         if (record?.Status != ServiceStatus.Running)
         {
             // Only a running service is supervised; a restart scheduled before a stop, a crash loop or a removal lapses.
