@@ -14,7 +14,9 @@ namespace Messaging.FaultTests;
 [Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class BrokerRestartTests(ITestOutputHelper output)
 {
-    [Fact, Trait("Speed", "Fast")]
+    // Out of the fast subset until the open defect in docs/FAULTS.md ("RabbitMQ restart: endpoints left degraded")
+    // is fixed: in one clean CI run of 2026-12-02 the worker's endpoints stayed degraded for minutes after the restart.
+    [Fact]
     public Task Restart_RabbitMQ_while_10_creations_are_in_flight() => Run(8, after: 2);
 
     [Fact]
