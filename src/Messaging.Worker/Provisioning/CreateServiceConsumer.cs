@@ -161,7 +161,7 @@ public sealed class CreateServiceConsumer(
             catch (HostPortUnavailableException e)
             {
                 logger.LogWarning("Port {Port} refused by the engine, trying another: {Detail}", reservation.Port, e.Message);
-                if (!await RemoveQuietly(containerId, command.ServiceId))
+                if (!await containers.TryRemoveAsync(containerId, command.ServiceId, logger, "a failed creation"))
                 {
                     await Fail(context, e.Reason, e.Message, release: false, leftContainerId: containerId);
                     return;
@@ -171,7 +171,7 @@ public sealed class CreateServiceConsumer(
             catch (ContainerRuntimeException e)
             {
                 // The port goes back only once the container is surely gone; otherwise the reconciler frees it later.
-                var removed = await RemoveQuietly(containerId, command.ServiceId);
+                var removed = await containers.TryRemoveAsync(containerId, command.ServiceId, logger, "a failed creation");
                 await Fail(context, e.Reason, e.Message, release: removed, leftContainerId: removed ? null : containerId);
                 return;
             }
@@ -311,23 +311,5 @@ public sealed class CreateServiceConsumer(
             MemoryBytes = approved?.MemoryBytes ?? 0,
             InternalPort = approved?.InternalPort ?? command.InternalPort,
         };
-    }
-
-    /// <summary>Removes a container this delivery made; false when the engine could not confirm it.</summary>
-    private async Task<bool> RemoveQuietly(string? containerId, Guid serviceId)
-    {
-        if (containerId is null)
-            return true;
-        try
-        {
-            await containers.RemoveAsync(new ServiceContainer(containerId, serviceId), CancellationToken.None);
-            return true;
-        }
-        catch (ContainerRuntimeException e)
-        {
-            // The reconciler reports (or removes) what is left once the engine answers again.
-            logger.LogError(e, "Could not remove container {ContainerId} after a failed creation", containerId);
-            return false;
-        }
     }
 }

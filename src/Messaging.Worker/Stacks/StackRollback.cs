@@ -20,7 +20,7 @@ public sealed class StackRollback(
         foreach (var member in members)
         {
             made.TryGetValue(member.Name, out var containerId);
-            var removed = await RemoveQuietly(containerId, member.ServiceId);
+            var removed = await containers.TryRemoveAsync(containerId, member.ServiceId, logger, "a rolled-back stack member");
             clean &= removed;
             if (removed)
                 await reservations.ReleaseAsync(member.ServiceId, member.ServiceName);
@@ -40,22 +40,5 @@ public sealed class StackRollback(
             }
         }
         return clean;
-    }
-
-    private async Task<bool> RemoveQuietly(string? containerId, Guid serviceId)
-    {
-        if (containerId is null)
-            return true;
-        try
-        {
-            await containers.RemoveAsync(new ServiceContainer(containerId, serviceId), CancellationToken.None);
-            return true;
-        }
-        catch (ContainerRuntimeException e)
-        {
-            // The record keeps the container (and its reservation): a removal or the reconciler deals with it later.
-            logger.LogError(e, "Could not remove container {ContainerId} of a rolled-back stack member", containerId);
-            return false;
-        }
     }
 }
