@@ -4,6 +4,7 @@
 # are the "# tag: <image:tag>" comment lines of that Dockerfile:
 #   images/nginx-alpine -> nginx:alpine               (busybox httpd on :80)
 #   images/busybox      -> messaging-test/busybox:latest (default command sh)
+#   images/kv           -> messaging-test/kv:latest  (key-value store over HTTP on :80)
 # The images are FROM scratch with the host's static busybox (Debian
 # busybox-static), copied into a temporary build context at build time.
 #

@@ -21,11 +21,11 @@ public sealed class SupervisionFaultTests(ITestOutputHelper output)
     /// <summary>The supervision image on the allowlist, 4 restarts a window, backoff 1-4 s, due restarts looked for every 200 ms.</summary>
     private static readonly Dictionary<string, string> SupervisionSettings = new()
     {
-        ["Policy__AllowedImages__1__Image"] = CrashingImage,
-        ["Policy__AllowedImages__1__MaxMemory"] = "128m", // not below Policy:DefaultMemory (128m)
-        ["Policy__AllowedImages__1__MaxCpus"] = "0.5",
-        ["Policy__AllowedImages__1__User"] = "101:101",
-        ["Policy__AllowedImages__1__Supervision__MaxRestarts"] = MaxRestarts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Policy__AllowedImages__2__Image"] = CrashingImage,
+        ["Policy__AllowedImages__2__MaxMemory"] = "128m", // not below Policy:DefaultMemory (128m)
+        ["Policy__AllowedImages__2__MaxCpus"] = "0.5",
+        ["Policy__AllowedImages__2__User"] = "101:101",
+        ["Policy__AllowedImages__2__Supervision__MaxRestarts"] = MaxRestarts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Supervisor__BackoffBase"] = "00:00:01",
         ["Supervisor__BackoffCap"] = "00:00:04",
         ["Supervisor__DueCheckInterval"] = "00:00:00.200",

@@ -78,14 +78,26 @@ public class ImagePolicyBindingTests
         var options = Bind(Json(File.ReadAllText(ShippedSettings())));
 
         Assert.Empty(options.Problems());
-        var entry = Assert.Single(options.AllowedImages);
-        Assert.Equal("nginx:alpine", entry.Image);
+        Assert.Equal(["nginx:alpine", "messaging-test/kv:latest"], options.AllowedImages.Select(e => e.Image));
+        var entry = options.AllowedImages[0];
         Assert.Equal("101:101", entry.ContainerUser());
         Assert.False(entry.RunAsRoot);
         Assert.Equal(["NET_BIND_SERVICE"], entry.GrantedCapabilities());
         Assert.True(entry.ReadOnlyRootfs);
         Assert.Equal(["/tmp", "/var/cache/nginx", "/var/run"], entry.TmpfsPaths());
         Assert.Empty(options.AllowedCapabilities ?? []);
+    }
+
+    [Fact]
+    public void The_shipped_key_value_store_runs_non_root_on_a_read_only_root_and_keeps_its_values_in_a_tmpfs()
+    {
+        var entry = Bind(Json(File.ReadAllText(ShippedSettings()))).AllowedImages.Single(e => e.Image == "messaging-test/kv:latest");
+
+        Assert.Equal("101:101", entry.ContainerUser());
+        Assert.Equal(["NET_BIND_SERVICE"], entry.GrantedCapabilities());
+        Assert.True(entry.ReadOnlyRootfs);
+        Assert.Equal(["/tmp", "/data"], entry.TmpfsPaths());
+        Assert.Equal("/health", entry.HealthCheck?.Path);
     }
 
     private static IConfiguration Json(string json)

@@ -87,7 +87,7 @@ public static class MicroBenchmarks
         Env = new Dictionary<string, string> { ["GREETING"] = "hi" },
     };
 
-    /// <summary>The allowlist of the worker's appsettings.json.</summary>
+    /// <summary>The nginx:alpine entry of the worker's appsettings.json (the one these commands name).</summary>
     internal static ImagePolicyOptions Policy() => new()
     {
         MaxMemory = "1g",

@@ -32,18 +32,18 @@ public static class SupervisionBenchmarks
     /// </summary>
     private static readonly Dictionary<string, string> SupervisionEntry = new()
     {
-        ["Policy:AllowedImages:1:Image"] = SupervisionImage,
-        ["Policy:AllowedImages:1:MaxMemory"] = "128m",
-        ["Policy:AllowedImages:1:MaxCpus"] = "0.5",
-        ["Policy:AllowedImages:1:InternalPort"] = "80",
-        ["Policy:AllowedImages:1:User"] = "101:101",
-        ["Policy:AllowedImages:1:HealthCheck:Kind"] = "command",
-        ["Policy:AllowedImages:1:HealthCheck:Run:0"] = "sh",
-        ["Policy:AllowedImages:1:HealthCheck:Run:1"] = "-c",
-        ["Policy:AllowedImages:1:HealthCheck:Run:2"] = "test ! -e /tmp/unhealthy",
-        ["Policy:AllowedImages:1:HealthCheck:Interval"] = $"00:00:{HealthIntervalSeconds:00}",
-        ["Policy:AllowedImages:1:HealthCheck:Timeout"] = "00:00:01",
-        ["Policy:AllowedImages:1:HealthCheck:Retries"] = HealthRetries.ToString(CultureInfo.InvariantCulture),
+        ["Policy:AllowedImages:2:Image"] = SupervisionImage,
+        ["Policy:AllowedImages:2:MaxMemory"] = "128m",
+        ["Policy:AllowedImages:2:MaxCpus"] = "0.5",
+        ["Policy:AllowedImages:2:InternalPort"] = "80",
+        ["Policy:AllowedImages:2:User"] = "101:101",
+        ["Policy:AllowedImages:2:HealthCheck:Kind"] = "command",
+        ["Policy:AllowedImages:2:HealthCheck:Run:0"] = "sh",
+        ["Policy:AllowedImages:2:HealthCheck:Run:1"] = "-c",
+        ["Policy:AllowedImages:2:HealthCheck:Run:2"] = "test ! -e /tmp/unhealthy",
+        ["Policy:AllowedImages:2:HealthCheck:Interval"] = $"00:00:{HealthIntervalSeconds:00}",
+        ["Policy:AllowedImages:2:HealthCheck:Timeout"] = "00:00:01",
+        ["Policy:AllowedImages:2:HealthCheck:Retries"] = HealthRetries.ToString(CultureInfo.InvariantCulture),
     };
 
     private static readonly string[] EventTypes =
