@@ -13,6 +13,7 @@ public class WorkerStartupPolicyTests
 {
     private static async Task<string> StartFailure(Dictionary<string, string?> entry)
     {
+        // The worker's appsettings.json is in this directory too (entries 0 and 1 shipped): the bad entry is added at 2.
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -29,14 +30,14 @@ public class WorkerStartupPolicyTests
     [Fact]
     public async Task An_entry_that_names_no_user_and_does_not_say_it_runs_as_root_stops_the_worker()
     {
-        var message = await StartFailure(new() { ["AllowedImages:1:Image"] = "redis:7" });
+        var message = await StartFailure(new() { ["AllowedImages:2:Image"] = "redis:7" });
         Assert.Contains("'redis:7': no User", message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_entry_running_as_uid_0_stops_the_worker()
     {
-        var message = await StartFailure(new() { ["AllowedImages:1:Image"] = "redis:7", ["AllowedImages:1:User"] = "0:0" });
+        var message = await StartFailure(new() { ["AllowedImages:2:Image"] = "redis:7", ["AllowedImages:2:User"] = "0:0" });
         Assert.Contains("'redis:7': User '0:0' is root", message, StringComparison.Ordinal);
     }
 
@@ -45,7 +46,7 @@ public class WorkerStartupPolicyTests
     {
         var message = await StartFailure(new()
         {
-            ["AllowedImages:1:Image"] = "redis:7", ["AllowedImages:1:User"] = "999:999", ["AllowedImages:1:Capabilities:0"] = "DAC_OVERRIDE",
+            ["AllowedImages:2:Image"] = "redis:7", ["AllowedImages:2:User"] = "999:999", ["AllowedImages:2:Capabilities:0"] = "DAC_OVERRIDE",
         });
         Assert.Contains("capability DAC_OVERRIDE is not allowed", message, StringComparison.Ordinal);
     }
