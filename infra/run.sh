@@ -37,15 +37,29 @@ export Edge__AdminEndpoint="unix:${MESSAGING_INFRA_STATE_DIR:-/tmp/messaging-inf
 export Edge__StorageDirectory="${MESSAGING_INFRA_STATE_DIR:-/tmp/messaging-infra}/caddy/data"
 export Edge__ApiUpstream="127.0.0.1:8080"
 
-# Each process runs from its output folder so that it reads its own appsettings.json.
-(cd src/Messaging.Worker/bin/Release/net10.0 && exec dotnet Messaging.Worker.dll) &
+# Each process runs from its output folder so that it reads its own appsettings.json. One that exits with 75 (its bus
+# stalled while the broker was up: docs/FAULTS.md) is started again, as compose's restart policy does.
+run_host() {
+    local child status
+    trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT
+    while :; do
+        (cd "src/$1/bin/Release/net10.0" && exec dotnet "$1.dll") &
+        child=$!
+        wait "$child"; status=$?
+        [ "$status" -eq 75 ] || exit "$status"
+        echo "[run] $1 exited with 75 (stalled bus): starting it again"
+    done
+}
+run_host Messaging.Worker &
 worker=$!
-(cd src/Messaging.Audit/bin/Release/net10.0 && exec dotnet Messaging.Audit.dll) &
+run_host Messaging.Audit &
 audit=$!
-(cd src/Messaging.Edge/bin/Release/net10.0 && exec dotnet Messaging.Edge.dll) &
+run_host Messaging.Edge &
 edge=$!
-(cd src/Messaging.Api/bin/Release/net10.0 && exec dotnet Messaging.Api.dll) &
+run_host Messaging.Api &
 api=$!
-trap 'kill $api $worker $audit $edge 2>/dev/null; wait' EXIT INT TERM
+stop_all() { kill $api $worker $audit $edge 2>/dev/null; wait; }
+trap stop_all EXIT
+trap 'exit 0' INT TERM
 echo "[run] worker pid $worker, audit pid $audit, edge pid $edge (https://<service>.$Edge__BaseDomain:$Edge__HttpsPort), API pid $api on http://localhost:8080 (Ctrl+C stops them)"
 wait -n

@@ -1,6 +1,7 @@
 using MassTransit;
 using Messaging.ServiceDefaults.Secrets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,8 @@ public static class MessagingBus
                     rabbit.Pass = SecretFile.Read(rabbit.PassFile, $"{RabbitMqOptions.Section}:{nameof(RabbitMqOptions.PassFile)}");
             })
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<StalledBusExit>();
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();

@@ -24,4 +24,10 @@ public sealed class RabbitMqOptions
 
     /// <summary>A file holding the password (a compose secret); when set, its first line replaces <see cref="Pass"/>.</summary>
     public string? PassFile { get; set; }
+
+    /// <summary>
+    /// How long the bus may stay short of healthy (an endpoint faulted or not connected) while the broker accepts
+    /// connections before <see cref="StalledBusExit"/> ends the process for a fresh one; zero turns that off.
+    /// </summary>
+    public TimeSpan StalledBusExitAfter { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -28,6 +28,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     public string Name { get; }
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory,
         IReadOnlyDictionary<string, string> environment, string logPath, Action<string>? onLine = null)

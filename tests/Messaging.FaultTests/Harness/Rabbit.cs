@@ -70,6 +70,15 @@ internal static class Rabbit
             await MustAsync("-q", "purge_queue", "-p", VHost, queue);
     }
 
+    /// <summary>Takes guest's read permission on one queue (and its exchange) of the fault vhost; <see cref="EnsureVHostAsync"/>'s grant restores it.</summary>
+    public static Task DenyReadAsync(string queue) =>
+        MustAsync("set_permissions", "-p", VHost, "guest", ".*", ".*", $"^(?!{queue}$).*");
+
+    public static Task AllowAllAsync() => MustAsync("set_permissions", "-p", VHost, "guest", ".*", ".*", ".*");
+
+    /// <summary>Drops every client connection to the fault vhost; clients reconnect by themselves.</summary>
+    public static Task CloseConnectionsAsync() => MustAsync("close_all_connections", "--vhost", VHost, "--limit", "100", "fault test");
+
     /// <summary>Stops the RabbitMQ application (the Erlang node keeps running); every connection drops.</summary>
     public static Task StopAppAsync() => MustAsync("stop_app");
 

@@ -26,6 +26,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public string HealthFile { get; }
     public int Pid => _process.Pid;
     public bool HasExited => _process.HasExited;
+    public int? ExitCode => _process.ExitCode;
     public int CreatedLogged => Volatile.Read(ref _created);
     public int AdoptedLogged => Volatile.Read(ref _adopted);
     public int FailedLogged => Volatile.Read(ref _failed);
