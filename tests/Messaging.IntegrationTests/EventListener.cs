@@ -41,6 +41,7 @@ public sealed class EventListener : IAsyncDisposable
                 endpoint.Handler<ServiceExited>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceUnhealthy>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceRecovered>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceHealthy>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceRestartedBySupervisor>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCrashLooping>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCertificateFailed>(context => listener!.Record(context.Message));

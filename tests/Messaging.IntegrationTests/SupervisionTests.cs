@@ -151,7 +151,12 @@ public sealed class SupervisionTests(SystemFixture system)
     {
         using var api = system.Api(SystemFixture.AliceToken);
         var (id, created) = await Create(api, UniqueName("it-unwell"), "");
-        await WaitForRecord(api, id, r => r.GetProperty("health").GetString() == "healthy", TimeSpan.FromSeconds(30));
+        // Written with running, before the check first ran (never "none" for a service with a check): nothing routes
+        // it before it is healthy.
+        Assert.Contains((await Record(api, id)).GetProperty("health").GetString(), new[] { "starting", "healthy" });
+        var healthy = await system.Events.WaitFor<ServiceHealthy>(e => e.ServiceId == id, TimeSpan.FromSeconds(30));
+        Assert.Equal(created.ServiceName, healthy.ServiceName);
+        await WaitForRecord(api, id, r => r.GetProperty("health").GetString() == "healthy", TimeSpan.FromSeconds(5));
 
         await Exec(created.ContainerId, "touch", "/tmp/unhealthy");
         var unhealthy = await system.Events.WaitFor<ServiceUnhealthy>(e => e.ServiceId == id, TimeSpan.FromSeconds(30));
@@ -166,6 +171,8 @@ public sealed class SupervisionTests(SystemFixture system)
         Assert.Equal(1, record.GetProperty("restart_count").GetInt32());
         Assert.Single(system.Events.All<ServiceUnhealthy>(e => e.ServiceId == id));
         Assert.Single(system.Events.All<ServiceRecovered>(e => e.ServiceId == id));
+        // Healthy again after being unhealthy is ServiceRecovered, not a second first pass.
+        Assert.Single(system.Events.All<ServiceHealthy>(e => e.ServiceId == id));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal("ok", (await http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/")).Trim());
         await api.DeleteAsync($"/api/v1/services/{id}");

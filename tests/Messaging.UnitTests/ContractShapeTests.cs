@@ -21,7 +21,7 @@ public sealed class ContractShapeTests
     [
         typeof(ServiceCreated), typeof(ServiceCreationFailed), typeof(ServiceStopped), typeof(ServiceStarted),
         typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
-        typeof(ServiceExited), typeof(ServiceUnhealthy), typeof(ServiceRecovered), typeof(ServiceRestartedBySupervisor), typeof(ServiceCrashLooping),
+        typeof(ServiceExited), typeof(ServiceUnhealthy), typeof(ServiceHealthy), typeof(ServiceRecovered), typeof(ServiceRestartedBySupervisor), typeof(ServiceCrashLooping),
         typeof(ServiceCertificateFailed),
     ];
 

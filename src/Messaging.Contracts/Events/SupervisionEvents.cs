@@ -40,6 +40,22 @@ public sealed record ServiceUnhealthy : IServiceEvent
     public DateTimeOffset At { get; init; }
 }
 
+/// <summary>
+/// A service's health check passed for the first time since its container started (created, started or restarted):
+/// from <c>starting</c> to <c>healthy</c>. The edge routes a service with a check from then on.
+/// </summary>
+public sealed record ServiceHealthy : IServiceEvent
+{
+    /// <summary>Always empty: no command caused this.</summary>
+    public Guid CommandId { get; init; }
+    /// <summary>The service.</summary>
+    public Guid ServiceId { get; init; }
+    /// <summary>The service name.</summary>
+    public string ServiceName { get; init; } = "";
+    /// <summary>When it happened.</summary>
+    public DateTimeOffset At { get; init; }
+}
+
 /// <summary>A service that was unhealthy (or restarted by the supervisor) is healthy again.</summary>
 public sealed record ServiceRecovered : IServiceEvent
 {

@@ -18,7 +18,7 @@ public static class AuditMessageTypes
         nameof(ServiceCreated), nameof(ServiceCreationFailed), nameof(ServiceStopped), nameof(ServiceStarted),
         nameof(ServiceRestarted), nameof(ServiceRemoved), nameof(ServiceCommandRejected),
         // The supervisor's own (no command asked for them).
-        nameof(ServiceExited), nameof(ServiceUnhealthy), nameof(ServiceRecovered), nameof(ServiceRestartedBySupervisor),
+        nameof(ServiceExited), nameof(ServiceUnhealthy), nameof(ServiceHealthy), nameof(ServiceRecovered), nameof(ServiceRestartedBySupervisor),
         nameof(ServiceCrashLooping),
         // The edge host's (a hostname's certificate could not be obtained).
         nameof(ServiceCertificateFailed),

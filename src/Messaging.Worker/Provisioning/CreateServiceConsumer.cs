@@ -224,6 +224,8 @@ public sealed class CreateServiceConsumer(
         var record = NewRecord(command, service) with
         {
             Status = ServiceStatus.Running,
+            // Not healthy before its check first passes (ServiceHealthy): nothing routes it until then.
+            Health = service.Entry.HealthCheck is null ? null : ServiceHealth.Starting,
             ContainerId = containerId,
             HostPort = hostPort,
             Host = docker.Value.PublishAddress,

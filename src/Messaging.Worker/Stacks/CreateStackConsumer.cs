@@ -186,6 +186,8 @@ public sealed class CreateStackConsumer(
         await records.SaveAsync(current with
         {
             Status = ServiceStatus.Running,
+            // Not healthy before its check first passes (ServiceHealthy): nothing routes it until then.
+            Health = member.Definition.HealthCheck is null && member.Approved.Entry.HealthCheck is null ? null : ServiceHealth.Starting,
             ContainerId = containerId,
             HostPort = member.Definition.IsPublic ? publicPort : null,
             Host = member.Definition.IsPublic ? docker.Value.PublishAddress : null,

@@ -191,6 +191,12 @@ public sealed class ServiceSupervisor(
                 return;
             }
             await supervision.SaveAsync(updated);
+            if (health == ServiceHealth.Healthy)
+            {
+                // First pass of the check in this run: what the edge waits for before it routes the service.
+                logger.LogInformation("{ServiceName} is healthy", record.Name);
+                await Publish(new ServiceHealthy { ServiceId = record.ServiceId, ServiceName = record.Name, At = now });
+            }
             return;
         }
 
