@@ -3,8 +3,8 @@
 # images), removes containers a previous run may have left, runs every test project, and ends
 # with one line "N passed, N failed[, N skipped]" of the real totals.
 #
-# Three runs, one after the other (never side by side): first the whole solution without the fault
-# and compose tests (Category!=Fault&Category!=Compose), then the fast subset of
+# Three runs, one after the other: first the whole solution without the fault and compose tests
+# (Category!=Fault&Category!=Compose; the integration tests beside the other projects), then the fast subset of
 # tests/Messaging.FaultTests (Category=Fault&Speed=Fast), which restarts RabbitMQ and so must not
 # overlap the other projects, then the compose tests (infra/compose-test.sh). The totals come from
 # the TRX files of all three. The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
@@ -40,8 +40,27 @@ run() { # NAME dotnet-test-arguments...
     dotnet test "$@" --nologo --logger trx --results-directory "$results/$name" "${args[@]}"
 }
 
-run main Messaging.sln --filter "$(with_user_filter 'Category!=Fault&Category!=Compose')"
-main_status=$?
+# The main run in two halves side by side, after one build: the integration tests (minutes, mostly waiting on the
+# engine and the broker) and every other project (unit, API and worker tests on in-memory harnesses and their own
+# Redis key prefixes; nothing of theirs touches the integration tests' containers, queues or ports). The second
+# half's console output is printed when it is done, so the two do not interleave.
+main_status=0
+if dotnet build Messaging.sln --nologo -v q -clp:ErrorsOnly "${args[@]}"; then
+    others_log="$results/others.log"
+    run others Messaging.sln --no-build \
+        --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&FullyQualifiedName!~Messaging.IntegrationTests')" \
+        >"$others_log" 2>&1 &
+    others=$!
+    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose')"
+    integration_status=$?
+    wait "$others"
+    others_status=$?
+    cat "$others_log"
+    [ "$integration_status" -eq 0 ] && [ "$others_status" -eq 0 ] || main_status=1
+else
+    echo "[test] the build failed"
+    main_status=1
+fi
 
 bash infra/cleanup-containers.sh messaging.instance=it-tests
 
