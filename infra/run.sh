@@ -45,7 +45,8 @@ run_host() {
     while :; do
         (cd "src/$1/bin/Release/net10.0" && exec dotnet "$1.dll") &
         child=$!
-        wait "$child"; status=$?
+        status=0
+        wait "$child" || status=$?
         [ "$status" -eq 75 ] || exit "$status"
         echo "[run] $1 exited with 75 (stalled bus): starting it again"
     done
