@@ -8,13 +8,13 @@ using Messaging.Benchmarks.Scenarios;
 namespace Messaging.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro]...</c>
+/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack]...</c>
 /// (normally through <c>bash infra/bench.sh</c>, which starts the services first). Prints the table and
 /// writes it as JSON to <c>bench/results/latest.json</c>. See docs/BENCHMARKS.md.
 /// </summary>
 public static class BenchProgram
 {
-    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge"];
+    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge", "stack"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,7 +63,7 @@ public static class BenchProgram
         BenchContext.Log($"run {context.RunId}: {string.Join(' ', options.Scenarios)}; {configuration} binaries; load average {loadBefore}");
         object? machine = null;
         var status = 0;
-        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge"]);
+        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge", "stack"]);
         using var docker = TestEnvironment.DockerClient();
         var baseline = new DockerBaseline(docker);
         try
@@ -86,6 +86,8 @@ public static class BenchProgram
                 MicroBenchmarks.Run(context, table);
             if (s.Contains("edge"))
                 await EdgeBenchmark.RunAsync(context, table);
+            if (s.Contains("stack"))
+                await StackBenchmark.RunAsync(context, table);
         }
         catch (OperationCanceledException) when (context.Cancel.IsCancellationRequested)
         {
@@ -208,7 +210,7 @@ public static class BenchProgram
     }
 
     private const string Usage = """
-        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge]... [options]
+        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack]... [options]
           (normally: bash infra/bench.sh [same arguments], which starts dockerd, RabbitMQ and Redis first)
         options:
           --creations N        latency: creations through the system and through the Engine API each (default 30)
@@ -224,6 +226,7 @@ public static class BenchProgram
           --trials N           detection: kills of one service, each -> ServiceExited (default 20)
           --recoveries N       recovery: services killed once each, and engine starts beside them (default 10)
           --idle-seconds N     overhead: how long the supervised fleet is watched idle (default 60)
+          --stack-trials N     stack: stacks of 3, and as many sets of 3 services one after another (default 10)
           --memory SIZE        memory limit of every benchmark container (default 32m)
           --cpus X             CPU limit of every benchmark container (default 0.1)
           --env api:NAME=VALUE extra environment of the api (or worker:) process; experiments only, the run
@@ -257,6 +260,7 @@ public static class BenchProgram
                 case "--trials": options = options with { Trials = Int() }; break;
                 case "--recoveries": options = options with { Recoveries = Int() }; break;
                 case "--idle-seconds": options = options with { IdleSeconds = Int() }; break;
+                case "--stack-trials": options = options with { StackTrials = Int() }; break;
                 case "--memory": options = options with { MemoryLimit = Value() }; break;
                 case "--cpus": options = options with { CpuLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--env":

@@ -141,6 +141,8 @@ public sealed record BenchOptions
     public int Recoveries { get; init; } = 10;
     /// <summary>overhead: seconds the supervised fleet is watched idle.</summary>
     public int IdleSeconds { get; init; } = 60;
+    /// <summary>stack: stacks of 3 created, and as many sets of 3 services created one after another.</summary>
+    public int StackTrials { get; init; } = 10;
     public string? Output { get; init; }
     public string MemoryLimit { get; init; } = "32m";
     public double CpuLimit { get; init; } = 0.1;

@@ -12,7 +12,8 @@ public sealed record HeardEvent(string Type, Guid ServiceId, JsonElement Message
 /// <summary>
 /// A subscriber to any set of event types (<c>Messaging.Contracts:&lt;Type&gt;</c>) of the bench's vhost, read with
 /// RabbitMQ.Client like <see cref="EventWatcher"/>, that keeps every event per service so a trial can wait for "the
-/// next <c>ServiceExited</c> of this service after this instant".
+/// next <c>ServiceExited</c> of this service after this instant". Stack events, which name no service, are kept per
+/// stack (their <c>stackId</c>).
 /// </summary>
 public sealed class ServiceEventLog : IAsyncDisposable
 {
@@ -50,7 +51,7 @@ public sealed class ServiceEventLog : IAsyncDisposable
         {
             using var document = JsonDocument.Parse(body.ToArray());
             var message = document.RootElement.GetProperty("message").Clone();
-            var serviceId = message.GetProperty("serviceId").GetGuid();
+            var serviceId = (message.TryGetProperty("serviceId", out var id) ? id : message.GetProperty("stackId")).GetGuid();
             var type = exchange[(exchange.IndexOf(':') + 1)..];
             var list = _events.GetOrAdd(serviceId, _ => []);
             lock (list)
@@ -64,26 +65,30 @@ public sealed class ServiceEventLog : IAsyncDisposable
     }
 
     /// <summary>The first <paramref name="type"/> event of the service that arrived at or after <paramref name="sinceTicks"/>.</summary>
-    public async Task<HeardEvent> WaitAsync(Guid serviceId, string type, long sinceTicks, TimeSpan timeout, CancellationToken cancel)
+    public Task<HeardEvent> WaitAsync(Guid serviceId, string type, long sinceTicks, TimeSpan timeout, CancellationToken cancel) =>
+        WaitAnyAsync(serviceId, [type], sinceTicks, timeout, cancel);
+
+    /// <summary>The first event of any of <paramref name="types"/> (e.g. a success and its failure) of the service or stack.</summary>
+    public async Task<HeardEvent> WaitAnyAsync(Guid id, IReadOnlyCollection<string> types, long sinceTicks, TimeSpan timeout, CancellationToken cancel)
     {
         var deadline = Clock.Now + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            if (Find(serviceId, type, sinceTicks) is { } heard)
+            if (Find(id, types, sinceTicks) is { } heard)
                 return heard;
             var left = Clock.Ms(Clock.Now, deadline);
             if (left <= 0)
-                throw new TimeoutException($"No {type} for service {serviceId} within {timeout.TotalSeconds:F0} s.");
+                throw new TimeoutException($"None of {string.Join('/', types)} for {id} within {timeout.TotalSeconds:F0} s.");
             await _arrived.WaitAsync(TimeSpan.FromMilliseconds(Math.Min(left, 100)), cancel);
         }
     }
 
-    private HeardEvent? Find(Guid serviceId, string type, long sinceTicks)
+    private HeardEvent? Find(Guid serviceId, IReadOnlyCollection<string> types, long sinceTicks)
     {
         if (!_events.TryGetValue(serviceId, out var list))
             return null;
         lock (list)
-            return list.FirstOrDefault(e => e.Type == type && e.ReceivedTicks >= sinceTicks);
+            return list.FirstOrDefault(e => types.Contains(e.Type) && e.ReceivedTicks >= sinceTicks);
     }
 
     public async ValueTask DisposeAsync()
