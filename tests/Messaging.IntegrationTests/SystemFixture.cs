@@ -124,6 +124,7 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Policy:AllowedImages:2:HealthCheck:Timeout"] = "00:00:01",
         ["Policy:AllowedImages:2:HealthCheck:Retries"] = "2",
         ["Policy:AllowedImages:2:Supervision:MaxRestarts"] = "3",
+        ["Policy:AllowedImages:2:AllowCommand"] = "true", // a stack member of it may set command/entrypoint (StackEndToEndTests)
         // An image that can run no check itself: the worker probes it (SupervisionTests).
         ["Policy:AllowedImages:3:Image"] = BareHttpImage,
         ["Policy:AllowedImages:3:MaxMemory"] = "128m",

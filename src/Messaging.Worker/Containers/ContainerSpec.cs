@@ -17,6 +17,12 @@ public sealed record ContainerSpec
     /// <summary>Our labels; see <see cref="ContainerLabels"/>.</summary>
     public required IReadOnlyDictionary<string, string> Labels { get; init; }
 
+    /// <summary>Replaces the image's entrypoint; null keeps it. Only a stack member whose entry sets AllowCommand has one.</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    /// <summary>Replaces the image's command; null keeps it. Only a stack member whose entry sets AllowCommand has one.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
     /// <summary>Environment variables as <c>NAME=value</c>.</summary>
     public IReadOnlyList<string> Env { get; init; } = [];
 

@@ -17,6 +17,10 @@ public static class DockerCreateParameters
             Name = spec.Name,
             Image = spec.Image,
             User = spec.User,
+            // Absent (null, though the client's annotation says otherwise) keeps the image's own; the engine would
+            // read an empty list as "no command".
+            Entrypoint = spec.Entrypoint is { } entrypoint ? [.. entrypoint] : null!,
+            Cmd = spec.Command is { } command ? [.. command] : null!,
             Env = [.. spec.Env],
             Labels = new Dictionary<string, string>(spec.Labels),
             ExposedPorts = new Dictionary<string, EmptyStruct> { [portKey] = default },

@@ -25,6 +25,13 @@ public sealed class AllowedImage
     /// <summary>CPU limit a request without one gets; <see cref="ImagePolicyOptions.DefaultCpus"/> when absent. Within the caps.</summary>
     public double? DefaultCpus { get; set; }
 
+    /// <summary>
+    /// Whether a stack member of this image may set <c>command</c> or <c>entrypoint</c> (off by default). One switch for
+    /// both: in an image without an entrypoint (most, the nginx:alpine stand-in included) the command alone picks the
+    /// program that runs, so permitting either is permitting any program of the image. The hardening stays the entry's.
+    /// </summary>
+    public bool AllowCommand { get; set; }
+
     /// <summary>Container port published when the request names none.</summary>
     public int InternalPort { get; set; } = 80;
 

@@ -28,10 +28,6 @@ public sealed class StackPlanner(CreateServicePolicy policy)
         foreach (var member in parsed.Definition!.Members)
         {
             var path = $"services.{member.Name}";
-            // No allowlist entry says yet which programs an image may run instead of its own; until one can, none may.
-            if (member.Command is not null || member.Entrypoint is not null)
-                return (null, new StackRefusal(FailureReasons.ImageNotAllowed,
-                    $"{path}: command and entrypoint are not permitted for {member.Image} (no allowlist entry permits them yet).", member.Name));
             var serviceName = $"{command.StackName}-{member.Name}";
             if (serviceName.Length > 63)
                 return (null, new StackRefusal(FailureReasons.InvalidCommand,
@@ -52,6 +48,13 @@ public sealed class StackPlanner(CreateServicePolicy policy)
             var (approved, refusal) = policy.Evaluate(create);
             if (refusal is not null)
                 return (null, new StackRefusal(refusal.Reason, $"{path}: {refusal.Message}", member.Name));
+            // Which program runs is the image's unless its entry says otherwise (the API cannot know: the allowlist is ours).
+            if ((member.Command ?? member.Entrypoint) is not null && !approved!.Entry.AllowCommand)
+            {
+                var key = member.Command is not null ? "command" : "entrypoint";
+                return (null, new StackRefusal(FailureReasons.ImageNotAllowed,
+                    $"{path}.{key}: not permitted for {member.Image} (its allowlist entry does not set AllowCommand).", member.Name));
+            }
             members.Add(new PlannedMember(member, approved!));
         }
         return (new StackPlan(members), null);

@@ -79,6 +79,9 @@ public sealed class StackStarter(
             Labels = labels,
             Network = network,
             NetworkAliases = [member.Name],
+            // The planner refused both unless the member's allowlist entry sets AllowCommand.
+            Entrypoint = member.Definition.Entrypoint,
+            Command = member.Definition.Command,
             Health = member.Definition.HealthCheck is { } check
                 ? new HealthProbe(check.Test, check.Interval ?? TimeSpan.FromSeconds(30), check.Timeout ?? TimeSpan.FromSeconds(30),
                     check.Retries ?? 3, check.StartPeriod ?? TimeSpan.Zero)

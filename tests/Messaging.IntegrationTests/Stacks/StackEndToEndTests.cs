@@ -258,6 +258,59 @@ public sealed class StackEndToEndTests(SystemFixture system) : IAsyncLifetime
         await RemoveAndAssertClean(api, stackId, created);
     }
 
+    [Fact]
+    public async Task A_member_runs_its_own_command_only_where_its_allowlist_entry_permits_it()
+    {
+        using var api = system.Api();
+        // nginx:alpine's entry does not set AllowCommand. The API cannot tell (the allowlist is the worker's): it
+        // accepts, and the worker refuses the stack whole.
+        var refused = await api.PostAsJsonAsync("/api/v1/stacks", new
+        {
+            name = UniqueName("st-cmd"),
+            compose_file = "services:\n  ok:\n    image: nginx:alpine\n  web:\n    image: nginx:alpine\n    entrypoint: [\"/bin/sh\", \"-c\", \"id\"]\n",
+        });
+        Assert.Equal(HttpStatusCode.Accepted, refused.StatusCode);
+        var refusedId = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stack_id").GetGuid();
+        var failed = await system.Events.WaitFor<StackCreationFailed>(e => e.StackId == refusedId);
+        Assert.Equal(FailureReasons.ImageNotAllowed, failed.Reason);
+        Assert.Equal("web", failed.FailedMember);
+        Assert.Contains("services.web.entrypoint: not permitted for nginx:alpine", failed.Message);
+        Assert.Empty(await StackContainers(refusedId));
+        Assert.Empty(await StackNetworks(refusedId));
+
+        // The supervision image's entry sets it (SystemFixture): the member runs the command, under the entry's hardening.
+        var (stackId, created) = await CreateStack(api, UniqueName("st-cmd"), """
+            services:
+              job:
+                image: messaging-test/supervision:latest
+                command: ["sh", "-c", "trap 'exit 0' TERM; echo from-the-command; sleep 300 & wait"]
+            """);
+        var job = ContainerOf(created, "job");
+        var inspect = await system.Docker.Containers.InspectContainerAsync(job);
+        Assert.Equal(["sh", "-c", "trap 'exit 0' TERM; echo from-the-command; sleep 300 & wait"], inspect.Config!.Cmd);
+        Assert.Equal("101:101", inspect.Config.User);
+        Assert.True(inspect.HostConfig!.ReadonlyRootfs);
+        Assert.Equal(["ALL"], inspect.HostConfig.CapDrop);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string logs;
+        while (!(logs = await LogsOf(job)).Contains("from-the-command", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        Assert.Contains("from-the-command", logs);
+
+        await RemoveAndAssertClean(api, stackId, created);
+    }
+
+    /// <summary>The container's output so far (the Docker CLI, as an operator would read it).</summary>
+    private static async Task<string> LogsOf(string containerId)
+    {
+        var start = new ProcessStartInfo("docker", ["logs", containerId]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+        return await output + await error;
+    }
+
     private async Task<(Guid StackId, StackCreated Created)> CreateStack(HttpClient api, string name, string file)
     {
         var response = await api.PostAsJsonAsync("/api/v1/stacks", new { name, compose_file = file });

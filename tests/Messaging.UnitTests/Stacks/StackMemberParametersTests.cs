@@ -36,5 +36,20 @@ public sealed class StackMemberParametersTests
         var parameters = DockerCreateParameters.From(ContainerSpecBuilderTests.Build());
         Assert.Null(parameters.NetworkingConfig);
         Assert.NotEmpty(parameters.HostConfig!.PortBindings);
+        Assert.Null(parameters.Cmd); // the image's own command and entrypoint
+        Assert.Null(parameters.Entrypoint);
+    }
+
+    [Fact]
+    public void A_permitted_member_command_and_entrypoint_replace_the_image_s_and_the_hardening_stays()
+    {
+        var spec = ContainerSpecBuilderTests.Build() with { Entrypoint = ["/bin/sh", "-c"], Command = ["echo hi"] };
+        var parameters = DockerCreateParameters.From(spec);
+
+        Assert.Equal(["/bin/sh", "-c"], parameters.Entrypoint);
+        Assert.Equal(["echo hi"], parameters.Cmd);
+        Assert.Equal(spec.User, parameters.User);
+        Assert.Equal(["ALL"], parameters.HostConfig!.CapDrop);
+        Assert.True(parameters.HostConfig.ReadonlyRootfs);
     }
 }

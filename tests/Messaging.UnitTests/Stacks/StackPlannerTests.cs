@@ -12,7 +12,11 @@ public sealed class StackPlannerTests
     private static readonly StackPlanner Planner = new(new CreateServicePolicy(
         Options.Create(new ImagePolicyOptions
         {
-            AllowedImages = [new AllowedImage { Image = "nginx:alpine", MaxMemory = "256m", MaxCpus = 1, DefaultMemory = "64m", DefaultCpus = 0.25 }],
+            AllowedImages =
+            [
+                new AllowedImage { Image = "nginx:alpine", MaxMemory = "256m", MaxCpus = 1, DefaultMemory = "64m", DefaultCpus = 0.25 },
+                new AllowedImage { Image = "messaging-test/busybox:latest", MaxMemory = "256m", MaxCpus = 1, DefaultMemory = "64m", DefaultCpus = 0.25, AllowCommand = true },
+            ],
             MaxMemory = "1g", MaxCpus = 2,
         }),
         new CreateServiceCommandValidator()));
@@ -77,12 +81,28 @@ public sealed class StackPlannerTests
         Assert.Equal("web", refusal.Member);
     }
 
-    [Fact]
-    public void A_command_or_entrypoint_is_refused_while_no_entry_permits_one()
+    [Theory]
+    [InlineData("command: [\"sh\", \"-c\", \"id\"]", "services.web.command")]
+    [InlineData("entrypoint: [\"/bin/sh\"]", "services.web.entrypoint")]
+    [InlineData("command: sh -c id", "services.web.command")]
+    public void A_command_or_entrypoint_is_refused_for_an_entry_that_does_not_permit_them(string line, string path)
     {
-        var (_, refusal) = Planner.Plan(Command("services:\n  web:\n    image: nginx:alpine\n    command: [\"sh\", \"-c\", \"id\"]\n"), "alice");
+        var (plan, refusal) = Planner.Plan(Command($"services:\n  ok:\n    image: messaging-test/busybox:latest\n  web:\n    image: nginx:alpine\n    {line}\n"), "alice");
+        Assert.Null(plan);
         Assert.Equal(FailureReasons.ImageNotAllowed, refusal!.Reason);
-        Assert.Contains("services.web", refusal.Message);
+        Assert.Equal("web", refusal.Member);
+        Assert.StartsWith(path + ": not permitted for nginx:alpine", refusal.Message);
+    }
+
+    [Fact]
+    public void A_command_and_entrypoint_are_kept_for_an_entry_that_sets_allow_command()
+    {
+        var (plan, refusal) = Planner.Plan(Command(
+            "services:\n  job:\n    image: messaging-test/busybox:latest\n    entrypoint: [\"/bin/sh\", \"-c\"]\n    command: [\"echo hi; sleep 5\"]\n"), "alice");
+        Assert.Null(refusal);
+        var member = Assert.Single(plan!.Members);
+        Assert.Equal(["/bin/sh", "-c"], member.Definition.Entrypoint!);
+        Assert.Equal(["echo hi; sleep 5"], member.Definition.Command!);
     }
 
     [Theory]
