@@ -7,7 +7,8 @@ namespace Messaging.Audit;
 /// How message bodies are written outside the bus (audit trail, webhooks, live events): snake_case, as the
 /// REST API writes everything, whatever casing the envelope used. Environment values may be secrets (a
 /// database password, an API key): the trail is read by owners, admins, SSE streams and webhook receivers,
-/// so it keeps which variables were set and never their values.
+/// so it keeps which variables were set and never their values. A stack's compose file (<c>CreateStack</c>) carries
+/// its members' environment, generated secrets of a template included: the trail keeps only its size.
 /// </summary>
 public static class MessageJson
 {
@@ -17,10 +18,20 @@ public static class MessageJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null, // env keys are the user's, verbatim
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { RedactEnvironmentValues } },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { RedactEnvironmentValues, RedactComposeFiles } },
     };
 
     public static string Serialize(object message) => JsonSerializer.Serialize(message, message.GetType(), Options);
+
+    private static void RedactComposeFiles(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.Name != "compose_file" || property.PropertyType != typeof(string) || property.Get is not { } get)
+                continue;
+            property.Get = message => get(message) is string file ? $"{Redacted} {file.Length} characters" : null;
+        }
+    }
 
     private static void RedactEnvironmentValues(JsonTypeInfo type)
     {

@@ -86,6 +86,8 @@ public sealed class RedisKeys(string prefix)
     public RedisKey ServiceAudit(Guid serviceId) => $"{Prefix}audit:service:{serviceId:D}";
 
     /// <summary>Stream: one owner's slice of the audit trail, same entry ids as <see cref="Audit"/> (what their live stream reads).</summary>
+    public RedisKey StackAudit(Guid stackId) => $"{Prefix}audit:stack:{stackId:D}";
+
     public RedisKey OwnerAudit(string owner) => $"{Prefix}audit:owner:{owner}";
 
     /// <summary>String (expiring): a bus message id already written to the audit trail (redeliveries are not written twice).</summary>

@@ -65,6 +65,49 @@ public sealed class AuditTrailTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task A_stack_s_commands_and_events_are_in_its_trail_for_its_owner_and_its_file_s_secrets_are_not()
+    {
+        using var alice = system.Api(SystemFixture.AliceToken);
+        var secret = "s3cret-" + Guid.NewGuid().ToString("N");
+        var response = await alice.PostAsJsonAsync("/api/v1/stacks", new
+        {
+            name = UniqueName("it-stack")[..16],
+            compose_file = $"services:\n  web:\n    image: nginx:alpine\n    environment:\n      DB_PASSWORD: {secret}\n",
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var stackId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stack_id").GetGuid();
+        await system.Events.WaitFor<StackCreated>(e => e.StackId == stackId, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Accepted, (await alice.DeleteAsync($"/api/v1/stacks/{stackId}")).StatusCode);
+        await system.Events.WaitFor<StackRemoved>(e => e.StackId == stackId);
+
+        string[] expected = ["CreateStack", "StackCreated", "RemoveStack", "StackRemoved"];
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<JsonElement> items;
+        do
+        {
+            var page = await alice.GetFromJsonAsync<JsonElement>($"/api/v1/stacks/{stackId}/events?limit=50");
+            items = [.. page.GetProperty("items").EnumerateArray()];
+        } while (items.Count < expected.Length && DateTime.UtcNow < deadline && await Task.Delay(100).ContinueWith(_ => true));
+        Assert.Equal(expected, items.Select(i => i.GetProperty("type").GetString()));
+        Assert.All(items, i =>
+        {
+            Assert.Equal(stackId, i.GetProperty("stack_id").GetGuid());
+            Assert.Equal("alice", i.GetProperty("owner").GetString());
+            Assert.Equal("alice", i.GetProperty("actor").GetString());
+        });
+        Assert.StartsWith("[redacted]", items[0].GetProperty("message").GetProperty("compose_file").GetString());
+        var trail = await system.Redis.StreamRangeAsync(new RedisKeys(system.KeyPrefix).Audit);
+        Assert.DoesNotContain(trail, e => e.Values.Any(v => v.Value.ToString().Contains(secret, StringComparison.Ordinal)));
+
+        // Someone else's stack is not theirs to read; the admin's query finds the same entries by type.
+        using var bob = system.Api(SystemFixture.BobToken);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/v1/stacks/{stackId}/events")).StatusCode);
+        using var admin = system.Api();
+        var created = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?type=StackCreated&actor=alice&limit=200");
+        Assert.Contains(created.GetProperty("items").EnumerateArray(), i => i.GetProperty("stack_id").GetGuid() == stackId);
+    }
+
+    [Fact]
     public async Task Every_command_and_event_of_a_create_stop_remove_run_is_in_the_trail_in_order()
     {
         using var alice = system.Api(SystemFixture.AliceToken);

@@ -17,6 +17,10 @@ public sealed class ContractShapeTests
 {
     private static readonly Type[] Commands = [typeof(CreateService), typeof(StopService), typeof(StartService), typeof(RestartService), typeof(RemoveService)];
 
+    private static readonly Type[] StackCommands = [typeof(CreateStack), typeof(RemoveStack)];
+
+    private static readonly Type[] StackEvents = [typeof(StackCreated), typeof(StackCreationFailed), typeof(StackRemoved)];
+
     private static readonly Type[] Events =
     [
         typeof(ServiceCreated), typeof(ServiceCreationFailed), typeof(ServiceStopped), typeof(ServiceStarted),
@@ -28,15 +32,19 @@ public sealed class ContractShapeTests
     private static readonly Type[] Shapes =
         [.. typeof(IServiceCommand).Assembly.GetExportedTypes().Where(type => type.IsInterface || type is { IsAbstract: true, IsSealed: false })];
 
-    public static TheoryData<Type> Messages() => [.. Commands, .. Events];
+    public static TheoryData<Type> Messages() => [.. Commands, .. Events, .. StackCommands, .. StackEvents];
 
     [Fact]
     public void Every_command_and_event_has_its_shape_and_the_audit_trail_knows_each_of_them()
     {
         Assert.All(Commands, type => Assert.True(typeof(IServiceCommand).IsAssignableFrom(type), type.Name));
         Assert.All(Events, type => Assert.True(typeof(IServiceEvent).IsAssignableFrom(type), type.Name));
-        Assert.Equal(AuditMessageTypes.Commands.Order(), Commands.Select(t => t.Name).Order());
-        Assert.Equal(AuditMessageTypes.Events.Order(), Events.Select(t => t.Name).Order());
+        Assert.All(StackCommands, type => Assert.True(typeof(IStackCommand).IsAssignableFrom(type), type.Name));
+        Assert.All(StackEvents, type => Assert.True(typeof(IStackEvent).IsAssignableFrom(type), type.Name));
+        Assert.Equal(AuditMessageTypes.Commands.Order(), Commands.Concat(StackCommands).Select(t => t.Name).Order());
+        Assert.Equal(AuditMessageTypes.Events.Order(), Events.Concat(StackEvents).Select(t => t.Name).Order());
+        Assert.Equal(Messaging.Audit.ServiceMessageTypes.Commands.Select(t => t.Name).Order(), AuditMessageTypes.Commands.Order());
+        Assert.Equal(Messaging.Audit.ServiceMessageTypes.Events.Select(t => t.Name).Order(), AuditMessageTypes.Events.Order());
     }
 
     /// <summary>
@@ -47,7 +55,7 @@ public sealed class ContractShapeTests
     public void Every_event_of_the_contracts_is_one_webhooks_and_the_audit_filter_accept()
     {
         var published = typeof(IServiceEvent).Assembly.GetExportedTypes()
-            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IServiceEvent).IsAssignableFrom(type))
+            .Where(type => type is { IsClass: true, IsAbstract: false } && (typeof(IServiceEvent).IsAssignableFrom(type) || typeof(IStackEvent).IsAssignableFrom(type)))
             .Select(type => type.Name);
         Assert.Equal(published.Order(), AuditMessageTypes.Events.Order());
     }
@@ -56,7 +64,7 @@ public sealed class ContractShapeTests
     public void Every_shape_is_excluded_from_the_broker_topology_and_from_the_implemented_types()
     {
         Assert.Equal(
-            ["IServiceCommand", "IServiceEvent", "IServiceLifecycleEvent", "ServiceLifecycleCommand", "ServiceLifecycleEvent"],
+            ["IServiceCommand", "IServiceEvent", "IServiceLifecycleEvent", "IStackCommand", "IStackEvent", "ServiceLifecycleCommand", "ServiceLifecycleEvent"],
             Shapes.Select(t => t.Name).Order());
         Assert.All(Shapes, type =>
         {

@@ -1,9 +1,14 @@
+using Messaging.Api.Stacks;
 using Messaging.State;
 using Messaging.State.Audit;
+using Messaging.State.Stacks;
 
 namespace Messaging.Api.Audit;
 
-/// <summary><c>GET /api/v1/services/{id}/events</c> (the owner or an admin) and <c>GET /api/v1/audit</c> (admin).</summary>
+/// <summary>
+/// <c>GET /api/v1/services/{id}/events</c> and <c>GET /api/v1/stacks/{id}/events</c> (the owner or an admin) and
+/// <c>GET /api/v1/audit</c> (admin).
+/// </summary>
 public static class AuditEndpoints
 {
     public const int MaxActorLength = 128;
@@ -26,6 +31,21 @@ public static class AuditEndpoints
 
         var size = limit ?? QueryChecks.DefaultPageSize;
         var entries = await trail.ReadServiceAsync(serviceId, after, size + 1);
+        var page = entries.Take(size).Select(AuditEventView.From).ToList();
+        return TypedResults.Ok(new AuditEventPage(page, entries.Count > size ? Cursor.Encode(page[^1].Id) : null));
+    }
+
+    /// <summary>One stack's own commands and events (its members' are under each service), oldest first; 404 for a stack the caller may not see.</summary>
+    public static async Task<Results<Ok<AuditEventPage>, ProblemHttpResult>> StackEvents(
+        Guid stackId, ClaimsPrincipal user, StackStore stacks, AuditStore trail, int? limit, string? cursor)
+    {
+        if (QueryChecks.Page(limit, cursor, Cursor, out var after) is { } invalid)
+            return invalid;
+        if (await stacks.FindVisibleAsync(stackId, user) is null)
+            return Problems.StackNotFound(stackId);
+
+        var size = limit ?? QueryChecks.DefaultPageSize;
+        var entries = await trail.ReadStackAsync(stackId, after, size + 1);
         var page = entries.Take(size).Select(AuditEventView.From).ToList();
         return TypedResults.Ok(new AuditEventPage(page, entries.Count > size ? Cursor.Encode(page[^1].Id) : null));
     }

@@ -31,6 +31,9 @@ public static class EventsApiSetup
         readers.MapGet("/services/{serviceId:guid}/events", AuditEndpoints.ServiceEvents)
             .WithName("GetServiceEvents").WithSummary("One service's commands and events, oldest first, paged.")
             .ProducesProblem(400).ProducesProblem(404);
+        readers.MapGet("/stacks/{stackId:guid}/events", AuditEndpoints.StackEvents)
+            .WithName("GetStackEvents").WithSummary("One stack's own commands and events (CreateStack, StackCreated...), oldest first, paged.")
+            .ProducesProblem(400).ProducesProblem(404);
         readers.MapGet("/events", LiveEventsEndpoint.Handle)
             .WithName("LiveEvents").WithSummary("Server-Sent Events of the caller's services (admin: all); resumes after Last-Event-ID.")
             .ProducesProblem(400);

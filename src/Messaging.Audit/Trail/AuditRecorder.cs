@@ -2,6 +2,7 @@ using MassTransit;
 using Messaging.Contracts;
 using Messaging.State;
 using Messaging.State.Audit;
+using Messaging.State.Stacks;
 
 namespace Messaging.Audit.Trail;
 
@@ -9,7 +10,7 @@ namespace Messaging.Audit.Trail;
 /// Turns a consumed command or event into an <see cref="AuditEntry"/>: works out the actor and the owner
 /// and appends it to the trail.
 /// </summary>
-public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, TimeProvider clock, ILogger<AuditRecorder> logger)
+public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, StackStore stacks, TimeProvider clock, ILogger<AuditRecorder> logger)
 {
     /// <summary>The actor of messages that name no one and whose service has no known owner.</summary>
     public const string SystemActor = "system";
@@ -17,12 +18,15 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
     /// <summary>Appends <paramref name="context"/>'s command or event to the trail, unless it is a redelivery of one already there.</summary>
     public async Task RecordAsync<T>(ConsumeContext<T> context) where T : class
     {
-        var (kind, serviceId, commandId, requestedBy, ownerHint) = Describe(context.Message);
+        var (kind, serviceId, stackId, commandId, requestedBy, ownerHint) = Describe(context.Message);
         using var activity = AuditTelemetry.Source.StartActivity("audit append");
         activity?.SetTag("messaging.message_type", typeof(T).Name);
         activity?.SetTag("messaging.service_id", serviceId.ToString("D"));
-        // The record's owner wins: a command may name anyone, but the service belongs to whoever created it.
-        var owner = serviceId == Guid.Empty ? null : (await records.GetAsync(serviceId))?.Owner;
+        if (stackId is not null)
+            activity?.SetTag("messaging.stack_id", stackId.Value.ToString("D"));
+        // The record's owner wins: a command may name anyone, but the service (stack) belongs to whoever created it.
+        var owner = stackId is { } stack ? (await stacks.GetAsync(stack))?.Owner
+            : serviceId == Guid.Empty ? null : (await records.GetAsync(serviceId))?.Owner;
         owner = !string.IsNullOrEmpty(owner) ? owner : ownerHint ?? "";
         var actor = !string.IsNullOrEmpty(requestedBy) ? requestedBy : !string.IsNullOrEmpty(owner) ? owner : SystemActor;
 
@@ -34,6 +38,7 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
             Actor = actor,
             Owner = owner,
             ServiceId = serviceId,
+            StackId = stackId,
             CommandId = commandId,
             // MassTransit sets the correlation id of commands and of the events they cause to the command id.
             CorrelationId = (context.CorrelationId ?? (commandId == Guid.Empty ? null : commandId))?.ToString("D"),
@@ -47,19 +52,24 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
     }
 
     /// <summary>
-    /// What the trail needs from a message, by its shape: its kind, its service and command, who asked (the actor,
-    /// when the message names one) and an owner the message itself names (used while the service has no record).
+    /// What the trail needs from a message, by its shape: its kind, its service or stack and command, who asked (the
+    /// actor, when the message names one) and an owner the message itself names (used while there is no record).
     /// </summary>
-    private static (string Kind, Guid ServiceId, Guid CommandId, string? RequestedBy, string? OwnerHint) Describe(object message) => message switch
+    private static (string Kind, Guid ServiceId, Guid? StackId, Guid CommandId, string? RequestedBy, string? OwnerHint) Describe(object message) => message switch
     {
         // Whoever asks for a service becomes its owner.
-        CreateService create => (AuditMessageTypes.Command, create.ServiceId, create.CommandId, create.RequestedBy, create.RequestedBy),
-        IServiceCommand command => (AuditMessageTypes.Command, command.ServiceId, command.CommandId, command.RequestedBy, null),
+        CreateService create => (AuditMessageTypes.Command, create.ServiceId, null, create.CommandId, create.RequestedBy, create.RequestedBy),
+        IServiceCommand command => (AuditMessageTypes.Command, command.ServiceId, null, command.CommandId, command.RequestedBy, null),
         // ServiceCreated names no requester, but its owner is the one who asked for it.
-        ServiceCreated created => (AuditMessageTypes.Event, created.ServiceId, created.CommandId, created.Owner, created.Owner),
-        IServiceLifecycleEvent done => (AuditMessageTypes.Event, done.ServiceId, done.CommandId, done.RequestedBy, null),
+        ServiceCreated created => (AuditMessageTypes.Event, created.ServiceId, null, created.CommandId, created.Owner, created.Owner),
+        IServiceLifecycleEvent done => (AuditMessageTypes.Event, done.ServiceId, null, done.CommandId, done.RequestedBy, null),
         // Failures and rejections name no one: the actor is the owner, else the system.
-        IServiceEvent other => (AuditMessageTypes.Event, other.ServiceId, other.CommandId, null, null),
-        _ => throw new ArgumentException($"{message.GetType().Name} is neither a service command nor a service event.", nameof(message)),
+        IServiceEvent other => (AuditMessageTypes.Event, other.ServiceId, null, other.CommandId, null, null),
+        // Stacks likewise: whoever asks for one owns it (and every member); StackCreated names its owner.
+        CreateStack create => (AuditMessageTypes.Command, Guid.Empty, create.StackId, create.CommandId, create.RequestedBy, create.RequestedBy),
+        IStackCommand command => (AuditMessageTypes.Command, Guid.Empty, command.StackId, command.CommandId, command.RequestedBy, null),
+        StackCreated created => (AuditMessageTypes.Event, Guid.Empty, created.StackId, created.CommandId, created.Owner, created.Owner),
+        IStackEvent other => (AuditMessageTypes.Event, Guid.Empty, other.StackId, other.CommandId, null, null),
+        _ => throw new ArgumentException($"{message.GetType().Name} is neither a service nor a stack command or event.", nameof(message)),
     };
 }

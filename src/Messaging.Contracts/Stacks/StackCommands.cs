@@ -5,7 +5,7 @@ namespace Messaging.Contracts;
 /// network of the stack, reserved and created whole or not at all. Published by the API or directly by another
 /// system; the worker parses and judges the file itself (allowlist, caps, quotas) and trusts none of it.
 /// </summary>
-public sealed record CreateStack
+public sealed record CreateStack : IStackCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }
@@ -33,7 +33,7 @@ public sealed record CreateStack
 }
 
 /// <summary>Asks the worker to remove a stack: every member's container and reservation, then the stack's network.</summary>
-public sealed record RemoveStack
+public sealed record RemoveStack : IStackCommand
 {
     /// <summary>The command (idempotency key) this message is or answers.</summary>
     public Guid CommandId { get; init; }

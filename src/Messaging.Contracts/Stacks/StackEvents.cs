@@ -17,7 +17,7 @@ public sealed record StackMemberState
 }
 
 /// <summary>Every member of a <see cref="CreateStack"/> runs.</summary>
-public sealed record StackCreated
+public sealed record StackCreated : IStackEvent
 {
     /// <summary>The command (idempotency key) this message is or answers.</summary>
     public Guid CommandId { get; init; }
@@ -38,7 +38,7 @@ public sealed record StackCreated
 /// <see cref="CreateStack.KeepStartedOnFailure"/> nothing of it remains (no container, network, port or reservation);
 /// with it, <see cref="KeptMembers"/> still run.
 /// </summary>
-public sealed record StackCreationFailed
+public sealed record StackCreationFailed : IStackEvent
 {
     /// <summary>The command (idempotency key) this message is or answers.</summary>
     public Guid CommandId { get; init; }
@@ -64,7 +64,7 @@ public sealed record StackCreationFailed
 }
 
 /// <summary>A stack's members and network are gone.</summary>
-public sealed record StackRemoved
+public sealed record StackRemoved : IStackEvent
 {
     /// <summary>The command (idempotency key) this message is or answers.</summary>
     public Guid CommandId { get; init; }

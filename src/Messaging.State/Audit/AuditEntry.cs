@@ -26,8 +26,11 @@ public sealed record AuditEntry
     /// <summary>The service's owner when known (empty otherwise): decides who may read the entry.</summary>
     public string Owner { get; init; } = "";
 
-    /// <summary>The service the message is about.</summary>
+    /// <summary>The service the message is about; empty for a message about a stack.</summary>
     public Guid ServiceId { get; init; }
+
+    /// <summary>The stack a stack command or event is about (<c>CreateStack</c>, <c>StackCreated</c>...); null otherwise.</summary>
+    public Guid? StackId { get; init; }
 
     /// <summary>The command, or the command an event answers.</summary>
     public Guid CommandId { get; init; }
@@ -49,6 +52,7 @@ public sealed record AuditEntry
         new("actor", Actor),
         new("owner", Owner),
         new("service_id", ServiceId.ToString("D")),
+        new("stack_id", StackId?.ToString("D") ?? ""),
         new("command_id", CommandId.ToString("D")),
         new("correlation_id", CorrelationId ?? ""),
         new("message_id", MessageId ?? ""),
@@ -67,6 +71,7 @@ public sealed record AuditEntry
             Actor = fields.Text("actor") ?? "",
             Owner = fields.Text("owner") ?? "",
             ServiceId = fields.Guid("service_id") ?? Guid.Empty,
+            StackId = fields.Guid("stack_id"),
             CommandId = fields.Guid("command_id") ?? Guid.Empty,
             CorrelationId = fields.Text("correlation_id"),
             MessageId = fields.Text("message_id"),

@@ -10,7 +10,8 @@ public static class AuditMessageTypes
 
     /// <summary>Commands: what was asked.</summary>
     public static IReadOnlyList<string> Commands { get; } =
-        [nameof(CreateService), nameof(StopService), nameof(StartService), nameof(RestartService), nameof(RemoveService)];
+        [nameof(CreateService), nameof(StopService), nameof(StartService), nameof(RestartService), nameof(RemoveService),
+         nameof(CreateStack), nameof(RemoveStack)];
 
     /// <summary>Events: what happened. These are also what webhooks can subscribe to.</summary>
     public static IReadOnlyList<string> Events { get; } =
@@ -22,6 +23,8 @@ public static class AuditMessageTypes
         nameof(ServiceCrashLooping),
         // The edge host's (a hostname's certificate could not be obtained).
         nameof(ServiceCertificateFailed),
+        // Stacks (each member's own service events are recorded as well).
+        nameof(StackCreated), nameof(StackCreationFailed), nameof(StackRemoved),
     ];
 
     /// <summary>Every recorded type.</summary>
