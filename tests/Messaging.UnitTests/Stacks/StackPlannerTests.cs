@@ -105,6 +105,33 @@ public sealed class StackPlannerTests
         Assert.Equal(["echo hi; sleep 5"], member.Definition.Command!);
     }
 
+    /// <summary>
+    /// Issue 16: "images in templates pinned by digest where the allowlist has one". A template (rendered to a stack
+    /// file) names the tag; the member runs the entry's pinned digest, as a plain service does, and a member naming
+    /// another digest is refused.
+    /// </summary>
+    [Fact]
+    public void A_member_of_a_digest_pinned_entry_runs_the_pinned_digest_and_another_digest_is_refused()
+    {
+        const string pinned = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        var planner = new StackPlanner(new CreateServicePolicy(
+            Options.Create(new ImagePolicyOptions
+            {
+                AllowedImages = [new AllowedImage { Image = "messaging-test/kv:latest@" + pinned, MaxMemory = "256m", MaxCpus = 1 }],
+                MaxMemory = "1g", MaxCpus = 2,
+            }),
+            new CreateServiceCommandValidator()));
+
+        var (plan, refusal) = planner.Plan(Command("services:\n  store:\n    image: messaging-test/kv:latest\n"), "alice");
+        Assert.Null(refusal);
+        Assert.Equal("docker.io/messaging-test/kv:latest@" + pinned, Assert.Single(plan!.Members).Approved.Image);
+
+        var other = "sha256:" + new string('f', 64);
+        var (_, refused) = planner.Plan(Command($"services:\n  store:\n    image: messaging-test/kv:latest@{other}\n"), "alice");
+        Assert.Equal(FailureReasons.ImageNotAllowed, refused!.Reason);
+        Assert.Equal("store", refused.Member);
+    }
+
     [Theory]
     [InlineData("Shop")]
     [InlineData("-shop")]
