@@ -52,7 +52,8 @@ ensure_packages \
     rabbitmq-server:rabbitmq-server rabbitmq-diagnostics:rabbitmq-server \
     redis-server:redis-server redis-cli:redis-tools \
     busybox-static:busybox-static \
-    pebble:pebble caddy:caddy openssl:openssl
+    pebble:pebble caddy:caddy openssl:openssl \
+    promtool:prometheus  # checks and unit-tests infra/prometheus/alerts.yml (AlertRulesTests)
 pick_docker_cli   # docker.io may just have been installed
 
 # Poll "$@" every 0.25 s until it succeeds; give up after $timeout seconds or

@@ -12,8 +12,8 @@ namespace Messaging.Audit.Notifications;
 /// (<see cref="WebhookRetrySchedule"/>). A consumer slot is held for one HTTP attempt at most, never for a backoff, so a
 /// dead receiver delays nobody else's deliveries.
 /// </summary>
-public sealed class DeliverWebhookConsumer(WebhookStore store, WebhookSender sender, WebhookRetrySchedule schedule, TimeProvider clock,
-    ILogger<DeliverWebhookConsumer> logger) : IConsumer<DeliverWebhook>
+public sealed class DeliverWebhookConsumer(WebhookStore store, WebhookSender sender, WebhookRetrySchedule schedule, WebhookMetrics metrics,
+    TimeProvider clock, ILogger<DeliverWebhookConsumer> logger) : IConsumer<DeliverWebhook>
 {
     public async Task Consume(ConsumeContext<DeliverWebhook> context)
     {
@@ -23,6 +23,8 @@ public sealed class DeliverWebhookConsumer(WebhookStore store, WebhookSender sen
             return;
 
         var outcome = await sender.AttemptAsync(subscription, delivery, context.CancellationToken);
+        if (!outcome.Delivered)
+            metrics.FailedAttempts.Add(1);
         if (outcome.Retryable && schedule.MayRetry(delivery.Attempt))
         {
             await schedule.RetryLaterAsync(context, delivery);
@@ -37,6 +39,7 @@ public sealed class DeliverWebhookConsumer(WebhookStore store, WebhookSender sen
             Status = outcome.Delivered ? WebhookDelivery.Delivered : WebhookDelivery.Failed,
             Attempts = delivery.Attempt, StatusCode = outcome.StatusCode, Error = outcome.Error,
         });
+        metrics.Settled(outcome.Delivered);
     }
 }
 

@@ -1,3 +1,4 @@
+using Messaging.ServiceDefaults.Telemetry;
 using Messaging.State;
 using Messaging.State.Reservations;
 using Microsoft.Extensions.Options;
@@ -11,22 +12,15 @@ public static class TelemetrySetup
 {
     /// <summary>
     /// The worker's own spans and metrics, beside MassTransit's (<c>AddServiceDefaults</c>, which also exports
-    /// over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set); a Prometheus scrape listener (<c>/metrics</c>)
-    /// when <c>Metrics:PrometheusPort</c> is set, bound to <c>Metrics:PrometheusHost</c> (default localhost; in compose, the internal network only: the worker serves no users).
+    /// over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set); a Prometheus scrape listener when
+    /// <c>Metrics:PrometheusPort</c> is set (<see cref="PrometheusListener"/>).
     /// </summary>
     public static IHostApplicationBuilder AddWorkerTelemetry(this IHostApplicationBuilder builder)
     {
-        var prometheusPort = builder.Configuration.GetValue<int?>("Metrics:PrometheusPort");
-        var prometheusHost = builder.Configuration["Metrics:PrometheusHost"] ?? "localhost";
         builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(WorkerTelemetry.Name).AddSource(StateTelemetry.Name))
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter(WorkerTelemetry.Name);
-                if (prometheusPort is > 0)
-                    metrics.AddPrometheusHttpListener(listener => (listener.Host, listener.Port) = (prometheusHost, prometheusPort.Value));
-            });
+            .WithMetrics(metrics => metrics.AddMeter(WorkerTelemetry.Name).AddPrometheusListenerIfConfigured(builder.Configuration));
         builder.Services.AddHostedService<FreePortsGauge>();
         return builder;
     }

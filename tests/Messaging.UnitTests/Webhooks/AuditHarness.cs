@@ -1,6 +1,7 @@
 using MassTransit;
 using MassTransit.Testing;
 using Messaging.Audit;
+using Messaging.Audit.Notifications;
 using Messaging.State.Webhooks;
 using Messaging.Testing;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +30,7 @@ public sealed class AuditHarness : IAsyncDisposable
 
     public ITestHarness Harness => _host.Services.GetRequiredService<ITestHarness>();
     public WebhookStore Store => _host.Services.GetRequiredService<WebhookStore>();
+    public WebhookMetrics Metrics => _host.Services.GetRequiredService<WebhookMetrics>();
 
     public static async Task<AuditHarness> StartAsync()
     {
