@@ -44,6 +44,13 @@ public sealed record SystemSettings
     public string? HostBudgetMemory { get; init; } = "256g";
     public double? HostBudgetCpus { get; init; } = 256;
 
+    /// <summary>
+    /// <c>RabbitMq:StalledBusExitAfter</c>: off by default here, because in-process hosts share the test process, which
+    /// must never exit on their behalf (a test that takes a host's broker rights away would end the whole run); a
+    /// harness of real processes passes null to keep the shipped behaviour (the fault tests do).
+    /// </summary>
+    public string? StalledBusExitAfter { get; init; } = "00:00:00";
+
     /// <summary>The settings as configuration keys (<c>Redis:KeyPrefix</c>), for an in-process host.</summary>
     public Dictionary<string, string?> ToConfiguration()
     {
@@ -60,6 +67,8 @@ public sealed record SystemSettings
             settings["Docker:Network"] = Network;
         if (HealthFile is not null)
             settings["Health:File"] = HealthFile;
+        if (StalledBusExitAfter is not null)
+            settings["RabbitMq:StalledBusExitAfter"] = StalledBusExitAfter;
         if (HostBudgetMemory is not null)
             settings["HostBudget:Memory"] = HostBudgetMemory;
         if (HostBudgetCpus is { } cpus)

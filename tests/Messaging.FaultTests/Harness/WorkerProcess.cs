@@ -47,6 +47,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             HealthFile = healthFile,
             Redis = settings.RedisConfiguration, // the scenario's own redis-server
             DockerEndpoint = settings.DockerEndpoint, // the engine, or a proxy in front of it
+            StalledBusExitAfter = null, // a real process: the shipped behaviour (exit 75 when its bus stalls)
         }.ToEnvironment();
         environment["DOTNET_ENVIRONMENT"] = "Production";
         environment["Reconciler__Interval"] = settings.ReconcilerInterval.ToString("c");
