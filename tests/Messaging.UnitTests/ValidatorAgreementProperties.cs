@@ -70,11 +70,15 @@ public sealed class ValidatorAgreementProperties
         from env in Envs
         select new CreateServiceRequest { ServiceName = name, Image = image, MemoryLimit = memory, CpuLimit = cpus, InternalPort = port, Env = env };
 
-    /// <summary>The command the API would publish for a request (what another system might publish too).</summary>
+    /// <summary>
+    /// The command the API would publish for a request (what another system might publish too): limits left out stay
+    /// left out (the worker fills in the entry's defaults), as in CreateServiceEndpoint. Mapping an absent CPU limit to 0
+    /// made this property fail whenever FsCheck drew a request without one.
+    /// </summary>
     private static CreateService CommandFor(CreateServiceRequest r) => new()
     {
         CommandId = Guid.NewGuid(), ServiceId = Guid.NewGuid(), ServiceName = r.ServiceName ?? "", Image = r.Image ?? "",
-        MemoryLimit = r.MemoryLimit ?? "", CpuLimit = r.CpuLimit ?? 0, InternalPort = r.InternalPort, Env = r.Env,
+        MemoryLimit = r.MemoryLimit, CpuLimit = r.CpuLimit, InternalPort = r.InternalPort, Env = r.Env,
         RequestedBy = "alice", RequestedAt = DateTimeOffset.UtcNow,
     };
 
@@ -94,8 +98,8 @@ public sealed class ValidatorAgreementProperties
             var entry = Options.AllowedImages.Single(e => ImageReference.TryParse(e.Image, out var r) && r.CanonicalWithoutDigest == image!.CanonicalWithoutDigest);
             MemorySize.TryParse(entry.MaxMemory ?? Options.MaxMemory, out var memoryCap);
             return approved.MemoryBytes <= Math.Min(memoryCap, 1L << 30)
-                && approved.Command.CpuLimit <= Math.Min(entry.MaxCpus ?? Options.MaxCpus, Options.MaxCpus)
-                && approved.Command.CpuLimit >= ServiceRules.MinCpus
+                && approved.CpuLimit <= Math.Min(entry.MaxCpus ?? Options.MaxCpus, Options.MaxCpus)
+                && approved.CpuLimit >= ServiceRules.MinCpus
                 && approved.InternalPort is >= 1 and <= 65535
                 && Api.Validate(request).IsValid;
         });
