@@ -10,7 +10,7 @@ using Messaging.Api.Telemetry;
 using Messaging.Api.Templates;
 using Microsoft.Extensions.Options;
 using Messaging.Api.Tokens;
-using Scalar.AspNetCore;
+using Messaging.Api.Reference;
 using Messaging.Contracts;
 using Messaging.State;
 using Microsoft.AspNetCore.Authentication;
@@ -29,7 +29,7 @@ public static class ApiSetup
         // Readiness is answered at /health/ready (MapDefaultEndpoints), not written to a file.
         builder.AddServiceDefaults("messaging-api", healthFile: false);
         builder.AddApiTelemetry();
-        services.AddOpenApi();
+        services.AddApiReference(); // /openapi/v1.json with its introduction and examples (Reference/)
         services.AddProblemDetails();
         services.AddExceptionHandler<DependencyFailureHandler>();
         services.ConfigureHttpJsonOptions(json =>
@@ -111,8 +111,7 @@ public static class ApiSetup
         api.MapStacksApi(); // Stacks/
         api.MapTokensApi();
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
-        app.MapOpenApi(); // /openapi/v1.json
-        app.MapScalarApiReference("/docs");
+        app.MapApiReference(); // /openapi/v1.json, the reference UI at /docs (Reference/)
         app.MapDefaultEndpoints(); // /health/live, /health/ready, /metrics
         return app;
     }

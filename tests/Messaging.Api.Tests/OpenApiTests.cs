@@ -53,6 +53,44 @@ public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplicat
     }
 
     [Fact]
+    public async Task The_openapi_document_opens_with_the_introduction_and_shows_example_bodies()
+    {
+        var document = JsonDocument.Parse(await app.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+
+        var description = document.GetProperty("info").GetProperty("description").GetString()!;
+        Assert.All(new[] { "Messaging runs Docker services on demand", "## Authentication", "Authorization: Bearer", "## Errors",
+            "RFC 9457", "## Idempotency", "Idempotency-Key" }, text => Assert.Contains(text, description));
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        Assert.Equal("nginx:alpine", schemas.GetProperty("CreateServiceRequest").GetProperty("examples")[0].GetProperty("image").GetString());
+        Assert.Equal("pending", schemas.GetProperty("ServiceAccepted").GetProperty("examples")[0].GetProperty("status").GetString());
+        Assert.Equal("running", schemas.GetProperty("ServiceView").GetProperty("examples")[0].GetProperty("status").GetString());
+        Assert.Equal(404, schemas.GetProperty("ProblemDetails").GetProperty("examples")[0].GetProperty("status").GetInt32());
+        Assert.True(schemas.GetProperty("HttpValidationProblemDetails").GetProperty("examples")[0].TryGetProperty("errors", out _));
+    }
+
+    [Fact]
+    public async Task The_reference_is_served_from_the_api_itself_with_the_vendor_buttons_and_links_off()
+    {
+        var client = app.CreateClient();
+        var page = await client.GetStringAsync("/docs");
+
+        // Its scripts are the API's own (served offline), and nothing on the page points elsewhere.
+        Assert.Contains("<script src=\"scalar.js\"></script>", page);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/docs/scalar.js")).StatusCode);
+        Assert.DoesNotContain("src=\"http", page);
+        // The configuration handed to the UI: no CDN fonts, no telemetry, no AI agent or MCP, no developer toolbar
+        // (its Deploy and Generate SDK links), no hosted client button, links to the vendor hidden.
+        var configuration = JsonDocument.Parse(page.Split('\n').Select(line => line.Trim()).Single(line => line.StartsWith("{\"", StringComparison.Ordinal)).TrimEnd(',')).RootElement;
+        Assert.False(configuration.GetProperty("withDefaultFonts").GetBoolean());
+        Assert.False(configuration.GetProperty("telemetry").GetBoolean());
+        Assert.True(configuration.GetProperty("agent").GetProperty("disabled").GetBoolean());
+        Assert.True(configuration.GetProperty("mcp").GetProperty("disabled").GetBoolean());
+        Assert.Equal("never", configuration.GetProperty("showDeveloperTools").GetString());
+        Assert.True(configuration.GetProperty("hideClientButton").GetBoolean());
+        Assert.Contains("scalar.com", configuration.GetProperty("customCss").GetString());
+    }
+
+    [Fact]
     public async Task Metrics_are_exposed_for_prometheus_to_an_admin_token()
     {
         await app.CreateClient().GetAsync("/health/live");
