@@ -65,6 +65,9 @@ public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplicat
         Assert.Equal("pending", schemas.GetProperty("ServiceAccepted").GetProperty("examples")[0].GetProperty("status").GetString());
         Assert.Equal("running", schemas.GetProperty("ServiceView").GetProperty("examples")[0].GetProperty("status").GetString());
         Assert.Equal(404, schemas.GetProperty("ProblemDetails").GetProperty("examples")[0].GetProperty("status").GetInt32());
+        Assert.Equal("ci", schemas.GetProperty("CreateTokenRequest").GetProperty("examples")[0].GetProperty("name").GetString());
+        Assert.Equal("shop", schemas.GetProperty("CreateStackRequest").GetProperty("examples")[0].GetProperty("name").GetString());
+        Assert.StartsWith("https://", schemas.GetProperty("CreateWebhookRequest").GetProperty("examples")[0].GetProperty("url").GetString());
         Assert.True(schemas.GetProperty("HttpValidationProblemDetails").GetProperty("examples")[0].TryGetProperty("errors", out _));
     }
 

@@ -1,6 +1,9 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Messaging.Api.Services;
+using Messaging.Api.Stacks;
+using Messaging.Api.Tokens;
+using Messaging.Api.Webhooks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Scalar.AspNetCore;
@@ -79,6 +82,15 @@ internal static class ApiExamples
              "owner": "admin", "status": "running", "memory_limit": "128m", "cpu_limit": 0.5, "internal_port": 80,
              "host": "127.0.0.1", "host_port": 14257, "container_id": "3f9a6c1d2e4b", "failure": null,
              "health": "none", "restart_count": 0, "created_at": "2026-01-05T10:00:00+00:00", "updated_at": "2026-01-05T10:00:01+00:00"}
+            """)
+        : type == typeof(CreateTokenRequest) ? JsonNode.Parse("""
+            {"name": "ci", "scopes": ["services:read", "services:write"], "max_services": 3, "max_memory": "1g", "max_cpus": 2}
+            """)
+        : type == typeof(CreateWebhookRequest) ? JsonNode.Parse("""
+            {"url": "https://hooks.example.com/messaging", "event_types": ["ServiceCreated", "ServiceCreationFailed"]}
+            """)
+        : type == typeof(CreateStackRequest) ? JsonNode.Parse("""
+            {"name": "shop", "compose_file": "services:\n  web:\n    image: nginx:alpine\n    mem_limit: 128m\n    ports: [\"80\"]\n"}
             """)
         : type == typeof(HttpValidationProblemDetails) ? JsonNode.Parse("""
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "One or more validation errors occurred.", "status": 400,
