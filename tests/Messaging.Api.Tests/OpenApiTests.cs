@@ -66,7 +66,10 @@ public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplicat
         Assert.Equal("running", schemas.GetProperty("ServiceView").GetProperty("examples")[0].GetProperty("status").GetString());
         Assert.Equal(404, schemas.GetProperty("ProblemDetails").GetProperty("examples")[0].GetProperty("status").GetInt32());
         Assert.Equal("ci", schemas.GetProperty("CreateTokenRequest").GetProperty("examples")[0].GetProperty("name").GetString());
-        Assert.Equal("shop", schemas.GetProperty("CreateStackRequest").GetProperty("examples")[0].GetProperty("name").GetString());
+        var stack = schemas.GetProperty("CreateStackRequest").GetProperty("examples")[0];
+        Assert.Equal("shop", stack.GetProperty("name").GetString());
+        var parsed = Messaging.Stacks.Compose.ComposeSubset.Parse(stack.GetProperty("compose_file").GetString()!);
+        Assert.True(parsed.IsValid, $"The example stack file is refused: {string.Join("; ", parsed.Problems)}");
         Assert.StartsWith("https://", schemas.GetProperty("CreateWebhookRequest").GetProperty("examples")[0].GetProperty("url").GetString());
         Assert.True(schemas.GetProperty("HttpValidationProblemDetails").GetProperty("examples")[0].TryGetProperty("errors", out _));
     }

@@ -90,7 +90,7 @@ internal static class ApiExamples
             {"url": "https://hooks.example.com/messaging", "event_types": ["ServiceCreated", "ServiceCreationFailed"]}
             """)
         : type == typeof(CreateStackRequest) ? JsonNode.Parse("""
-            {"name": "shop", "compose_file": "services:\n  web:\n    image: nginx:alpine\n    mem_limit: 128m\n    ports: [\"80\"]\n"}
+            {"name": "shop", "compose_file": "services:\n  web:\n    image: nginx:alpine\n    deploy: {resources: {limits: {memory: 128m}}}\n    ports: [\"80\"]\n"}
             """)
         : type == typeof(HttpValidationProblemDetails) ? JsonNode.Parse("""
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "One or more validation errors occurred.", "status": 400,
