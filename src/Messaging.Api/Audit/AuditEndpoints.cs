@@ -29,10 +29,7 @@ public static class AuditEndpoints
         if (await records.FindVisibleAsync(serviceId, user) is null)
             return Problems.ServiceNotFound(serviceId);
 
-        var size = limit ?? QueryChecks.DefaultPageSize;
-        var entries = await trail.ReadServiceAsync(serviceId, after, size + 1);
-        var page = entries.Take(size).Select(AuditEventView.From).ToList();
-        return TypedResults.Ok(new AuditEventPage(page, entries.Count > size ? Cursor.Encode(page[^1].Id) : null));
+        return await PageAsync(limit, size => trail.ReadServiceAsync(serviceId, after, size));
     }
 
     /// <summary>One stack's own commands and events (its members' are under each service), oldest first; 404 for a stack the caller may not see.</summary>
@@ -44,8 +41,14 @@ public static class AuditEndpoints
         if (await stacks.FindVisibleAsync(stackId, user) is null)
             return Problems.StackNotFound(stackId);
 
+        return await PageAsync(limit, size => trail.ReadStackAsync(stackId, after, size));
+    }
+
+    /// <summary>A page of one stream: one entry more than asked for tells whether a next page exists.</summary>
+    private static async Task<Ok<AuditEventPage>> PageAsync(int? limit, Func<int, Task<IReadOnlyList<AuditEntry>>> read)
+    {
         var size = limit ?? QueryChecks.DefaultPageSize;
-        var entries = await trail.ReadStackAsync(stackId, after, size + 1);
+        var entries = await read(size + 1);
         var page = entries.Take(size).Select(AuditEventView.From).ToList();
         return TypedResults.Ok(new AuditEventPage(page, entries.Count > size ? Cursor.Encode(page[^1].Id) : null));
     }

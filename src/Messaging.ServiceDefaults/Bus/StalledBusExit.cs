@@ -31,13 +31,13 @@ public sealed partial class StalledBusExit(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var detector = new StalledBusDetector(options.Value.StalledBusExitAfter);
-        if (detector.RestartAfter <= TimeSpan.Zero)
+        if (detector.Limit <= TimeSpan.Zero)
             return;
         using var timer = new PeriodicTimer(LookEvery, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var health = bus.CheckHealth();
-            if (!detector.ShouldRestart(health.Status, clock.GetUtcNow()))
+            if (!detector.HasStalledTooLong(health.Status, clock.GetUtcNow()))
                 continue;
             if (!await BrokerAcceptsAsync(stoppingToken))
             {

@@ -71,7 +71,7 @@ public sealed class KeyValueStoreTests(SystemFixture system)
         var web = (await system.WorkerServices.GetRequiredService<ServiceRecordStore>().GetAsync(webId))!.ContainerId!;
         // The web's environment says where the store is and with which token (STORE_URL, STORE_TOKEN): use them as an
         // app would. The static busybox cannot use the C library's resolver, so nslookup finds the address.
-        var (exit, output) = await Exec(web, "sh", "-c", """
+        var (exit, output) = await DockerExec.RunAsync(web, "sh", "-c", """
             ip=$(nslookup store 2>/dev/null | awk '/^Address/ && !/:53$/ {a=$NF} END {print a}')
             url=$(echo "$STORE_URL" | sed "s#//store/#//$ip/#")
             wget -q -O /dev/null --header "X-Store-Token: $STORE_TOKEN" --post-data "from the web" "${url}visits" &&
@@ -97,18 +97,4 @@ public sealed class KeyValueStoreTests(SystemFixture system)
         return inspect.Config!.Env.Select(e => e.Split('=', 2)).Where(p => p[0] == name).Select(p => p[1]).SingleOrDefault();
     }
 
-    /// <summary>Runs a program in a container (the Docker CLI, as an operator would): its exit code and standard output.</summary>
-    private static async Task<(int Exit, string Output)> Exec(string containerId, params string[] command)
-    {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(containerId);
-        foreach (var part in command)
-            start.ArgumentList.Add(part);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
-        return (process.ExitCode, process.ExitCode == 0 ? await output : await output + await error);
-    }
 }

@@ -389,18 +389,8 @@ public sealed class StackEndToEndTests(SystemFixture system) : IAsyncLifetime
     private static Task<int> Reach(string containerId, string address) => Exec(containerId, "sh", "-c",
         $"ip={address}; [ -n \"$ip\" ] && printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 \"$ip\" 80 2>/dev/null | grep -q '200 OK'");
 
-    /// <summary>Runs a program in a container (the Docker CLI, as an operator would); its exit code.</summary>
-    private static async Task<int> Exec(string containerId, params string[] command)
-    {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(containerId);
-        foreach (var part in command)
-            start.ArgumentList.Add(part);
-        using var process = Process.Start(start)!;
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
-        return process.ExitCode;
-    }
+    private static async Task<int> Exec(string containerId, params string[] command) =>
+        (await DockerExec.RunAsync(containerId, command)).Exit;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
