@@ -187,10 +187,20 @@ public sealed class ComposeStack : IAsyncLifetime
         return plugin.Succeeded ? [Commands.DockerCli, "compose"] : ["docker-compose"];
     }
 
-    public Task<CommandResult> ComposeAsync(IEnumerable<string> arguments, TimeSpan timeout, string? logName = null)
+    public Task<CommandResult> ComposeAsync(IEnumerable<string> arguments, TimeSpan timeout, string? logName = null) =>
+        ComposeAsync(arguments, timeout, logName, overrides: null);
+
+    /// <summary>
+    /// The compose tool with the env file, plus <paramref name="overrides"/> exported as an operator's shell would
+    /// (the shell wins over the env file), e.g. <c>MESSAGING_VERSION</c> for a new build.
+    /// </summary>
+    public Task<CommandResult> ComposeAsync(IEnumerable<string> arguments, TimeSpan timeout, string? logName,
+        IReadOnlyDictionary<string, string>? overrides)
     {
         // The env file decides, not whatever the calling shell exports (the shell would win over it).
         var environment = EnvValues.Keys.ToDictionary(key => key, string? (_) => null);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+            environment[key] = value;
         environment["DOCKER_HOST"] = $"unix://{Socket}";
         environment["DOCKER_BUILDKIT"] = "0"; // the classic builder: BuildKit/buildx is not available offline here
         environment["COMPOSE_DOCKER_CLI_BUILD"] = Setting("COMPOSE_DOCKER_CLI_BUILD") ?? "0";
@@ -271,10 +281,29 @@ public sealed class ComposeStack : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Waits until the service's (current) container is healthy, e.g. after <c>up -d --no-deps</c> replaced it; true
+    /// when it is. <see cref="Containers"/> then names the new container.
+    /// </summary>
+    public async Task<bool> WaitServiceHealthyAsync(string service, TimeSpan timeout)
+    {
+        var deadline = _clock.Elapsed + timeout;
+        while (true)
+        {
+            var state = await StateOfAsync(service);
+            if (state == "healthy")
+                return true;
+            if (_clock.Elapsed > deadline)
+                return false;
+            await Task.Delay(1000);
+        }
+    }
+
     /// <summary>healthy / unhealthy / starting, running (no health check), or the container's status; missing.</summary>
     private async Task<string> StateOfAsync(string service)
     {
-        var container = (await ProjectContainersAsync(service)).FirstOrDefault();
+        // The newest: while compose replaces a container, the old one (renamed) and the new one both carry the labels.
+        var container = (await ProjectContainersAsync(service)).OrderByDescending(c => c.Created).FirstOrDefault();
         if (container is null)
             return "missing";
         Containers[service] = container.ID;
