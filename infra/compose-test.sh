@@ -3,7 +3,10 @@
 # Dockerfile.worker, Dockerfile.audit, Dockerfile.edge and .env.example, on this machine's Docker engine.
 #
 # This script prepares the machine; the checks are the xunit project tests/Messaging.ComposeTests
-# (Category=Compose, 71 tests), which brings the stack up, checks it from outside and tears it down:
+# (Category=Compose, 75 tests, the default filter), which brings the stack up, checks it from outside and tears it down.
+# The same project holds the rolling upgrade (Category=Upgrade, docs/FAULTS.md scenario 12, a few minutes more):
+#   flock /work/it.lock bash infra/compose-test.sh --filter Category=Upgrade --logger "console;verbosity=detailed"
+# What it does:
 #   1. installs the compose tool when none is there (Debian's docker-compose 1.29);
 #   2. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and
 #      infra/compose-images.sh (stand-ins of the public base images + NuGet feed), unless --no-images;
@@ -65,4 +68,9 @@ if [ "$DO_IMAGES" = 1 ]; then
 fi
 
 cd "$REPO_DIR" || die "no repository at $REPO_DIR"
+# Without a filter: the compose tests, not the rolling upgrade (Category=Upgrade, minutes more; docs/FAULTS.md scenario 12).
+case " ${TEST_ARGS[*]} " in
+    *" --filter "*|*" --filter="*) ;;
+    *) TEST_ARGS+=(--filter Category=Compose) ;;
+esac
 exec dotnet test tests/Messaging.ComposeTests --nologo --logger "console;verbosity=normal" "${TEST_ARGS[@]}"

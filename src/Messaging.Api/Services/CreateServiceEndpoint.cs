@@ -41,7 +41,9 @@ public static class CreateServiceEndpoint
         while (key is not null && !await idempotency.TryClaimAsync(owner, key, claim))
         {
             // Someone sent this key before: answer as they were answered, once they know the answer.
-            var (accepted, released) = await idempotency.WaitForAsync(owner, key, publishing.Value.ConfirmTimeout + TimeSpan.FromSeconds(2));
+            // Their attempt may publish 1 + UnconfirmedRepublishes times, each waiting up to the confirm timeout.
+            var patience = publishing.Value.ConfirmTimeout * (1 + publishing.Value.UnconfirmedRepublishes) + TimeSpan.FromSeconds(2);
+            var (accepted, released) = await idempotency.WaitForAsync(owner, key, patience);
             if (released)
                 continue; // their attempt failed and gave the key back: this request makes its own attempt
             if (accepted is null)
@@ -56,7 +58,7 @@ public static class CreateServiceEndpoint
         IdempotencyState? answered = null;
         try
         {
-            var (answer, kept) = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, templates, clock);
+            var (answer, kept) = await CreateAsync(body, claim.ServiceId, user, records, tokens, publisher, publishing.Value, templates, clock);
             if (key is not null && kept is { } state)
                 await idempotency.MarkAnsweredAsync(owner, key, claim with { State = state });
             answered = kept;
@@ -74,7 +76,7 @@ public static class CreateServiceEndpoint
     /// <summary>The answer, and the state the Idempotency-Key keeps (null: nothing was created, release it).</summary>
     private static async Task<(Results<Accepted<ServiceAccepted>, ProblemHttpResult> Answer, IdempotencyState? Kept)> CreateAsync(
         CreateServiceRequest body, Guid serviceId, ClaimsPrincipal user, ServiceRecordStore records, TokenStore tokens, CommandPublisher publisher,
-        TemplateCatalogue templates, TimeProvider clock)
+        PublishOptions publishing, TemplateCatalogue templates, TimeProvider clock)
     {
         var owner = user.Id();
         IReadOnlyDictionary<string, string>? generated = null;
@@ -119,7 +121,17 @@ public static class CreateServiceEndpoint
             return (refusal == PendingRefusal.NameTaken ? Problems.NameTaken(body.ServiceName!) : Problems.ServiceExists(serviceId), null);
         }
 
-        switch (await publisher.PublishAsync(command))
+        var outcome = await publisher.PublishAsync(command);
+        // Unconfirmed: the broker may or may not have it. The same command again (same command id: the worker carries it
+        // out once, a second copy is a redelivery to it) turns "maybe" into "at least once" as soon as one copy is
+        // confirmed. Found by the rolling upgrade (docs/FAULTS.md, scenario 12): a freshly started API's channel held up
+        // for longer than the confirm timeout left creations pending, never delivered, until not_delivered.
+        for (var again = 0; outcome == PublishOutcome.Unconfirmed && again < publishing.UnconfirmedRepublishes; again++)
+        {
+            if (await publisher.PublishAsync(command) == PublishOutcome.Confirmed)
+                outcome = PublishOutcome.Confirmed;
+        }
+        switch (outcome)
         {
             case PublishOutcome.NotSent:
                 await records.DeletePendingAsync(command.ServiceId, command.CommandId, command.RequestedBy);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -51,7 +52,7 @@ public sealed class RollingUpgradeTests(ComposeStack stack, ITestOutputHelper ou
         var build = await stack.ComposeAsync(["build", "worker", "api"], TimeSpan.FromMinutes(15), "upgrade-build.log", overrides);
         Assert.True(build.Succeeded, $"build failed (log {stack.LogDirectory}/upgrade-build.log): {build.Text[^Math.Min(3000, build.Text.Length)..]}");
         facts.Add(("new build", $"MESSAGING_VERSION={version}, {clock.Elapsed.TotalSeconds:F0} s"));
-        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var exits = new ContainerExits(stack);
 
         // 2. The 50 creations, paced, each retried through the replacements with its own key.
         var creations = Enumerable.Range(0, N).Select(i => new Creation(run, i)).ToArray();
@@ -59,7 +60,7 @@ public sealed class RollingUpgradeTests(ComposeStack stack, ITestOutputHelper ou
         Func<HttpClient> api = () =>
         {
             var client = stack.Api();
-            client.Timeout = TimeSpan.FromSeconds(15);
+            client.Timeout = TimeSpan.FromSeconds(30); // a create may publish 3 times, 5 s each
             return client;
         };
         var submitting = Task.WhenAll(creations.Select((c, i) => Task.Run(async () =>
@@ -111,7 +112,7 @@ public sealed class RollingUpgradeTests(ComposeStack stack, ITestOutputHelper ou
         var leaked = LeakedReservations(after);
         var deadMessages = after.DeadMessages - before.DeadMessages;
         var commandsLeft = after.Queues.GetValueOrDefault("create-service");
-        var exits = await ExitCodesAsync(since);
+        await exits.DisposeAsync();
         var newImages = new Dictionary<string, string>();
         foreach (var service in new[] { "worker", "api" })
             newImages[service] = (await stack.Docker.Containers.InspectContainerAsync(stack.ContainerOf(service))).Image;
@@ -127,8 +128,8 @@ public sealed class RollingUpgradeTests(ComposeStack stack, ITestOutputHelper ou
             ("orphan containers (no running record)", $"{orphans}", orphans == 0),
             ("leaked reservations (ports, service-ports, names without their live container)", $"{leaked}", leaked == 0),
             ("new messages in error/skipped queues; commands left in create-service", $"{deadMessages}; {commandsLeft}", deadMessages == 0 && commandsLeft == 0),
-            ("old worker's exit code (0: stopped by itself on SIGTERM)", Exit(exits, old["worker"].Container), exits.GetValueOrDefault(old["worker"].Container) == 0 && exits.ContainsKey(old["worker"].Container)),
-            ("old API's exit code", Exit(exits, old["api"].Container), exits.GetValueOrDefault(old["api"].Container) == 0 && exits.ContainsKey(old["api"].Container)),
+            ("old worker stopped by itself on SIGTERM (exit 0, no SIGKILL)", exits.Describe(old["worker"].Container), exits.StoppedByItself(old["worker"].Container)),
+            ("old API stopped by itself on SIGTERM (exit 0, no SIGKILL)", exits.Describe(old["api"].Container), exits.StoppedByItself(old["api"].Container)),
             ("worker and API run the new images", $"{newImages["worker"] != old["worker"].Image}, {newImages["api"] != old["api"].Image}",
                 newImages["worker"] != old["worker"].Image && newImages["api"] != old["api"].Image),
         };
@@ -237,30 +238,66 @@ public sealed class RollingUpgradeTests(ComposeStack stack, ITestOutputHelper ou
         return byName;
     }
 
-    /// <summary>The exit code of each compose container of the project that died since <paramref name="since"/> (engine events).</summary>
-    private async Task<Dictionary<string, int>> ExitCodesAsync(DateTimeOffset since)
+    /// <summary>
+    /// Watches the project's containers live for <c>kill</c> (the signal) and <c>die</c> (the exit code) until disposed. Live, not
+    /// replayed with <c>since</c>: the engine keeps only its last few hundred events, and 50 services' health checks
+    /// push the replacement's out of that window within seconds.
+    /// </summary>
+    private sealed class ContainerExits : IAsyncDisposable
     {
-        var exits = new Dictionary<string, int>();
-        using var until = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await stack.Docker.System.MonitorEventsAsync(new ContainerEventsParameters
-        {
-            Since = since.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-            Until = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["event"] = new Dictionary<string, bool> { ["die"] = true },
-                ["label"] = new Dictionary<string, bool> { [$"com.docker.compose.project={stack.Project}"] = true },
-            },
-        }, new Collect(m =>
-        {
-            if (m.Actor?.Attributes?.TryGetValue("exitCode", out var code) == true)
-                exits[m.Actor.ID] = int.Parse(code, CultureInfo.InvariantCulture);
-        }), until.Token);
-        return exits;
-    }
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _watching;
 
-    private static string Exit(Dictionary<string, int> exits, string container) =>
-        exits.TryGetValue(container, out var code) ? code.ToString(CultureInfo.InvariantCulture) : "no die event";
+        public ContainerExits(ComposeStack stack)
+        {
+            _watching = stack.Docker.System.MonitorEventsAsync(new ContainerEventsParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["type"] = new Dictionary<string, bool> { ["container"] = true },
+                    ["event"] = new Dictionary<string, bool> { ["die"] = true, ["kill"] = true },
+                    ["label"] = new Dictionary<string, bool> { [$"com.docker.compose.project={stack.Project}"] = true },
+                },
+            }, new Collect(Record), _stop.Token);
+        }
+
+        public ConcurrentDictionary<string, int> ExitCodes { get; } = new();
+        public ConcurrentDictionary<string, string> Signals { get; } = new();
+
+        private void Record(Message m)
+        {
+            if (m.Actor?.Attributes is not { } attributes)
+                return;
+            if (m.Action == "die" && attributes.TryGetValue("exitCode", out var code))
+                ExitCodes[m.Actor.ID] = int.Parse(code, CultureInfo.InvariantCulture);
+            if (m.Action == "kill" && attributes.TryGetValue("signal", out var signal))
+                Signals.AddOrUpdate(m.Actor.ID, signal, (_, before) => $"{before},{signal}");
+        }
+
+        /// <summary>"exit 0 (signals 15)": how the container ended and what it was sent.</summary>
+        public string Describe(string container) =>
+            (ExitCodes.TryGetValue(container, out var code) ? $"exit {code}" : "no die event")
+            + (Signals.TryGetValue(container, out var signals) ? $" (signals {signals})" : "");
+
+        /// <summary>Ended by itself after the signals it was sent, none of them SIGKILL.</summary>
+        public bool StoppedByItself(string container) =>
+            ExitCodes.TryGetValue(container, out var code) && code == 0
+            && !(Signals.GetValueOrDefault(container) ?? "").Split(',').Contains("9");
+
+        public async ValueTask DisposeAsync()
+        {
+            await Task.Delay(2000); // the last events
+            await _stop.CancelAsync();
+            try
+            {
+                await _watching;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            _stop.Dispose();
+        }
+    }
 
     /// <summary>DELETE of every service that has a record; how many reached removed.</summary>
     private async Task<int> RemoveAllAsync(Creation[] creations)
