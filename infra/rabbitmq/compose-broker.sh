@@ -44,6 +44,21 @@ until rabbitmqctl -q await_startup >/dev/null 2>&1; do
     sleep 2
 done
 
+# infra/restore.sh leaves the broker's definitions of a backup (users, vhosts, permissions, policies, exchanges,
+# queues, bindings) in the fresh volume: imported once, before the users below are set from the current secret files
+# (which so win over the password hashes in the backup). A failed import leaves the broker unhealthy and the file in place.
+restore="/var/lib/rabbitmq/messaging-restore-definitions.json"
+if [ -f "$restore" ]; then
+    if rabbitmqctl -q import_definitions "$restore"; then
+        mv -f "$restore" "$restore.imported"
+        echo "broker definitions restored from the backup ($restore.imported)"
+    else
+        echo "ERROR: could not import the backup's definitions ($restore); the broker stays unhealthy" >&2
+        wait "$server"
+        exit $?
+    fi
+fi
+
 provision() {
     set -e
     local password

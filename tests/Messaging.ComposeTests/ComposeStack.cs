@@ -178,6 +178,32 @@ public sealed class ComposeStack : IAsyncLifetime
 
     private static string ComposeFile => Path.Combine(TestPaths.SolutionDirectory, "docker-compose.yml");
 
+    /// <summary>
+    /// After a test replaced the stack's containers (infra/restore.sh): forgets the old container ids and waits until
+    /// every service is healthy again, so that the tests after it find the new ones.
+    /// </summary>
+    public async Task WaitHealthyAgainAsync()
+    {
+        Containers.Clear();
+        foreach (var service in Services)
+            Health[service] = StepOutcome.NotRun;
+        await WaitHealthyAsync();
+    }
+
+    /// <summary>
+    /// An operator's script of infra/ (backup.sh, restore.sh) on this stack: <c>-p</c> and <c>--env-file</c> of the run,
+    /// the compose command and file through <c>COMPOSE</c> and <c>COMPOSE_FILE</c>, the environment cleaned as for compose.
+    /// </summary>
+    public Task<CommandResult> RunInfraScriptAsync(string script, IEnumerable<string> arguments, TimeSpan timeout, string logName)
+    {
+        var environment = EnvValues.Keys.ToDictionary(key => key, string? (_) => null);
+        environment["DOCKER_HOST"] = $"unix://{Socket}";
+        environment["COMPOSE"] = string.Join(' ', _compose);
+        environment["COMPOSE_FILE"] = ComposeFile;
+        return Commands.RunAsync("bash", [Path.Combine(TestPaths.SolutionDirectory, "infra", script), "-p", Project, "--env-file", EnvFile, .. arguments],
+            timeout, environment, Path.Combine(LogDirectory, logName));
+    }
+
     /// <summary><c>COMPOSE_TEST_COMPOSE</c>, else <c>docker compose</c> when the CLI has it, else <c>docker-compose</c>.</summary>
     private static async Task<string[]> ComposeCommandAsync()
     {
