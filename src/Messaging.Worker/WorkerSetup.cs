@@ -68,6 +68,9 @@ public static class WorkerSetup
             .Validate(o => o.RecordRetention > TimeSpan.Zero, "Reconciler:RecordRetention must be a positive time span (e.g. 7.00:00:00).")
             .ValidateOnStart();
         services.AddSingleton<Reconciler>();
+        services.AddOptions<Quotas.QuotaWatchOptions>().BindConfiguration(Quotas.QuotaWatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Quotas.QuotaWatch>();
+        services.AddHostedService<Quotas.QuotaNearGauge>();
         services.AddSingleton<ServiceQueries>();
         services.AddHostedService<ReconcilerService>();
         services.AddStacks();

@@ -56,6 +56,36 @@ public sealed class QuotaTests : IAsyncLifetime
         Assert.Contains(which, failed.Message);
     }
 
+    /// <summary>
+    /// The gauge messaging_quota_owners_near_limit counts, after a reconcile pass, the owners whose usage reached
+    /// Quotas:NearFraction (0.8) of a limit: 4 of 5 services is near, 1 of 5 is not, nor is a revoked token's.
+    /// </summary>
+    [Fact]
+    public async Task A_reconcile_pass_counts_the_owners_near_their_quota()
+    {
+        var watch = _worker.Services.GetRequiredService<Quotas.QuotaWatch>();
+        Assert.Null(watch.Current); // no pass yet: no measurement
+        await GiveQuota("gina", services: 5);
+        await GiveQuota("hal", services: 5);
+        await GiveQuota("ivy", memory: "256m");
+        for (var i = 0; i < 4; i++)
+            await _worker.Handle(For("gina"));
+        await _worker.Handle(For("hal"));
+        await _worker.Handle(For("ivy", memory: "128m"));
+        await _worker.Handle(For("ivy", memory: "96m"));
+        var tokens = _worker.Services.GetRequiredService<TokenStore>();
+        await tokens.RevokeAsync("ivy");
+
+        var report = await _worker.Services.GetRequiredService<Reconciliation.Reconciler>().ReconcileAsync(default);
+        Assert.Superset(new HashSet<string> { "gina", "hal", "ivy" }, report.Owners.ToHashSet());
+        Assert.Equal(1, await watch.RecountAsync(report.Owners));
+        Assert.Equal(1, watch.Current);
+
+        for (var i = 0; i < 3; i++)
+            await _worker.Handle(For("hal")); // 4 of 5 now
+        Assert.Equal(2, await watch.RecountAsync(report.Owners));
+    }
+
     [Fact]
     public async Task Concurrent_creates_never_overshoot_the_quota()
     {

@@ -12,7 +12,11 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Worker.Reconciliation;
 
 /// <summary>What one pass found, by drift kind, and how many ended records it deleted after their retention.</summary>
-public sealed record ReconcileReport(int Containers, IReadOnlyDictionary<string, int> Corrections, int ExpiredRecords);
+public sealed record ReconcileReport(int Containers, IReadOnlyDictionary<string, int> Corrections, int ExpiredRecords)
+{
+    /// <summary>The owners of the containers the pass listed (their labels): whose quota usage is worth a look.</summary>
+    public IReadOnlyCollection<string> Owners { get; init; } = [];
+}
 
 /// <summary>
 /// Docker is the truth. A pass lists our containers by label and makes Redis agree: records and
@@ -71,7 +75,8 @@ public sealed class Reconciler(
             }
         }
 
-        return new ReconcileReport(live.Count, corrections, expired);
+        var owners = live.Select(c => c.Labels.GetValueOrDefault(ContainerLabels.Owner, "")).Where(o => o.Length > 0).ToHashSet();
+        return new ReconcileReport(live.Count, corrections, expired) { Owners = owners };
     }
 
     private async Task ReconcileContainer(Guid serviceId, ManagedContainer container, Dictionary<string, int> corrections)

@@ -9,6 +9,7 @@ namespace Messaging.Worker.Reconciliation;
 public sealed class ReconcilerService(
     Reconciler reconciler,
     Stacks.StackNetworkSweeper stackNetworks,
+    Quotas.QuotaWatch quotaWatch,
     InstallationLocks locks,
     IOptions<ReconcilerOptions> options,
     ILogger<ReconcilerService> logger) : BackgroundService
@@ -34,6 +35,8 @@ public sealed class ReconcilerService(
             var report = await reconciler.ReconcileAsync(stoppingToken);
             // After the containers: a member container the pass just removed may have been a network's last.
             await stackNetworks.SweepAsync(stoppingToken);
+            // The owners near their quota (a gauge): on the pass, not per scrape, from the owners the pass saw.
+            await quotaWatch.RecountAsync(report.Owners);
             if (report.Corrections.Count > 0)
                 logger.LogInformation("Reconciled {Containers} containers: {Corrections}", report.Containers,
                     string.Join(", ", report.Corrections.Select(c => $"{c.Key}={c.Value}")));

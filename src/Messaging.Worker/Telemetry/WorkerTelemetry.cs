@@ -47,6 +47,15 @@ public sealed class WorkerTelemetry : IDisposable
     public Counter<long> Reservations { get; }
     public UpDownCounter<long> InFlight { get; }
 
+    /// <summary>
+    /// Owners whose usage reached <c>Quotas:NearFraction</c> of their quota, as the last reconcile pass counted them (one
+    /// series, whatever the number of owners); no measurement while the count is stale (<c>QuotaWatch</c>).
+    /// </summary>
+    public void ObserveQuotaNear(Func<long?> ownersNear) =>
+        _meter.CreateObservableGauge("messaging.quota.owners_near_limit",
+            () => ownersNear() is { } value ? [new Measurement<long>(value)] : Array.Empty<Measurement<long>>(),
+            description: "Owners whose usage reached Quotas:NearFraction of a quota limit (last reconcile pass).");
+
     /// <summary>Free host ports, read on each collection.</summary>
     public void ObserveFreePorts(Func<long> freePorts) =>
         _meter.CreateObservableGauge("messaging.ports.free", freePorts, description: "Host ports in the range not reserved.");

@@ -64,6 +64,7 @@ public sealed partial class AlertRulesTests
         worker.Failed.Add(1, new KeyValuePair<string, object?>("reason", "docker_error"));
         worker.ObserveFreePorts(() => 7);
         worker.ObserveSupervision(() => 0, () => 0);
+        worker.ObserveQuotaNear(() => 1);
         webhooks.FailedAttempts.Add(1);
         webhooks.Settled(delivered: false);
 
@@ -77,6 +78,7 @@ public sealed partial class AlertRulesTests
         {
             "messaging_services_failed_total", "messaging_services_created_total", "messaging_ports_free",
             "messaging_services_crash_looping", "messaging_webhooks_deliveries_total", "messaging_webhooks_attempts_failed_total",
+            "messaging_quota_owners_near_limit",
         }, read);
         Assert.All(read, name => Assert.True(exported.Contains(name), $"alerts.yml reads {name}, which is not exported; exported: {string.Join(", ", exported)}"));
         Assert.Contains("""messaging_webhooks_deliveries_total{otel_scope_name="Messaging.Audit",outcome="failed"}""", scrape.Replace(",otel_scope_version=\"\"", ""));
