@@ -75,10 +75,10 @@ volume_of() {
     [ -n "$name" ] || die "up --no-start made no volume $1"
     printf '%s\n' "$name"
 }
-# A throw-away container: no network, the stack's image, the volume at its usual place, the backup read-only.
-throwaway() { # image volume mountpoint user script
-    docker_cli run --rm -i --network none --user "$4" --entrypoint sh \
-        -v "$2:$3" -v "$backup:/backup:ro" "$1" -eu -c "$5"
+# A throw-away container: no network, the stack's image, the volume at its usual place; the backup's file comes on
+# standard input (the backup folder is its owner's alone, which the image's user is not).
+throwaway() { # image volume mountpoint user script < file
+    docker_cli run --rm -i --network none --user "$4" --entrypoint sh -v "$2:$3" "$1" -eu -c "$5"
 }
 
 log "redis: the snapshot into $(volume_of redis-data), as append-only files"
@@ -87,7 +87,7 @@ log "redis: the snapshot into $(volume_of redis-data), as append-only files"
 throwaway "$(image_of_service redis)" "$(volume_of redis-data)" /data redis '
 cd /data
 rm -rf appendonlydir appendonly.aof dump.rdb
-cp /backup/redis/dump.rdb dump.rdb
+cat > dump.rdb
 redis-server --port 0 --unixsocket /tmp/restore.sock --dir /data --appendonly no --save "" --daemonize yes --logfile /tmp/restore.log
 cli() { redis-cli -s /tmp/restore.sock "$@"; }
 i=0; until cli ping 2>/dev/null | grep -q PONG; do i=$((i + 1)); [ "$i" -lt 600 ] || { cat /tmp/restore.log; exit 1; }; sleep 0.1; done
@@ -104,18 +104,18 @@ cli SHUTDOWN >/dev/null 2>&1 || true
 i=0; while [ -S /tmp/restore.sock ] && [ "$i" -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
 ls appendonlydir/*.manifest >/dev/null
 echo "$keys keys"
-' | sed 's/^/[restore] redis: /'
+' < "$backup/redis/dump.rdb" | sed 's/^/[restore] redis: /'
 
 log "rabbitmq: the definitions into $(volume_of rabbitmq-data), imported at the broker's first start"
 throwaway "$(image_of_service rabbitmq)" "$(volume_of rabbitmq-data)" /var/lib/rabbitmq rabbitmq '
-cp /backup/rabbitmq/definitions.json /var/lib/rabbitmq/messaging-restore-definitions.json'
+cat > /var/lib/rabbitmq/messaging-restore-definitions.json' < "$backup/rabbitmq/definitions.json"
 
 if [ "$edge_data" = 1 ]; then
     log "edge: Caddy's storage into $(volume_of edge-data)"
     # As root, so that the files keep their owner (the edge image's uid 1654) from the archive.
     throwaway "$(image_of_service edge-proxy)" "$(volume_of edge-data)" /var/lib/messaging-edge 0 '
 find /var/lib/messaging-edge -mindepth 1 -delete
-tar -x -C /var/lib -f /backup/edge/edge-data.tar'
+tar -x -C /var/lib -f -' < "$backup/edge/edge-data.tar"
 fi
 
 log "starting the stack"
