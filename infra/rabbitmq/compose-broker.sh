@@ -14,13 +14,24 @@ secrets=/run/secrets
 ready=/tmp/messaging-users-ready
 admin="${RABBITMQ_ADMIN_USER:-messaging-admin}"
 rm -f "$ready"
+
+# A read-only root (docker-compose.yml): the configuration directory is a copy of the image's conf.d in a tmpfs
+# (RABBITMQ_CONFIG_FILES), and the enabled plugins' list lives in the data volume, seeded from the image's.
+confd="${RABBITMQ_CONFIG_FILES:-/etc/rabbitmq/conf.d}"
+if [ "$confd" != /etc/rabbitmq/conf.d ]; then
+    mkdir -p "$confd"
+    cp /etc/rabbitmq/conf.d/*.conf "$confd/" 2>/dev/null || true
+fi
+if [ -n "${RABBITMQ_ENABLED_PLUGINS_FILE:-}" ] && [ ! -f "$RABBITMQ_ENABLED_PLUGINS_FILE" ] && [ -f /etc/rabbitmq/enabled_plugins ]; then
+    cp /etc/rabbitmq/enabled_plugins "$RABBITMQ_ENABLED_PLUGINS_FILE"
+fi
 [ -s "$secrets/rabbitmq-admin-password" ] || { echo "ERROR: missing secret rabbitmq-admin-password (run infra/compose-secrets.sh)" >&2; exit 2; }
 
 # A node starting on an empty volume makes this user instead of guest/guest (a later conf.d file wins over the
 # image's), so no well-known password exists even for the seconds before the users below are set.
 (umask 077 && printf 'default_user = %s\ndefault_pass = %s\n' "$admin" "$(head -n 1 "$secrets/rabbitmq-admin-password")" \
-    > /etc/rabbitmq/conf.d/30-messaging-admin.conf) 2>/dev/null \
-    || echo "WARNING: /etc/rabbitmq/conf.d is not writable: a new node makes guest until it is deleted below" >&2
+    > "$confd/30-messaging-admin.conf") 2>/dev/null \
+    || echo "WARNING: $confd is not writable: a new node makes guest until it is deleted below" >&2
 
 # The memory alarm (publishers blocked at vm_memory_high_watermark, 40%) is relative to the memory the node sees,
 # which is the host's, not the container's limit (RABBITMQ_MEMORY_LIMIT): without this the kernel would kill the
@@ -29,8 +40,8 @@ limit="$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/
 case "$limit" in
     ''|max|*[!0-9]*) ;;
     *) if [ "${#limit}" -lt 13 ]; then # below ~1 TB: a real limit (cgroup v1 says "unlimited" with a huge number)
-           (printf 'total_memory_available_override_value = %s\n' "$limit" > /etc/rabbitmq/conf.d/31-messaging-memory.conf) 2>/dev/null \
-               || echo "WARNING: /etc/rabbitmq/conf.d is not writable: the memory alarm counts the host's memory" >&2
+           (printf 'total_memory_available_override_value = %s\n' "$limit" > "$confd/31-messaging-memory.conf") 2>/dev/null \
+               || echo "WARNING: $confd is not writable: the memory alarm counts the host's memory" >&2
        fi ;;
 esac
 

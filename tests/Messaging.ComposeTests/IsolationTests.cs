@@ -97,6 +97,21 @@ public sealed class IsolationTests(ComposeStack stack)
         Assert.Equal("Healthy", await Run("audit", "cat", "/tmp/messaging-audit.health"));
 
     /// <summary>The worker makes the network (it is not declared in docker-compose.yml) with inter-container traffic off.</summary>
+    /// <summary>Issue 21 item 1 (CIS 5.4, 5.13, 5.26): Redis and the broker as their images' users from the start, locked down like the processes.</summary>
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("rabbitmq")]
+    public async Task Redis_and_the_broker_run_non_root_on_a_read_only_root_without_capabilities_or_new_privileges(string service)
+    {
+        var inspect = await Inspect(service);
+        AssertLockedDown(inspect);
+        Assert.Contains("no-new-privileges:true", inspect.HostConfig?.SecurityOpt ?? []);
+        Assert.Equal(service, inspect.Config?.User);
+        Assert.NotEqual("0", await Run(service, "id", "-u"));
+        Assert.Equal("1", await Run(service, "sh", "-c", "grep -c '^NoNewPrivs:[[:space:]]*1' /proc/1/status"));
+        Assert.False((await Exec(service, "touch", "/etc/messaging-probe")).Succeeded, "the root file system is writable");
+    }
+
     [Fact]
     public async Task The_proxy_network_has_inter_container_traffic_off()
     {
