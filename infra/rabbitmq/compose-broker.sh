@@ -16,12 +16,14 @@ admin="${RABBITMQ_ADMIN_USER:-messaging-admin}"
 rm -f "$ready"
 
 # A read-only root (docker-compose.yml): the configuration directory is a copy of the image's conf.d in a tmpfs
-# (RABBITMQ_CONFIG_FILES), and the enabled plugins' list lives in the data volume, seeded from the image's.
+# (RABBITMQ_CONFIG_FILES), so are the log files (RABBITMQ_LOG_BASE), and the enabled plugins' list lives in the data
+# volume, seeded from the image's.
 confd="${RABBITMQ_CONFIG_FILES:-/etc/rabbitmq/conf.d}"
 if [ "$confd" != /etc/rabbitmq/conf.d ]; then
     mkdir -p "$confd"
     cp /etc/rabbitmq/conf.d/*.conf "$confd/" 2>/dev/null || true
 fi
+[ -z "${RABBITMQ_LOG_BASE:-}" ] || mkdir -p "$RABBITMQ_LOG_BASE"
 if [ -n "${RABBITMQ_ENABLED_PLUGINS_FILE:-}" ] && [ ! -f "$RABBITMQ_ENABLED_PLUGINS_FILE" ] && [ -f /etc/rabbitmq/enabled_plugins ]; then
     cp /etc/rabbitmq/enabled_plugins "$RABBITMQ_ENABLED_PLUGINS_FILE"
 fi
