@@ -2,8 +2,9 @@
 # Restores a backup of infra/backup.sh into the compose stack (docs/OPERATIONS.md, "Backup and restore"). What the
 # stack holds now is replaced: run it on a stack whose data is lost, or one you mean to roll back.
 #   1. checks the backup (SHA256SUMS);
-#   2. `down` (no -v): every container of the stack stops and goes, so that no API, worker, audit host or edge host
-#      writes meanwhile; the service containers (the worker's, not compose's) are left running;
+#   2. `down` (no -v; each container gets its stop_grace_period): every container of the stack stops and goes, so
+#      that no API, worker, audit host or edge host writes meanwhile; the service containers (the worker's, not
+#      compose's) are left running;
 #   3. deletes the volumes redis-data and rabbitmq-data (and edge-data when the backup has it), then `up --no-start`
 #      makes them again, empty;
 #   4. fills them, each in a throw-away container of the stack's own image without a network:
@@ -53,7 +54,7 @@ edge_data=0
 [ -f "$backup/edge/edge-data.tar" ] && edge_data=1
 
 log "stopping and removing the stack's containers (project $STACK_PROJECT)"
-stack_compose down --remove-orphans -t 20 >/dev/null
+stack_compose down --remove-orphans >/dev/null
 volumes=(redis-data rabbitmq-data)
 [ "$edge_data" = 0 ] || volumes+=(edge-data)
 for volume in "${volumes[@]}"; do
