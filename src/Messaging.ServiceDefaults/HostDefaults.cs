@@ -1,4 +1,5 @@
 using Messaging.ServiceDefaults.Health;
+using Messaging.ServiceDefaults.Memory;
 using Messaging.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +15,7 @@ public static class HostDefaults
     /// <summary>
     /// The clock, JSON console logs, OpenTelemetry (traces and metrics, MassTransit's included, OTLP when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), the Redis connection with its readiness check and the state
-    /// module, and health checks.
+    /// module, health checks, and the <see cref="IdleMemoryTrimmer"/> that gives a burst's memory back when idle.
     /// </summary>
     /// <param name="builder">The host's builder.</param>
     /// <param name="serviceName">The process's name in traces and metrics, e.g. <c>messaging-worker</c>; also
@@ -30,6 +31,7 @@ public static class HostDefaults
         builder.AddTelemetryDefaults(serviceName);
         services.AddRedisState();
         services.AddHealthChecks();
+        services.AddHostedService<IdleMemoryTrimmer>();
         if (healthFile)
             services.AddHealthFile($"{serviceName}.health");
         return builder;

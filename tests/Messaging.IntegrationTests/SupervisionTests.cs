@@ -75,6 +75,10 @@ public sealed class SupervisionTests(SystemFixture system)
         Assert.InRange(restarts[2].Delay, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
         var exits = system.Events.All<ServiceExited>(e => e.ServiceId == id);
         Assert.Equal(["restart", "restart", "restart", "crash_looping"], exits.Select(e => e.Action));
+        // One event per transition, each exit announced before the restart it led to (the immediate first restart
+        // publishes its ServiceExited while the engine starts the container).
+        var transitions = system.Events.All<object>(e => e is ServiceExited x && x.ServiceId == id || e is ServiceRestartedBySupervisor r && r.ServiceId == id);
+        Assert.Equal(["exit", "restart", "exit", "restart", "exit", "restart", "exit"], transitions.Select(e => e is ServiceExited ? "exit" : "restart"));
         Assert.All(exits, e => Assert.Equal(1, e.ExitCode));
         Assert.Equal(3, looping.Restarts);
         Assert.Equal(1, looping.LastExitCode);

@@ -25,6 +25,9 @@ public static class SupervisionBenchmarks
     private const int HealthIntervalSeconds = 1;
     private const int HealthRetries = 3;
 
+    /// <summary>How long the fleet is left alone before the overhead window opens (two reconciler and sweep intervals).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// An allowlist entry for the test image whose health check fails while <c>/tmp/unhealthy</c> exists (the shipped
     /// nginx:alpine entry's check asks for <c>/</c>, which a read-only image cannot be made to fail). Interval and retries
@@ -180,6 +183,7 @@ public static class SupervisionBenchmarks
         var restartEvents = new List<double>();
         var engineStarts = new List<double>();
         var engineServing = new List<double>();
+        var engineFromKill = new List<double>();
         for (var i = 0; i < n; i++)
         {
             context.Cancel.ThrowIfCancellationRequested();
@@ -200,31 +204,45 @@ public static class SupervisionBenchmarks
             var raw = await docker.Client.Containers.CreateContainerAsync(spec, context.Cancel);
             await docker.Client.Containers.StartContainerAsync(raw.ID, new ContainerStartParameters(), context.Cancel);
             await ServingAgainAsync(rawPort, Clock.Now, TimeSpan.FromSeconds(30), context.Cancel, mustGoDown: false);
+            // A supervisor with no overhead at all: it starts the container again the moment the engine's own wait
+            // call says it is dead. Timed from the kill, like the system, and from the start call alone.
+            var rawKilled = Clock.Now;
             await docker.Client.Containers.KillContainerAsync(raw.ID, new ContainerKillParameters(), context.Cancel);
             await docker.Client.Containers.WaitContainerAsync(raw.ID, context.Cancel);
             var start = Clock.Now;
             await docker.Client.Containers.StartContainerAsync(raw.ID, new ContainerStartParameters(), context.Cancel);
             engineStarts.Add(Clock.MsSince(start));
             engineServing.Add(await ServingAgainAsync(rawPort, start, TimeSpan.FromSeconds(30), context.Cancel, mustGoDown: false));
+            engineFromKill.Add(Clock.MsSince(rawKilled));
         }
         var system50 = new Stats(recoveries);
         var engine50 = new Stats(engineServing);
+        var engineKill50 = new Stats(engineFromKill);
         var starts = new Stats(engineStarts);
         var events = new Stats(restartEvents);
-        BenchContext.Log($"recovery: kill -> serving {system50}; engine start -> serving {engine50} (start call alone {starts}); kill -> ServiceRestartedBySupervisor {events}");
+        BenchContext.Log($"recovery: kill -> serving {system50}; engine kill -> dead -> start -> serving {engineKill50}; " +
+                         $"engine start -> serving {engine50} (start call alone {starts}); kill -> ServiceRestartedBySupervisor {events}");
         table.Add(new ResultRow
         {
             Id = "supervision.recovery.p50", Figure = $"kill -> serving again p50 ({n} first restarts)", Unit = "ms",
+            Value = system50.P50, Baseline = engineKill50.P50, BaselineName = "engine: kill -> dead -> start -> serving",
+            TargetOn = "value", Target = Math.Round(engineKill50.P50 + 200), Direction = Better.Lower,
+            Note = $"max {system50.Max:F0} ms; target the engine's own recovery p50 + 200 ms, timed from the kill like the system " +
+                   $"(a client that starts the container the moment the engine's wait call returns); the engine's start -> serving alone " +
+                   $"p50 {engine50.P50:F0} ms (start call {starts.P50:F0} ms), so its death takes {engineKill50.P50 - engine50.P50:F0} ms; " +
+                   $"kill -> ServiceRestartedBySupervisor p50 {events.P50:F0} ms",
+        });
+        table.Add(new ResultRow
+        {
+            Id = "supervision.recovery.overstart", Figure = "kill -> serving again p50, against the engine's start alone", Unit = "ms",
             Value = system50.P50, Baseline = engine50.P50, BaselineName = "engine start -> serving",
-            TargetOn = "value", Target = Math.Round(engine50.P50 + 200), Direction = Better.Lower,
-            Note = $"max {system50.Max:F0} ms; target the engine's own start -> serving p50 + 200 ms (start call alone p50 {starts.P50:F0} ms); " +
-                   $"kill -> ServiceRestartedBySupervisor p50 {events.P50:F0} ms (the supervisor's backoff included)",
+            Note = "the engine's clock starts after it has reported the container dead; the system's at the kill",
         });
         table.Detail("supervision.recovery", new
         {
             services = n, load = BenchContext.LoadAverage(), kill_to_serving_ms = system50.Summary(), kill_to_restart_event_ms = events.Summary(),
-            engine_start_call_ms = starts.Summary(), engine_start_to_serving_ms = engine50.Summary(),
-            samples_ms = recoveries.Select(r => Math.Round(r, 1)), engine_samples_ms = engineServing.Select(r => Math.Round(r, 1)),
+            engine_kill_to_serving_ms = engineKill50.Summary(), engine_start_call_ms = starts.Summary(), engine_start_to_serving_ms = engine50.Summary(),
+            samples_ms = recoveries.Select(r => Math.Round(r, 1)), engine_samples_ms = engineFromKill.Select(r => Math.Round(r, 1)),
         });
     }
 
@@ -255,10 +273,19 @@ public static class SupervisionBenchmarks
             }
         }));
         var running = fleet - failures;
-        // Past the start period and a few health intervals, so every container has settled into "healthy".
+        // Idle means settled: past the start period and a few health intervals (every container "healthy"), past the
+        // first reconciler pass and supervisor sweep over the whole fleet and the JIT's tier-1 recompilation of what
+        // they run, and past the burst's one memory trim. The first minute after a burst is not what idle costs.
+        // The first minute (30-90 s after the last creation) is measured too, for the note.
         await Task.Delay(TimeSpan.FromSeconds(30), context.Cancel);
+        var firstCpu = worker.CpuSeconds();
+        var firstBegan = Clock.Now;
+        await Task.Delay(TimeSpan.FromSeconds(60), context.Cancel);
+        var firstMinute = (worker.CpuSeconds() - firstCpu) / (Clock.MsSince(firstBegan) / 1000);
+        var firstRss = worker.Memory().RssMb;
+        await Task.Delay(Settle - TimeSpan.FromSeconds(90), context.Cancel);
         var seconds = context.Options.IdleSeconds;
-        BenchContext.Log($"overhead: {running} services idle for {seconds} s");
+        BenchContext.Log($"overhead: {running} services idle for {seconds} s, after {Settle.TotalSeconds:F0} s to settle");
         var budget = CpuBudget.Start(("worker", worker.Pid), ("api", system.Api.Pid));
         var cpuBefore = worker.CpuSeconds();
         var began = Clock.Now;
@@ -277,15 +304,16 @@ public static class SupervisionBenchmarks
         {
             Id = "supervision.overhead.cpu", Figure = $"worker CPU, {running} supervised services idle", Unit = "% core", Value = Math.Round(workerCores * 100, 2),
             TargetOn = "value", Target = 1, Direction = Better.Lower,
-            Note = $"over {window:F0} s; the engine (health check execs) {shares.GetValueOrDefault("dockerd + containerd + shims") * 100:F0}% of a core",
+            Note = $"over {window:F0} s from {Settle.TotalSeconds:F0} s after the last creation; in the first minute (30-90 s after it) {firstMinute * 100:F2}%; " +
+                   $"the engine (health check execs) {shares.GetValueOrDefault("dockerd + containerd + shims") * 100:F0}% of a core",
         });
         table.Add(new ResultRow
         {
             Id = "supervision.overhead.rss", Figure = $"worker RSS, {running} supervised services idle", Unit = "MB", Value = rss.Max(),
             TargetOn = "value", Target = 150, Direction = Better.Lower,
-            Note = $"highest of {rss.Count} samples; anonymous {memory.AnonMb:F0}, file-backed {memory.FileMb:F0}, shmem {memory.ShmemMb:F0} MB",
+            Note = $"highest of {rss.Count} samples ({firstRss:F0} MB at 90 s); anonymous {memory.AnonMb:F0}, file-backed {memory.FileMb:F0}, shmem {memory.ShmemMb:F0} MB",
         });
-        table.Detail("supervision.overhead", new { services = running, failures, window_s = Math.Round(window, 1), worker_cores = Math.Round(workerCores, 4), rss_mb = rss, cpu_budget = shares });
+        table.Detail("supervision.overhead", new { services = running, failures, first_minute_cores = Math.Round(firstMinute, 4), first_rss_mb = firstRss, window_s = Math.Round(window, 1), worker_cores = Math.Round(workerCores, 4), rss_mb = rss, cpu_budget = shares });
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ public static class MessagingBus
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // MassTransit would otherwise report usage to its vendor from every process: no call leaves the installation.
+            bus.DisableUsageTelemetry();
             registrations(bus);
             // Quorum queues: durable, replicated, and without the ~100 ms stalls classic queues showed under load.
             // The bus-level SetQuorumQueue does not reach endpoints made by ConfigureEndpoints; this callback does.

@@ -134,21 +134,25 @@ public sealed class ServiceSupervisor(
         await supervision.SaveAsync(scheduled);
         logger.LogWarning("{ServiceName} exited with {ExitCode} (OOM killed: {Oom}); restart {Attempt} in {Delay}",
             record.Name, exit.Code, exit.Oom, plan.Attempt, plan.Delay);
-        await PublishExited(record, exit, "restart");
-        await RestartWhenDueAsync(scheduled, observed, plan.Delay, cancellationToken);
+        await RestartWhenDueAsync(scheduled, observed, plan.Delay, () => PublishExited(record, exit, "restart"), cancellationToken);
     }
 
     /// <summary>
-    /// A restart without delay (the first after a stable run) happens now, under the lock already held: recovery costs
+    /// A restart without delay (the first after a stable run) happens now, under the lock already held, with the event
+    /// that announces it (<paramref name="announce"/>) published while the engine starts the container: recovery costs
     /// only the engine's start. A later one is looked at again when it comes due; the due-restart check is the backstop
     /// for a worker that stops before then (any worker may carry it out).
     /// </summary>
-    private async Task RestartWhenDueAsync(ServiceRecord scheduled, ContainerObservation observed, TimeSpan delay, CancellationToken cancellationToken)
+    private async Task RestartWhenDueAsync(ServiceRecord scheduled, ContainerObservation observed, TimeSpan delay, Func<Task> announce,
+        CancellationToken cancellationToken)
     {
         if (delay <= TimeSpan.Zero)
-            await RestartAsync(scheduled, observed, cancellationToken);
-        else
-            queue.LookLater(scheduled.ServiceId, delay + TimeSpan.FromMilliseconds(10), cancellationToken);
+        {
+            await RestartAsync(scheduled, observed, cancellationToken, announce);
+            return;
+        }
+        await announce();
+        queue.LookLater(scheduled.ServiceId, delay + TimeSpan.FromMilliseconds(10), cancellationToken);
     }
 
     private async Task OnRunningAsync(ServiceRecord record, ContainerObservation observed, SupervisionPolicy policy, CancellationToken cancellationToken)
@@ -227,27 +231,40 @@ public sealed class ServiceSupervisor(
         var scheduled = record with { Restarts = new RestartState(plan.Attempt, plan.WindowStartedAt, now + plan.Delay, Unhealthy, plan.Delay) };
         await supervision.SaveAsync(scheduled);
         logger.LogWarning("{ServiceName} is unhealthy ({Output}); restart {Attempt} in {Delay}", record.Name, output, plan.Attempt, plan.Delay);
-        await PublishUnhealthy(record, output, UnhealthyActions.Restart);
-        await RestartWhenDueAsync(scheduled, observed, plan.Delay, cancellationToken);
+        await RestartWhenDueAsync(scheduled, observed, plan.Delay, () => PublishUnhealthy(record, output, UnhealthyActions.Restart), cancellationToken);
     }
 
-    /// <summary>Carries out the scheduled restart: the same container again, so its port and name stay.</summary>
-    private async Task RestartAsync(ServiceRecord record, ContainerObservation observed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Carries out the scheduled restart: the same container again, so its port and name stay. <paramref name="meanwhile"/>
+    /// (an event owed from before the restart) is published while the engine starts the container: recovery waits only
+    /// for the engine, and a worker that dies during the start has already sent it.
+    /// </summary>
+    private async Task RestartAsync(ServiceRecord record, ContainerObservation observed, CancellationToken cancellationToken,
+        Func<Task>? meanwhile = null)
     {
+        var restart = observed.Running
+            ? containers.RestartAsync(ServiceContainer.Of(record), cancellationToken)
+            : containers.StartAsync(ServiceContainer.Of(record), record.HostPort ?? 0, cancellationToken);
         try
         {
-            if (observed.Running)
-                await containers.RestartAsync(ServiceContainer.Of(record), cancellationToken);
-            else
-                await containers.StartAsync(ServiceContainer.Of(record), record.HostPort ?? 0, cancellationToken);
+            if (meanwhile is not null)
+                await meanwhile();
         }
-        catch (ContainerRuntimeException e)
+        finally
         {
-            // Still due: the next check (or another worker) tries again.
-            logger.LogWarning("Restart of {ServiceName} failed, trying again: {Message}", record.Name, e.Message);
-            return;
+            try
+            {
+                await restart;
+            }
+            catch (ContainerRuntimeException e)
+            {
+                // Still due: the due-restart check (or another worker) tries again.
+                logger.LogWarning("Restart of {ServiceName} failed, trying again: {Message}", record.Name, e.Message);
+                restart = null;
+            }
         }
-        await RecordRestartAsync(record, observed, clock.GetUtcNow());
+        if (restart is not null)
+            await RecordRestartAsync(record, observed, clock.GetUtcNow());
     }
 
     private async Task RecordRestartAsync(ServiceRecord record, ContainerObservation observed, DateTimeOffset now)

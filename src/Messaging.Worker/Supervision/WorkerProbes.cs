@@ -19,6 +19,9 @@ public sealed class WorkerProbes(SupervisionQueue queue, TimeProvider clock, ILo
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private readonly ConcurrentDictionary<Guid, Target> _targets = new();
 
+    /// <summary>Released when a target is tracked; the probe loop sleeps on it while there is none.</summary>
+    private readonly SemaphoreSlim _tracked = new(0, 1);
+
     // No proxy, no redirects, no pooled connection kept past a probe's interval: each probe is a fresh look.
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
@@ -41,6 +44,11 @@ public sealed class WorkerProbes(SupervisionQueue queue, TimeProvider clock, ILo
         Target New() => new(check, address, port, new ProbeHealth(check, startedAt)) { NextProbeAt = clock.GetUtcNow() };
         _targets.AddOrUpdate(serviceId, _ => New(),
             (_, known) => known.Health.StartedAt == startedAt && known.Address == address && known.Port == port && known.Check == check ? known : New());
+        lock (_tracked)
+        {
+            if (_tracked.CurrentCount == 0)
+                _tracked.Release();
+        }
     }
 
     public void Forget(Guid serviceId) => _targets.TryRemove(serviceId, out _);
@@ -51,18 +59,26 @@ public sealed class WorkerProbes(SupervisionQueue queue, TimeProvider clock, ILo
             ? (target.Health.Status, target.Health.Output)
             : (Messaging.Contracts.ServiceHealth.Starting, "");
 
+    /// <summary>
+    /// Ticks only while there is something to probe: most installations have no worker-probed entry, and an idle
+    /// worker should not wake four times a second for nothing.
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
-            var now = clock.GetUtcNow();
-            foreach (var (serviceId, target) in _targets)
+            await _tracked.WaitAsync(stoppingToken);
+            using var timer = new PeriodicTimer(Tick, clock);
+            while (!_targets.IsEmpty && await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (target.NextProbeAt > now || Interlocked.Exchange(ref target.Probing, 1) == 1)
-                    continue;
-                target.NextProbeAt = now + target.Check.Interval;
-                _ = ProbeAsync(serviceId, target, stoppingToken);
+                var now = clock.GetUtcNow();
+                foreach (var (serviceId, target) in _targets)
+                {
+                    if (target.NextProbeAt > now || Interlocked.Exchange(ref target.Probing, 1) == 1)
+                        continue;
+                    target.NextProbeAt = now + target.Check.Interval;
+                    _ = ProbeAsync(serviceId, target, stoppingToken);
+                }
             }
         }
     }
