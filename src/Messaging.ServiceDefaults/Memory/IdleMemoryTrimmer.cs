@@ -20,7 +20,24 @@ public sealed class IdleMemoryTrimmer(TimeProvider clock, ILogger<IdleMemoryTrim
     /// <summary>More than this allocated between two looks counts as a burst worth giving back.</summary>
     public const long BurstAboveBytes = 16 * 1024 * 1024;
 
+    /// <summary>The GC is the process's: of several hosts in one process (the tests' in-process hosts), one trims.</summary>
+    private static int s_running;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Interlocked.CompareExchange(ref s_running, 1, 0) != 0)
+            return;
+        try
+        {
+            await TrimWhenIdleAsync(stoppingToken);
+        }
+        finally
+        {
+            Volatile.Write(ref s_running, 0);
+        }
+    }
+
+    private async Task TrimWhenIdleAsync(CancellationToken stoppingToken)
     {
         var phase = new TrimPhase();
         var allocated = GC.GetTotalAllocatedBytes();
