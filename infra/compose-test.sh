@@ -3,9 +3,11 @@
 # Dockerfile.worker, Dockerfile.audit, Dockerfile.edge and .env.example, on this machine's Docker engine.
 #
 # This script prepares the machine; the checks are the xunit project tests/Messaging.ComposeTests
-# (Category=Compose, 86 tests, the default filter), which brings the stack up, checks it from outside and tears it down.
+# (Category=Compose, 77 tests, the default filter), which brings the stack up, checks it from outside and tears it down.
 # The same project holds the rolling upgrade (Category=Upgrade, docs/FAULTS.md scenario 12, a few minutes more):
 #   flock /work/it.lock bash infra/compose-test.sh --filter Category=Upgrade --logger "console;verbosity=detailed"
+# and backup + restore (Category=Backup, BackupRestoreTests, about 3 minutes more):
+#   flock /work/it.lock bash infra/compose-test.sh --filter Category=Backup
 # What it does:
 #   1. installs the compose tool when none is there (Debian's docker-compose 1.29);
 #   2. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and
@@ -19,7 +21,7 @@
 # published port (202, running, port in range, the page, labels and network, the audit trail's
 # entries, DELETE); the isolation of the api, worker and audit containers; the broker's management UI
 # and Redis's append-only file; each process on its own broker and Redis user, refused what is not its job
-# (ProcessUsersTests); backup.sh, down -v and restore.sh with everything back (BackupRestoreTests); the edge (EdgeTests): a verified HTTPS request by name through Caddy, services still unable to
+# (ProcessUsersTests); the edge (EdgeTests): a verified HTTPS request by name through Caddy, services still unable to
 # reach each other, the admin socket mounted only by the two edge containers, no other port facing the network. Always (fixture disposal) `down -v` and removal of the containers
 # labelled messaging.instance=compose-test.
 #
