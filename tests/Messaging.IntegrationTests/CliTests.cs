@@ -178,8 +178,7 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
     {
         var name = await CreateRunning();
         var port = (await GetJson(name)).GetProperty("host_port").GetInt32();
-        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-            await http.GetStringAsync($"http://127.0.0.1:{port}/");
+        await ServingPort.GetStringAsync(port);
 
         // The access line reaches the engine's log asynchronously: allow it a moment.
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -199,8 +198,7 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
     {
         var name = await CreateRunning();
         var port = (await GetJson(name)).GetProperty("host_port").GetInt32();
-        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-            await http.GetStringAsync($"http://127.0.0.1:{port}/");
+        await ServingPort.GetStringAsync(port);
 
         var json = await Cli("stats", name, "--json");
         Assert.True(json.ExitCode == 0, json.ToString());

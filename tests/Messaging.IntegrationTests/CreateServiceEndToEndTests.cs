@@ -31,8 +31,7 @@ public sealed class CreateServiceEndToEndTests(SystemFixture system)
         Assert.Equal(name, created.ServiceName);
         Assert.InRange(created.HostPort, SystemFixture.PortMin, SystemFixture.PortMax);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var page = await http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/");
+        var page = await ServingPort.GetStringAsync(created.HostPort);
         Assert.Contains("messaging test image nginx:alpine", page);
 
         var record = await api.GetFromJsonAsync<JsonElement>(response.Headers.Location!.OriginalString);

@@ -53,8 +53,7 @@ public sealed class LifecycleEndToEndTests(SystemFixture system)
         var start = await Send(api, HttpMethod.Post, $"/api/v1/services/{id}/start");
         await system.Events.WaitFor<ServiceStarted>(e => e.CommandId == start);
         Assert.True(await Running(created.ContainerId));
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        Assert.Contains("messaging test image", await http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/"));
+        Assert.Contains("messaging test image", await ServingPort.GetStringAsync(created.HostPort));
 
         var before = (await system.Docker.Containers.InspectContainerAsync(created.ContainerId)).State!.StartedAt;
         var restart = await Send(api, HttpMethod.Post, $"/api/v1/services/{id}/restart");
@@ -69,6 +68,7 @@ public sealed class LifecycleEndToEndTests(SystemFixture system)
         Assert.Empty(await system.OurContainers(created.ServiceName));
         Assert.False(await system.Redis.HashExistsAsync(new RedisKeys(system.KeyPrefix).Ports, created.HostPort));
         Assert.Equal("removed", await Status(api, id));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/"));
     }
 
@@ -108,10 +108,9 @@ public sealed class LifecycleEndToEndTests(SystemFixture system)
     {
         using var api = system.Api(SystemFixture.AliceToken);
         var (id, created) = await Create(api, UniqueName("it-logs"));
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         // busybox httpd -v logs one line per request with its status: make one of each.
-        await http.GetAsync($"http://127.0.0.1:{created.HostPort}/");
-        await http.GetAsync($"http://127.0.0.1:{created.HostPort}/missing");
+        (await ServingPort.GetAsync(created.HostPort)).Dispose();
+        (await ServingPort.GetAsync(created.HostPort, "/missing")).Dispose();
 
         // httpd writes its access line asynchronously; give it a moment.
         var deadline = DateTime.UtcNow.AddSeconds(10);
