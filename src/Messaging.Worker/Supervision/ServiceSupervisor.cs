@@ -235,36 +235,36 @@ public sealed class ServiceSupervisor(
     }
 
     /// <summary>
-    /// Carries out the scheduled restart: the same container again, so its port and name stay. <paramref name="meanwhile"/>
+    /// Carries out the scheduled restart: the same container again, so its port and name stay. <paramref name="announce"/>
     /// (an event owed from before the restart) is published while the engine starts the container: recovery waits only
     /// for the engine, and a worker that dies during the start has already sent it.
     /// </summary>
     private async Task RestartAsync(ServiceRecord record, ContainerObservation observed, CancellationToken cancellationToken,
-        Func<Task>? meanwhile = null)
+        Func<Task>? announce = null)
     {
-        var restart = observed.Running
-            ? containers.RestartAsync(ServiceContainer.Of(record), cancellationToken)
-            : containers.StartAsync(ServiceContainer.Of(record), record.HostPort ?? 0, cancellationToken);
+        var restarted = TryRestartContainerAsync(record, observed, cancellationToken);
+        if (announce is not null)
+            await announce();
+        if (await restarted)
+            await RecordRestartAsync(record, observed, clock.GetUtcNow());
+    }
+
+    /// <summary>False when the engine refused: the restart stays due, and the due-restart check (or another worker) tries again.</summary>
+    private async Task<bool> TryRestartContainerAsync(ServiceRecord record, ContainerObservation observed, CancellationToken cancellationToken)
+    {
         try
         {
-            if (meanwhile is not null)
-                await meanwhile();
+            if (observed.Running)
+                await containers.RestartAsync(ServiceContainer.Of(record), cancellationToken);
+            else
+                await containers.StartAsync(ServiceContainer.Of(record), record.HostPort ?? 0, cancellationToken);
+            return true;
         }
-        finally
+        catch (ContainerRuntimeException e)
         {
-            try
-            {
-                await restart;
-            }
-            catch (ContainerRuntimeException e)
-            {
-                // Still due: the due-restart check (or another worker) tries again.
-                logger.LogWarning("Restart of {ServiceName} failed, trying again: {Message}", record.Name, e.Message);
-                restart = null;
-            }
+            logger.LogWarning("Restart of {ServiceName} failed, trying again: {Message}", record.Name, e.Message);
+            return false;
         }
-        if (restart is not null)
-            await RecordRestartAsync(record, observed, clock.GetUtcNow());
     }
 
     private async Task RecordRestartAsync(ServiceRecord record, ContainerObservation observed, DateTimeOffset now)
