@@ -57,14 +57,18 @@ public sealed class SseLiveEventsTests(SystemFixture system)
         return (client, channel.Reader);
     }
 
-    private static async Task<List<SseEvent>> Take(ChannelReader<SseEvent> events, int count)
+    /// <summary>Everything the stream sends until <paramref name="count"/> events about <paramref name="serviceId"/> came.</summary>
+    private static async Task<List<SseEvent>> TakeAbout(ChannelReader<SseEvent> events, Guid serviceId, int count)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var taken = new List<SseEvent>();
-        while (taken.Count < count)
+        while (taken.Count(e => e.Data.Contains(serviceId.ToString())) < count)
             taken.Add(await events.ReadAsync(timeout.Token));
         return taken;
     }
+
+    private static List<SseEvent> About(IEnumerable<SseEvent> events, Guid serviceId) =>
+        events.Where(e => e.Data.Contains(serviceId.ToString())).ToList();
 
     private async Task<Guid> SeedService(string owner)
     {
@@ -105,10 +109,11 @@ public sealed class SseLiveEventsTests(SystemFixture system)
         await Happen(Stopped(alices, "alice"), alices);
         await Happen(Started(alices, "alice"), alices);
 
-        var received = await Take(events, 2);
+        // Alice's other services (of tests running beside this one) may interleave theirs: none may be Bob's.
+        var all = await TakeAbout(events, alices, 2);
+        Assert.All(all, e => Assert.DoesNotContain(bobs.ToString(), e.Data));
+        var received = About(all, alices);
         Assert.Equal(["ServiceStopped", "ServiceStarted"], received.Select(e => e.Type));
-        Assert.All(received, e => Assert.Contains(alices.ToString(), e.Data));
-        Assert.All(received, e => Assert.DoesNotContain(bobs.ToString(), e.Data));
         Assert.All(received, e => Assert.Matches(@"^\d+-\d+$", e.Id));
     }
 
@@ -119,7 +124,8 @@ public sealed class SseLiveEventsTests(SystemFixture system)
         var (first, events) = await Open(SystemFixture.AliceToken);
         await Happen(Stopped(alices, "alice"), alices);
         await Happen(Started(alices, "alice"), alices);
-        var seen = await Take(events, 2);
+        // Only this service's: Alice's other services (of tests running beside this one) may interleave theirs.
+        var seen = About(await TakeAbout(events, alices, 2), alices);
         first.Dispose();
 
         // While disconnected, something else happens.
@@ -127,7 +133,7 @@ public sealed class SseLiveEventsTests(SystemFixture system)
 
         var (second, resumed) = await Open(SystemFixture.AliceToken, lastEventId: seen[0].Id);
         using var _ = second;
-        var after = await Take(resumed, 2);
+        var after = About(await TakeAbout(resumed, alices, 2), alices);
         Assert.Equal(["ServiceStarted", "ServiceRestarted"], after.Select(e => e.Type));
         Assert.Equal(seen[1].Id, after[0].Id);
         Assert.DoesNotContain(after[1].Id, seen.Select(e => e.Id));
