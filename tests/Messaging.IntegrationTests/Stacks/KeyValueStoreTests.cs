@@ -31,6 +31,8 @@ public sealed class KeyValueStoreTests(SystemFixture system)
         var created = await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == serviceId, TimeSpan.FromSeconds(60));
         Assert.Equal("messaging-test/kv:latest", created.Image);
 
+        // ServiceCreated says the container started, not that its httpd listens yet.
+        (await ServingPort.GetAsync(created.HostPort)).Dispose();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{created.HostPort}/"), Timeout = TimeSpan.FromSeconds(10) };
         var value = $"stored at {DateTimeOffset.UtcNow:O}\nsecond line";
         var stored = await http.SendAsync(WithToken(new HttpRequestMessage(HttpMethod.Post, "cgi-bin/kv/greeting") { Content = new StringContent(value) }, token));
