@@ -1,3 +1,5 @@
+using Messaging.Api.Dashboard;
+using Messaging.Api.Me;
 using Messaging.Api.Stacks;
 using Messaging.ServiceDefaults;
 using Messaging.ServiceDefaults.Bus;
@@ -102,6 +104,7 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard(); // the web UI's static files at / (Dashboard/): no token, no data of their own
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -110,6 +113,7 @@ public static class ApiSetup
         api.MapTemplatesApi();
         api.MapStacksApi(); // Stacks/
         api.MapTokensApi();
+        api.MapMeApi(); // GET /api/v1/me: the caller's scopes, quota and usage (Me/)
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         app.MapApiReference(); // /openapi/v1.json, the reference UI at /docs (Reference/)
         app.MapDefaultEndpoints(); // /health/live, /health/ready, /metrics
