@@ -47,13 +47,15 @@ fi
 STARTED_ANY=0
 SUMMARY=()
 
+# promtool checks and unit-tests infra/prometheus/alerts.yml (AlertRulesTests).
 ensure_packages \
     dockerd:docker.io containerd:containerd runc:runc \
     rabbitmq-server:rabbitmq-server rabbitmq-diagnostics:rabbitmq-server \
     redis-server:redis-server redis-cli:redis-tools \
     busybox-static:busybox-static \
     pebble:pebble caddy:caddy openssl:openssl \
-    promtool:prometheus  # checks and unit-tests infra/prometheus/alerts.yml (AlertRulesTests)
+    promtool:prometheus \
+    chromium:chromium npm:npm  # the dashboard's browser tests (Playwright drives Debian's chromium) and their axe-core
 pick_docker_cli   # docker.io may just have been installed
 
 # Poll "$@" every 0.25 s until it succeeds; give up after $timeout seconds or
@@ -316,6 +318,18 @@ if [ "$STARTED_ANY" = 1 ] || grep -q '^\[infra\] images: rebuilt' <<<"$IMG_OUT";
         "$INFRA_DIR/verify.sh" --docker-only || die "container smoke test failed"
     fi
 fi
+
+# axe-core for the dashboard's accessibility check, as pinned in its lockfile (no-op when that version is there).
+ensure_axe_core() {
+    local dir="$INFRA_DIR/../tests/Messaging.IntegrationTests/Dashboard/axe" want have
+    want="$(sed -n 's/.*"axe-core": *"\([^"]*\)".*/\1/p' "$dir/package.json" | head -n 1)"
+    have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -n 1)"
+    [ -n "$want" ] && [ "$want" = "$have" ] && return 0
+    log "axe-core $want: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci of axe-core failed"
+}
+ensure_axe_core
+SUMMARY+=("chromium $(chromium --version 2>/dev/null | awk '{print $2}')")
 
 SUMMARY_TEXT="$(printf '%s; ' "${SUMMARY[@]}")"
 log "running: ${SUMMARY_TEXT}images: $(sed -n 's/^# tag: *//p' "$INFRA_DIR"/images/*/Dockerfile | tr '\n' ' ')— done in $(elapsed_s "$T_ALL")"

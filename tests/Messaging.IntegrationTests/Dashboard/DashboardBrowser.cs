@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Messaging.Testing;
+using Microsoft.Playwright;
+
+namespace Messaging.IntegrationTests.Dashboard;
+
+/// <summary>
+/// Debian's chromium (<c>/usr/bin/chromium</c>, installed by infra/services-up.sh; no browser is downloaded), driven
+/// headless by Playwright, one per test class. Each page records what would betray a leak or a broken page: every URL
+/// it asked (the token must never be in one) and the console's Content-Security-Policy complaints.
+/// </summary>
+public sealed class DashboardBrowser : IAsyncLifetime
+{
+    /// <summary>The browser: <c>MESSAGING_TEST_CHROMIUM</c>, else Debian's.</summary>
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("MESSAGING_TEST_CHROMIUM") ?? "/usr/bin/chromium";
+
+    /// <summary>axe-core from npm, pinned in Dashboard/axe/package-lock.json (<c>npm ci</c> there: infra/services-up.sh does it).</summary>
+    public static string AxePath => Path.Combine(TestPaths.SolutionDirectory, "tests", "Messaging.IntegrationTests", "Dashboard", "axe",
+        "node_modules", "axe-core", "axe.min.js");
+
+    private IPlaywright _playwright = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install chromium (infra/services-up.sh does).");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // As root (CI) chromium refuses to start with its sandbox; /dev/shm is small in containers.
+            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.CloseAsync();
+        _playwright.Dispose();
+    }
+
+    /// <summary>A fresh tab (own session storage) of the dashboard at <paramref name="width"/> px.</summary>
+    public async Task<DashboardPage> OpenAsync(Uri api, int width = 1280, int height = 900)
+    {
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, BaseURL = api.ToString() });
+        var page = await context.NewPageAsync();
+        var opened = new DashboardPage(context, page);
+        await page.GotoAsync("/");
+        return opened;
+    }
+}
+
+/// <summary>One tab of the dashboard and what it did.</summary>
+public sealed class DashboardPage : IAsyncDisposable
+{
+    private readonly IBrowserContext _context;
+
+    public DashboardPage(IBrowserContext context, IPage page)
+    {
+        _context = context;
+        Page = page;
+        page.Request += (_, request) => { lock (RequestedUrls) RequestedUrls.Add(request.Url); };
+        page.Console += (_, message) => { lock (Console) Console.Add($"{message.Type}: {message.Text}"); };
+    }
+
+    public IPage Page { get; }
+
+    /// <summary>Every URL the page asked for (documents, scripts, API calls).</summary>
+    public List<string> RequestedUrls { get; } = [];
+
+    /// <summary>Every console message, as "type: text".</summary>
+    public List<string> Console { get; } = [];
+
+    public async Task SignInAsync(string token)
+    {
+        await Page.GetByLabel("API token").FillAsync(token);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#live-state")).ToHaveTextAsync("live", new() { Timeout = 15_000 });
+    }
+
+    /// <summary>axe-core run in the page; the violations of impact serious or critical, as text.</summary>
+    public async Task<IReadOnlyList<string>> SeriousAccessibilityViolationsAsync()
+    {
+        // Evaluated through the debugging protocol, which the page's Content-Security-Policy does not govern: the page
+        // itself stays under the policy it ships with.
+        await Page.EvaluateAsync(await File.ReadAllTextAsync(DashboardBrowser.AxePath));
+        var violations = await Page.EvaluateAsync<JsonElement>("""
+            async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join('; ')}`)
+            """);
+        return [.. violations.EnumerateArray().Select(v => v.GetString()!)];
+    }
+
+    /// <summary>Console lines that say the page broke its own Content-Security-Policy (an inline script or style, say).</summary>
+    public IReadOnlyList<string> PolicyViolations()
+    {
+        lock (Console)
+            return [.. Console.Where(m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))];
+    }
+
+    public async Task ScreenshotAsync(string path) =>
+        await Page.ScreenshotAsync(new() { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
+
+    public async ValueTask DisposeAsync() => await _context.CloseAsync();
+}
