@@ -52,7 +52,7 @@ if dotnet build Messaging.sln --nologo -v q -clp:ErrorsOnly "${args[@]}"; then
         --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&FullyQualifiedName!~Messaging.IntegrationTests&FullyQualifiedName!~Messaging.ComposeTests')" \
         >"$others_log" 2>&1 &
     others=$!
-    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&Category!=Screenshots')"
+    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&Category!=Screenshots&Category!=DashboardMeasurements')"
     integration_status=$?
     wait "$others"
     others_status=$?

@@ -44,7 +44,7 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
             await tab.ScreenshotAsync(Shot("services", width));
 
             await page.GotoAsync($"/#/services/{web}");
-            await Expect(page.Locator("pre.log")).ToContainTextAsync("/missing", new() { Timeout = 15_000 });
+            await Expect(page.Locator("pre.log")).ToContainTextAsync("response:404", new() { Timeout = 15_000 });
             await tab.ScreenshotAsync(Shot("service-detail", width));
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Create", Exact = true }).ClickAsync();
@@ -66,14 +66,15 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
         var response = await api.PostAsJsonAsync("/api/v1/services", new { service_name = name, image, memory_limit = memory, cpu_limit = 0.25 });
         response.EnsureSuccessStatusCode();
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string? status = null;
         while (DateTime.UtcNow < deadline)
         {
-            var status = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("status").GetString();
+            status = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("status").GetString();
             if (status is "running" or "failed")
                 return id;
             await Task.Delay(200);
         }
-        throw new TimeoutException($"{name} neither ran nor failed within 30 s.");
+        throw new TimeoutException($"{name} neither ran nor failed within 60 s (status {status}).");
     }
 }

@@ -5,6 +5,7 @@ import { servicesView } from './services.js';
 import { detailView } from './detail.js';
 import { createView } from './create.js';
 import { adminView } from './admin.js';
+import { stacksView } from './stacks.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;          // GET /api/v1/me of the signed-in token
@@ -64,6 +65,7 @@ function route() {
   let match;
   let name = 'services';
   if ((match = hash.match(/^#\/services\/([0-9a-f-]{36})$/))) { name = 'services'; unmount = detailView(view, match[1]); }
+  else if (hash === '#/stacks') { name = 'stacks'; unmount = stacksView(view); }
   else if (hash === '#/create' && can('services:write')) { name = 'create'; unmount = createView(view); }
   else if (hash === '#/admin' && me.admin) { name = 'admin'; unmount = adminView(view); }
   else unmount = servicesView(view);

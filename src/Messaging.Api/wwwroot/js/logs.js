@@ -10,7 +10,7 @@ export function logPanel(id) {
   let lines = [];
   let timer = null;
   let running = false;
-  const output = el('pre', { class: 'log', tabindex: '0', 'aria-label': 'Log lines', 'aria-live': 'off' });
+  const output = el('pre', { class: 'log', tabindex: '0', role: 'log', 'aria-label': 'Log lines', 'aria-live': 'off' });
   const state = el('span', { class: 'muted', role: 'status' });
   const follow = el('input', { type: 'checkbox', id: 'log-follow', checked: true, onchange: () => (follow.checked ? tick() : pause()) });
   const search = el('input', { type: 'search', id: 'log-search', oninput: () => render() });
