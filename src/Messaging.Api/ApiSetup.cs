@@ -1,5 +1,6 @@
 using Messaging.Api.Dashboard;
 using Messaging.Api.Me;
+using Messaging.Api.Builds;
 using Messaging.Api.Stacks;
 using Messaging.ServiceDefaults;
 using Messaging.ServiceDefaults.Bus;
@@ -69,6 +70,7 @@ public static class ApiSetup
             .AddPolicy(Scopes.ServicesRead, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ServicesRead)))
             .AddPolicy(Scopes.ServicesWrite, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ServicesWrite)))
             .AddPolicy(Scopes.MetricsRead, policy => policy.RequireAssertion(c => c.User.Has(Scopes.MetricsRead)))
+            .AddPolicy(Scopes.ImagesBuild, policy => policy.RequireAssertion(c => c.User.Has(Scopes.ImagesBuild)))
             .AddPolicy(Scopes.Admin, policy => policy.RequireAssertion(c => c.User.Has(Scopes.Admin)));
 
         services.AddValidatorsFromAssemblyContaining<CreateServiceRequestValidator>(ServiceLifetime.Singleton);
@@ -91,6 +93,7 @@ public static class ApiSetup
             BindCommandQueue<RemoveService>(cfg, CommandQueues.ServiceLifecycle);
             BindCommandQueue<CreateStack>(cfg, CommandQueues.Stacks);
             BindCommandQueue<RemoveStack>(cfg, CommandQueues.Stacks);
+            BindCommandQueue<BuildImage>(cfg, CommandQueues.Builds);
         });
         return builder;
     }
@@ -112,6 +115,7 @@ public static class ApiSetup
         api.MapServicesApi();
         api.MapTemplatesApi();
         api.MapStacksApi(); // Stacks/
+        api.MapBuildsApi(); // Builds/ (issue 17)
         api.MapTokensApi();
         api.MapMeApi(); // GET /api/v1/me: the caller's scopes, quota and usage (Me/)
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)

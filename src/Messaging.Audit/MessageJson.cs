@@ -37,7 +37,8 @@ public static class MessageJson
     {
         foreach (var property in type.Properties)
         {
-            if (property.Name != "env" || !typeof(IEnumerable<KeyValuePair<string, string>>).IsAssignableFrom(property.PropertyType)
+            // build_args (BuildImage, issue 17) may hold secrets like env does; the worker alone knows which.
+            if (property.Name is not ("env" or "build_args") || !typeof(IEnumerable<KeyValuePair<string, string>>).IsAssignableFrom(property.PropertyType)
                 || property.Get is not { } get)
                 continue;
             property.CustomConverter = null;

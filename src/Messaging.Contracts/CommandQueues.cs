@@ -21,4 +21,7 @@ public static class CommandQueues
 
     /// <summary>Queue of <see cref="CreateStack"/> and <see cref="RemoveStack"/>.</summary>
     public const string Stacks = "stacks";
+
+    /// <summary>Queue of <see cref="BuildImage"/> (issue 17).</summary>
+    public const string Builds = "builds";
 }

@@ -122,4 +122,13 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>Hash: "name:version" -> a template's text, for templates added through the admin API.</summary>
     public RedisKey Templates => $"{Prefix}templates";
+
+    /// <summary>Hash: one build record (issue 17): context, owner, status, queue position, image, failure, log tail.</summary>
+    public RedisKey Build(Guid buildId) => $"{Prefix}build:{buildId:D}";
+
+    /// <summary>Sorted set: every build id by creation time.</summary>
+    public RedisKey AllBuilds => $"{Prefix}builds";
+
+    /// <summary>Sorted set: an owner's build ids by creation time.</summary>
+    public RedisKey OwnerBuilds(string owner) => $"{Prefix}owner:{owner}:builds";
 }

@@ -20,6 +20,7 @@ public static class RedisRegistration
         services.AddSingleton<Reservations.PortReservations>();
         services.AddSingleton<Reservations.HostnameReservations>();
         services.AddSingleton<Stacks.StackStore>();
+        services.AddSingleton<Builds.BuildStore>();
         services.AddSingleton<Stacks.StackReservations>();
         services.AddSingleton<Templates.TemplateStore>();
         services.AddSingleton<Edge.EdgeRouteStatusStore>();

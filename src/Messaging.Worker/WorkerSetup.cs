@@ -13,6 +13,7 @@ using Messaging.Worker.Identity;
 using Messaging.Worker.Lifecycle;
 using Messaging.Worker.Reconciliation;
 using Messaging.Worker.Stacks;
+using Messaging.Worker.Builds;
 using Messaging.Worker.Supervision;
 using Messaging.Worker.Telemetry;
 using Messaging.Worker.Policy;
@@ -74,6 +75,7 @@ public static class WorkerSetup
         services.AddSingleton<ServiceQueries>();
         services.AddHostedService<ReconcilerService>();
         services.AddStacks();
+        services.AddBuilds(); // BuildImage from the operator's contexts (Builds/)
 
         // The supervisor: engine events -> health and restart policy -> events (Supervision/).
         services.AddOptions<SupervisorOptions>().BindConfiguration(SupervisorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -95,6 +97,7 @@ public static class WorkerSetup
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
             bus.AddConsumer<GetServiceStatsConsumer, GetServiceStatsConsumerDefinition>();
             bus.AddStackConsumers(); // CreateStack, RemoveStack (Stacks/)
+            bus.AddBuildConsumers(); // BuildImage (Builds/)
         }, (_, cfg) => cfg.NameBusEndpoint("worker"));
         return builder;
     }

@@ -11,7 +11,10 @@ public static class Scopes
     /// <summary>Read <c>/metrics</c>: a Prometheus scraper's token needs nothing more.</summary>
     public const string MetricsRead = "metrics:read";
 
-    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { ServicesRead, ServicesWrite, MetricsRead, Admin };
+    /// <summary>Ask for builds of the operator's build contexts and read them (issue 17).</summary>
+    public const string ImagesBuild = "images:build";
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { ServicesRead, ServicesWrite, MetricsRead, ImagesBuild, Admin };
 
     public static bool Has(this ClaimsPrincipal user, string scope) =>
         user.HasClaim(ClaimType, scope) || user.HasClaim(ClaimType, Admin);

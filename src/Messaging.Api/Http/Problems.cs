@@ -52,6 +52,9 @@ public static class Problems
 
     public static ProblemHttpResult StackNotFound(Guid stackId) => NotFound($"No stack {stackId}.");
 
+    /// <summary>No build of that id that the caller may see (another owner's build answers the same).</summary>
+    public static ProblemHttpResult BuildNotFound(Guid buildId) => NotFound($"No build {buildId}.");
+
     /// <summary>A compose file outside the subset (docs/STACKS.md); <c>errors</c> are keyed by the offending key's path.</summary>
     public static ProblemHttpResult StackFileRefused(IReadOnlyCollection<(string Path, string Message)> problems) =>
         TypedResults.Problem(new HttpValidationProblemDetails(

@@ -30,6 +30,7 @@ internal static class StateScripts
     public static LuaScript AdvanceCursor { get; } = Load("advance-cursor");
     public static LuaScript ReserveHostnames { get; } = Load("reserve-hostnames");
     public static LuaScript ReleaseHostnames { get; } = Load("release-hostnames");
+    public static LuaScript SetQueuePosition { get; } = Load("set-queue-position");
 
     /// <summary>The text of an embedded script, as written (before parameters are rewritten to ARGV).</summary>
     public static string Text(string name)

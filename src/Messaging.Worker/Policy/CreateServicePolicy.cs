@@ -21,7 +21,8 @@ public sealed record Refusal(string Reason, string Message);
 /// the allowlist and the caps. Commands may come straight from the broker, so nothing is assumed.
 /// </summary>
 public sealed class CreateServicePolicy(
-    IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator, IOptions<Supervision.SupervisorOptions>? supervisor = null, IOptions<HostnameOptions>? hostnames = null)
+    IOptions<ImagePolicyOptions> options, IValidator<CreateService> validator, IOptions<Supervision.SupervisorOptions>? supervisor = null, IOptions<HostnameOptions>? hostnames = null,
+    Builds.BuiltImages? builtImages = null)
 {
     private readonly int _maxRestartsCap = supervisor?.Value.MaxRestartsCap ?? new Supervision.SupervisorOptions().MaxRestartsCap;
     private readonly ImagePolicyOptions _policy = options.Value;
@@ -83,8 +84,15 @@ public sealed class CreateServicePolicy(
     public AllowedImage? EntryFor(string image) =>
         ImageReference.TryParse(image, out var reference) ? Match(reference).Entry : null;
 
-    private (ImageReference Reference, AllowedImage Entry) Match(ImageReference requested) =>
-        _allowed.FirstOrDefault(a =>
+    // The operator's allowlist first; then images built from a configured context, under that context's run entry
+    // (whose owner the consumer checks on the engine before anything is reserved: Builds/BuiltImages.cs).
+    private (ImageReference Reference, AllowedImage Entry) Match(ImageReference requested)
+    {
+        var listed = _allowed.FirstOrDefault(a =>
             a.Reference.CanonicalWithoutDigest == requested.CanonicalWithoutDigest &&
             (a.Reference.Digest is null || requested.Digest is null || a.Reference.Digest == requested.Digest));
+        if (listed.Entry is not null || builtImages?.EntryFor(requested) is not { } built)
+            return listed;
+        return (requested, built);
+    }
 }

@@ -20,6 +20,7 @@ namespace Messaging.Worker.Provisioning;
 /// </summary>
 public sealed class CreateServiceConsumer(
     CreateServicePolicy policy,
+    Builds.BuiltImages builtImages,
     HostBudgets hostBudgets,
     ServiceRecordStore records,
     ServiceLocks locks,
@@ -69,6 +70,9 @@ public sealed class CreateServiceConsumer(
         var command = context.Message with { RequestedBy = publisher.Owner };
 
         var (approved, refusal) = policy.Evaluate(command);
+        // A built image runs only for the owner it was built for (its labels on the engine say who).
+        if (approved is not null && await builtImages.RefusalAsync(approved.Image, command.RequestedBy, context.CancellationToken) is { } notTheirs)
+            (approved, refusal) = (null, notTheirs);
         if (refusal is { Reason: FailureReasons.InvalidCommand })
         {
             // A malformed command gets no record of its own: its fields (owner included) are not trustworthy.

@@ -21,6 +21,7 @@ namespace Messaging.Worker.Stacks;
 /// </summary>
 public sealed class CreateStackConsumer(
     StackPlanner planner,
+    Builds.BuiltImages builtImages,
     StackStore stacks,
     ServiceRecordStore records,
     StackReservations reservations,
@@ -68,6 +69,12 @@ public sealed class CreateStackConsumer(
             Status = StackStatus.Creating, CreatedAt = existing?.CreatedAt ?? now, UpdatedAt = now,
         };
         var (plan, refusal) = planner.Plan(command, owner);
+        // A member may run a built image only for the owner it was built for, as a plain service.
+        foreach (var member in plan?.Members ?? [])
+        {
+            if (refusal is null && await builtImages.RefusalAsync(member.Approved.Image, owner, context.CancellationToken) is { } notTheirs)
+                refusal = new StackRefusal(notTheirs.Reason, $"services.{member.Name}: {notTheirs.Message}", member.Name);
+        }
         if (refusal is not null)
         {
             await FailStack(context, stack, refusal, []);

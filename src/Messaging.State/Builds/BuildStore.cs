@@ -1,0 +1,47 @@
+using StackExchange.Redis;
+
+namespace Messaging.State.Builds;
+
+/// <summary>Build records in Redis. The API writes a pending one and reads; the worker writes the rest.</summary>
+public sealed class BuildStore(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<BuildRecord?> GetAsync(Guid buildId) =>
+        BuildRecord.FromHashEntries(await Db.HashGetAllAsync(keys.Build(buildId)));
+
+    /// <summary>Writes the record whole, and lists it under its owner and in all builds.</summary>
+    public async Task SaveAsync(BuildRecord record)
+    {
+        var key = keys.Build(record.BuildId);
+        var transaction = Db.CreateTransaction();
+        _ = transaction.KeyDeleteAsync(key);
+        _ = transaction.HashSetAsync(key, record.ToHashEntries());
+        _ = transaction.SortedSetAddAsync(keys.OwnerBuilds(record.Owner), record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetAddAsync(keys.AllBuilds, record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+        await transaction.ExecuteAsync();
+    }
+
+    /// <summary>Writes a new record unless one with that id exists (false then): the API's pending record.</summary>
+    public async Task<bool> TryCreateAsync(BuildRecord record)
+    {
+        var key = keys.Build(record.BuildId);
+        var transaction = Db.CreateTransaction();
+        transaction.AddCondition(Condition.KeyNotExists(key));
+        _ = transaction.HashSetAsync(key, record.ToHashEntries());
+        _ = transaction.SortedSetAddAsync(keys.OwnerBuilds(record.Owner), record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetAddAsync(keys.AllBuilds, record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+        return await transaction.ExecuteAsync();
+    }
+
+    /// <summary>Sets the queue position of a waiting build, unless it has moved on meanwhile.</summary>
+    public async Task SetQueuePositionAsync(Guid buildId, int position) =>
+        await Db.ScriptEvaluateAsync(Scripts.StateScripts.SetQueuePosition,
+            new { record = keys.Build(buildId), queued = Contracts.BuildStatus.Queued, position });
+
+    /// <summary>The newest build ids of an owner, or of everyone (owner null), newest first.</summary>
+    public async Task<IReadOnlyList<Guid>> IdsAsync(string? owner, int limit) =>
+        [.. (await Db.SortedSetRangeByRankAsync(owner is null ? keys.AllBuilds : keys.OwnerBuilds(owner), 0, limit - 1, Order.Descending))
+            .Select(v => Guid.TryParse(v.ToString(), out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty)];
+}
