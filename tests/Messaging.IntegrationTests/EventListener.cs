@@ -48,6 +48,8 @@ public sealed class EventListener : IAsyncDisposable
                 endpoint.Handler<StackCreated>(context => listener!.Record(context.Message));
                 endpoint.Handler<StackCreationFailed>(context => listener!.Record(context.Message));
                 endpoint.Handler<StackRemoved>(context => listener!.Record(context.Message));
+                endpoint.Handler<ImageBuilt>(context => listener!.Record(context.Message));
+                endpoint.Handler<ImageBuildFailed>(context => listener!.Record(context.Message));
             });
         });
         listener = new EventListener(bus);

@@ -102,7 +102,10 @@ public sealed class SystemFixture : IAsyncLifetime
         ApiAddress = _api.ClientOptions.BaseAddress;
     }
 
-    private Dictionary<string, string?> Settings() => new(SystemSettings.ToConfiguration())
+    /// <summary>The build contexts of the build tests (Builds/BuildContextsForTests.cs), written once per run.</summary>
+    public Builds.BuildContextsForTests BuildContexts { get; } = new();
+
+    private Dictionary<string, string?> Settings() => new(SystemSettings.ToConfiguration().Concat(BuildContexts.Settings()))
     {
         ["Auth:BootstrapToken"] = Token,
         ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1
@@ -153,8 +156,8 @@ public sealed class SystemFixture : IAsyncLifetime
         var tokens = _worker.Services.GetRequiredService<TokenStore>();
         foreach (var (id, token, scopes) in new[]
         {
-            ("alice", AliceToken, new[] { "services:read", "services:write" }),
-            ("bob", BobToken, new[] { "services:read", "services:write" }),
+            ("alice", AliceToken, new[] { "services:read", "services:write", "images:build" }),
+            ("bob", BobToken, new[] { "services:read", "services:write", "images:build" }),
             ("reader", ReaderToken, new[] { "services:read" }),
         })
         {
@@ -175,6 +178,8 @@ public sealed class SystemFixture : IAsyncLifetime
         await _audit.StopAsync(); // before the keys go, so that it writes none again
         _audit.Dispose();
         await SystemCleanup.DeleteKeysAsync(_worker.Services.GetRequiredService<IConnectionMultiplexer>(), KeyPrefix);
+        await Builds.BuildContextsForTests.RemoveBuiltImagesAsync(Docker);
+        BuildContexts.Dispose();
         await Events.DisposeAsync();
         await _api.DisposeAsync();
         await _worker.StopAsync();
