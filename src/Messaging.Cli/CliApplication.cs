@@ -36,6 +36,7 @@ public static class CliApplication
             LifecycleCommands.Remove(cli),
             TokenCommands.Build(cli),
             StackCommands.Build(cli),
+            BuildCommand.Build(cli),
         };
 
         var parsed = root.Parse(args);

@@ -16,6 +16,7 @@ internal sealed class ApiClient : IDisposable
     public const string ServicesPath = "api/v1/services";
     public const string TokensPath = "api/v1/tokens";
     public const string StacksPath = "api/v1/stacks";
+    public const string BuildsPath = "api/v1/builds";
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
@@ -99,6 +100,12 @@ internal sealed class ApiClient : IDisposable
 
     public Task<ApiResult<StackView>> GetStackAsync(Guid stackId, CancellationToken cancellationToken) =>
         SendAsync<StackView>(HttpMethod.Get, $"{StacksPath}/{stackId}", null, cancellationToken);
+
+    public Task<ApiResult<BuildAccepted>> CreateBuildAsync(CreateBuildRequest body, CancellationToken cancellationToken) =>
+        SendAsync<BuildAccepted>(HttpMethod.Post, BuildsPath, JsonContent.Create(body, options: ApiJson.Options), cancellationToken);
+
+    public Task<ApiResult<BuildView>> GetBuildAsync(Guid buildId, CancellationToken cancellationToken) =>
+        SendAsync<BuildView>(HttpMethod.Get, $"{BuildsPath}/{buildId}", null, cancellationToken);
 
     public Task<ApiResult<StackAccepted>> RemoveStackAsync(Guid stackId, CancellationToken cancellationToken) =>
         SendAsync<StackAccepted>(HttpMethod.Delete, $"{StacksPath}/{stackId}", null, cancellationToken);

@@ -111,3 +111,11 @@ internal static class ApiJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, // the API rejects nothing optional we leave out
     };
 }
+
+internal sealed record CreateBuildRequest(string Context, IReadOnlyDictionary<string, string>? Args);
+
+internal sealed record BuildAccepted(Guid BuildId, string Context, string Status, Guid CommandId);
+
+internal sealed record BuildView(
+    Guid BuildId, string Context, string Owner, string Status, int? QueuePosition, string? Image, FailureView? Failure,
+    IReadOnlyList<string> LogTail);
