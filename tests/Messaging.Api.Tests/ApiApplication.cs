@@ -22,6 +22,8 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AliceToken = "alice-token-0123456789abcdef0123456789";
     public const string BobToken = "bob-token-0123456789abcdef0123456789ab";
     public const string ReaderToken = "reader-token-0123456789abcdef012345678";
+    /// <summary>A token with the builds scope only (issue 17).</summary>
+    public const string BuilderToken = "builder-token-0123456789abcdef0123456";
 
     public string KeyPrefix { get; } = $"test:{Guid.NewGuid():N}:";
 
@@ -55,7 +57,8 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
         Task.WaitAll(
             SeedToken(tokens, "alice", AliceToken, Scopes.ServicesRead, Scopes.ServicesWrite),
             SeedToken(tokens, "bob", BobToken, Scopes.ServicesRead, Scopes.ServicesWrite),
-            SeedToken(tokens, "reader", ReaderToken, Scopes.ServicesRead));
+            SeedToken(tokens, "reader", ReaderToken, Scopes.ServicesRead),
+            SeedToken(tokens, "builder", BuilderToken, Scopes.ImagesBuild));
         return host;
     }
 
