@@ -201,7 +201,7 @@ nuget_feed() {
     for f in global.json nuget.config NuGet.Config; do [ -f "$REPO_DIR/$f" ] && inputs+=("$f"); done
     # Every project file under src/: the three hosts may reference any of them.
     mapfile -t -O "${#inputs[@]}" inputs < <(cd "$REPO_DIR" && find src -name '*.csproj' -not -path '*/bin/*' -not -path '*/obj/*' | LC_ALL=C sort)
-    hash="$(cd "$REPO_DIR" && { echo "scheme $SCHEME"; echo "projects ${FEED_PROJECTS[*]}"; dotnet --version; sha256sum "${inputs[@]}"; } | sha256sum | cut -d' ' -f1)"
+    hash="$(cd "$REPO_DIR" && { echo "scheme $SCHEME"; echo "projects ${FEED_PROJECTS[*]}"; echo "worker linux-x64 r2r"; dotnet --version; sha256sum "${inputs[@]}"; } | sha256sum | cut -d' ' -f1)"
     if [ "$FORCE" = 0 ] && [ "$(cat "$FEED_DIR/.inputs-hash" 2>/dev/null)" = "$hash" ]; then
         UPTODATE+=("nuget-feed")
         return 0
@@ -211,8 +211,10 @@ nuget_feed() {
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/compose-feed.XXXXXX")"
     (cd "$REPO_DIR" && cp --parents "${inputs[@]}" "$tmp/")
     log "nuget-feed: restoring ${FEED_PROJECTS[*]} on the host (log $LOG_DIR/feed-restore.log)"
+    # The worker as Dockerfile.worker restores it: for its platform, ReadyToRun (the compiler's package with it).
     if ! (cd "$tmp" && for p in "${FEED_PROJECTS[@]}"; do
-            dotnet restore "src/$p/$p.csproj" --nologo || exit 1
+            if [ "$p" = Messaging.Worker ]; then set -- -r linux-x64 -p:PublishReadyToRun=true; else set --; fi
+            dotnet restore "src/$p/$p.csproj" --nologo "$@" || exit 1
           done) >"$LOG_DIR/feed-restore.log" 2>&1; then
         rm -rf "$tmp"
         tail -n 20 "$LOG_DIR/feed-restore.log" >&2
