@@ -83,6 +83,14 @@ public sealed class ServiceEventLog : IAsyncDisposable
         }
     }
 
+    /// <summary>How many <paramref name="type"/> events, of any service, arrived from <paramref name="sinceTicks"/> to <paramref name="untilTicks"/>.</summary>
+    public int Count(string type, long sinceTicks, long untilTicks) =>
+        _events.Values.Sum(list =>
+        {
+            lock (list)
+                return list.Count(e => e.Type == type && e.ReceivedTicks >= sinceTicks && e.ReceivedTicks < untilTicks);
+        });
+
     private HeardEvent? Find(Guid serviceId, IReadOnlyCollection<string> types, long sinceTicks)
     {
         if (!_events.TryGetValue(serviceId, out var list))
