@@ -180,6 +180,29 @@ public sealed class BuildEndToEndTests(SystemFixture system)
         Assert.True(waitingDone.GetProperty("started_at").GetDateTimeOffset() >= runningDone.GetProperty("finished_at").GetDateTimeOffset());
     }
 
+    [Fact]
+    public async Task The_cli_builds_a_context_and_exits_non_zero_with_the_reason_when_the_build_fails()
+    {
+        async Task<(int Exit, string Out, string Error)> Cli(params string[] args)
+        {
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            var exit = await Messaging.Cli.CliApplication.RunAsync(
+                [.. args, "--url", system.ApiAddress.ToString(), "--token", SystemFixture.AliceToken], stdout, stderr, null);
+            return (exit, stdout.ToString(), stderr.ToString());
+        }
+
+        var built = await Cli("build", "hello-web", "--arg", "GREETING=From the CLI", "--wait");
+        Assert.True(built.Exit == 0, built.ToString());
+        Assert.Contains("Built messaging-builds/it-tests/hello-web:", built.Out);
+        Assert.Contains(": building", built.Error);
+
+        var failed = await Cli("build", "it-fail", "--arg", "TOKEN=CliSecret123", "--wait");
+        Assert.Equal(1, failed.Exit);
+        Assert.Contains("build_failed", failed.Out);
+        Assert.Contains("using token [secret]", failed.Out);
+        Assert.DoesNotContain("CliSecret123", failed.Out + failed.Error);
+    }
+
     private async Task<IList<ImagesListResponse>> BuiltImagesOf(string context) =>
         await system.Docker.Images.ListImagesAsync(new ImagesListParameters
         {
