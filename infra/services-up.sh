@@ -323,7 +323,8 @@ fi
 ensure_axe_core() {
     local dir="$INFRA_DIR/../tests/Messaging.IntegrationTests/Dashboard/axe" want have
     want="$(sed -n 's/.*"axe-core": *"\([^"]*\)".*/\1/p' "$dir/package.json" | head -n 1)"
-    have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -n 1)"
+    # Nothing installed yet on a fresh clone: sed fails, which must not end the script (set -e, pipefail).
+    have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -n 1 || true)"
     [ -n "$want" ] && [ "$want" = "$have" ] && return 0
     log "axe-core $want: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci of axe-core failed"
