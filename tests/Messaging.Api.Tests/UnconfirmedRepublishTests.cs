@@ -69,7 +69,8 @@ public sealed class UnconfirmedRepublishTests(FirstPublishHeldApplication app) :
         Assert.NotNull(record);
         Assert.Equal(ServiceStatus.Pending, record.Status);
         Assert.False(record.Unconfirmed);
-        // One command id, published twice: the held copy and the confirmed one.
-        Assert.Equal(2, app.Publishes[record.CommandId]);
+        // One command id, published again: the held copy, then a confirmed one. On a loaded machine the second copy's
+        // confirm can miss the 1 s timeout too (CI saw 3); Publishing:UnconfirmedRepublishes (2) bounds the copies at 3.
+        Assert.InRange(app.Publishes[record.CommandId], 2, 3);
     }
 }
