@@ -18,23 +18,23 @@
 # RabbitMQ's three patterns: configure (declare/delete), write (publish to an exchange; bind to a queue or
 # exchange), read (consume or get from a queue; bind from an exchange).
 
-commands='Messaging\.Contracts:((Create|Stop|Start|Restart|Remove)Service|(Create|Remove)Stack)'
+commands='Messaging\.Contracts:((Create|Stop|Start|Restart|Remove)Service|(Create|Remove)Stack|BuildImage)'
 worker_requests='Messaging\.Contracts:GetService(Logs|Stats)'
-events='Messaging\.Contracts:(Service|Stack)[A-Za-z]+'
+events='Messaging\.Contracts:(Service|Stack|Image)[A-Za-z]+'
 faults='MassTransit:(Receive)?Fault(--.*)?'
 
 # The API: declares the command exchanges and the worker's command queues (so a command published before
 # any worker started is kept), binds them, publishes commands and log and stats requests, and reads only its own reply
 # queue. It can bind from the command exchanges but read no queue of the worker's: it cannot consume a command.
-api_configure="^($commands|$worker_requests|create-service|service-lifecycle|stacks|api_bus_.*)\$"
-api_write="^($commands|$worker_requests|create-service|service-lifecycle|stacks|api_bus_.*)\$"
+api_configure="^($commands|$worker_requests|create-service|service-lifecycle|stacks|builds|api_bus_.*)\$"
+api_write="^($commands|$worker_requests|create-service|service-lifecycle|stacks|builds|api_bus_.*)\$"
 api_read="^($commands|api_bus_.*)\$"
 
 # The worker: its four queues (and their error twins), the events and faults it publishes, and the API's
 # reply queues it answers log and stats requests on. It cannot publish a command.
-worker_configure="^($commands|$worker_requests|$events|$faults|(create-service|service-lifecycle|service-logs|service-stats|stacks)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
-worker_write="^($events|$faults|(create-service|service-lifecycle|service-logs|service-stats|stacks)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
-worker_read="^($commands|$faults|$worker_requests|(create-service|service-lifecycle|service-logs|service-stats|stacks)(_error|_skipped)?|worker_bus_.*)\$"
+worker_configure="^($commands|$worker_requests|$events|$faults|(create-service|service-lifecycle|service-logs|service-stats|stacks|builds)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
+worker_write="^($events|$faults|(create-service|service-lifecycle|service-logs|service-stats|stacks|builds)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
+worker_read="^($commands|$faults|$worker_requests|(create-service|service-lifecycle|service-logs|service-stats|stacks|builds)(_error|_skipped)?|worker_bus_.*)\$"
 
 # The audit host: its two queues bound to every command and event exchange (MassTransit declares the
 # exchanges it binds, hence configure on them). It publishes nothing to them: no write on Messaging.Contracts.
