@@ -98,7 +98,8 @@ public static class ApiSetup
         return builder;
     }
 
-    private static void BindCommandQueue<T>(IRabbitMqBusFactoryConfigurator cfg, string queue) where T : class =>
+    /// <summary>Also used by the accept benchmark's MassTransit-only contender, so that it publishes into the same topology.</summary>
+    public static void BindCommandQueue<T>(IRabbitMqBusFactoryConfigurator cfg, string queue) where T : class =>
         // Bind the message type's own exchange straight to the queue: binding an exchange named after the
         // queue (as the worker's endpoint also does) would leave the message exchange unbound on a fresh vhost.
         cfg.Publish<T>(topology => topology.BindQueue(topology.Exchange.ExchangeName, queue, binding => binding.SetQuorumQueue()));

@@ -88,11 +88,24 @@ public static class AcceptBenchmark
         var rawQueued = await Rabbit.PurgeAsync(Rabbit.CreateServiceQueue);
         BenchContext.Log($"accept: raw {raw.PerSecond:F0}/s, latency {raw.Latency}, {rawQueued} messages were in the queue");
 
+        // Between the two: the API's publish path alone (MassTransit, confirms awaited), to split the gap (docs/BENCHMARKS.md).
+        BenchContext.Log($"accept: the API's CommandPublisher alone (MassTransit, no HTTP, no Redis), {connections} publishes in flight (load {BenchContext.LoadAverage()})");
+        var mt = await MassTransitPublisher.RunAsync(connections, duration, context.Cancel);
+        var mtQueued = await Rabbit.PurgeAsync(Rabbit.CreateServiceQueue);
+        BenchContext.Log($"accept: CPU (cores) during the MassTransit run: {CpuBudget.Format(mt.Cpu)}");
+        BenchContext.Log($"accept: MassTransit {mt.PerSecond:F0}/s, latency {mt.Latency}, {mt.Failed} not confirmed, {mtQueued} messages were in the queue");
+        table.Detail("accept.masstransit_cpu_cores", mt.Cpu);
+
         table.Add(new ResultRow
         {
             Id = "accept.rate", Figure = $"accept rate, {connections} connections, no worker", Unit = "req/s",
             Value = api.PerSecond, Baseline = raw.PerSecond, BaselineName = "RabbitMQ.Client + confirms",
             TargetOn = "value", Target = 2000, Direction = Better.Higher,
+        });
+        table.Add(new ResultRow
+        {
+            Id = "accept.masstransit_rate", Figure = $"publish rate of the API's publisher alone (MassTransit), {connections} in flight", Unit = "msg/s",
+            Value = mt.PerSecond, Baseline = raw.PerSecond, BaselineName = "RabbitMQ.Client + confirms", Direction = Better.Higher,
         });
         table.Add(new ResultRow
         {
@@ -110,6 +123,7 @@ public static class AcceptBenchmark
             connections, seconds = duration.TotalSeconds, message_bytes = sample.Length, load = BenchContext.LoadAverage(),
             api = new { accepted = api.Ok, not_accepted = api.Failed, codes = api.Codes, per_s = Math.Round(api.PerSecond, 1), latency_ms = api.Latency.Summary(), cpu_cores = Math.Round(apiCpu, 2), rss_mb = Math.Round(apiRss, 1) },
             raw = new { confirmed = raw.Ok, failed = raw.Failed, per_s = Math.Round(raw.PerSecond, 1), latency_ms = raw.Latency.Summary(), queued = rawQueued },
+            masstransit = new { confirmed = mt.Confirmed, failed = mt.Failed, per_s = Math.Round(mt.PerSecond, 1), latency_ms = mt.Latency.Summary(), queued = mtQueued },
         });
     }
 
