@@ -9,6 +9,8 @@
 #                                     and their _error / _skipped twins (queue and exchange)
 #   webhook-attempts-wait-<ms>ms      the audit host's webhook retry wait queues (TTL, dead-lettered back to
 #                                     webhook-attempts), each with an exchange of the same name
+#   api_build-logs_<id>               each API process's own auto-delete queue (and exchange) of live build log
+#                                     lines (ImageBuildLogged), bound to that event's exchange
 #   api_bus_<id>, worker_bus_<id>, audit_bus_<id>, edge_bus_<id>
 #                                     each host's temporary bus endpoint (replies, faults): queue + exchange
 #   MassTransit:Fault--<type>--       fault events, published when a consumer throws
@@ -26,9 +28,11 @@ faults='MassTransit:(Receive)?Fault(--.*)?'
 # The API: declares the command exchanges and the worker's command queues (so a command published before
 # any worker started is kept), binds them, publishes commands and log and stats requests, and reads only its own reply
 # queue. It can bind from the command exchanges but read no queue of the worker's: it cannot consume a command.
-api_configure="^($commands|$worker_requests|create-service|service-lifecycle|stacks|builds|api_bus_.*)\$"
-api_write="^($commands|$worker_requests|create-service|service-lifecycle|stacks|builds|api_bus_.*)\$"
-api_read="^($commands|api_bus_.*)\$"
+# Its one subscription: live build log lines, on a queue of each API process's own. It cannot publish that event.
+build_log_lines='Messaging\.Contracts:ImageBuildLogged'
+api_configure="^($commands|$worker_requests|$build_log_lines|create-service|service-lifecycle|stacks|builds|api_bus_.*|api_build-logs_.*)\$"
+api_write="^($commands|$worker_requests|create-service|service-lifecycle|stacks|builds|api_bus_.*|api_build-logs_.*)\$"
+api_read="^($commands|$build_log_lines|api_bus_.*|api_build-logs_.*)\$"
 
 # The worker: its four queues (and their error twins), the events and faults it publishes, and the API's
 # reply queues it answers log and stats requests on. It cannot publish a command.

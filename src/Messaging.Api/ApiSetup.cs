@@ -81,7 +81,8 @@ public static class ApiSetup
         {
             bus.AddWorkerRequestClient<GetServiceLogs>(builder.Configuration, nameof(PublishOptions.LogsTimeout), o => o.LogsTimeout);
             bus.AddWorkerRequestClient<GetServiceStats>(builder.Configuration, nameof(PublishOptions.StatsTimeout), o => o.StatsTimeout);
-        }, (_, cfg) =>
+            bus.AddBuildLogRelay(); // live build log lines from the worker (Builds/BuildLogRelay.cs)
+        }, (context, cfg) =>
         {
             cfg.NameBusEndpoint("api");
             // Declare the worker's queues with the first publish: without a bound queue RabbitMQ would
@@ -94,7 +95,9 @@ public static class ApiSetup
             BindCommandQueue<CreateStack>(cfg, CommandQueues.Stacks);
             BindCommandQueue<RemoveStack>(cfg, CommandQueues.Stacks);
             BindCommandQueue<BuildImage>(cfg, CommandQueues.Builds);
+            cfg.ReceiveBuildLogs(context);
         });
+        services.AddSingleton<BuildLogRelay>();
         return builder;
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Messaging.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Api.Tests;
 
@@ -59,5 +60,85 @@ public sealed class BuildsApiTests(ApiApplication app) : IClassFixture<ApiApplic
             .PostAsync("/api/v1/builds", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(before, app.Harness.Published.Select<BuildImage>().Count());
+    }
+
+    [Fact]
+    public async Task A_builds_log_streams_relayed_lines_live_then_the_tail_lines_it_missed_and_ends_with_the_outcome()
+    {
+        var builder = app.ClientWith(ApiApplication.BuilderToken);
+        using var created = await builder.PostAsJsonAsync("/api/v1/builds", new { context = "hello-web" });
+        var buildId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("build_id").GetGuid();
+        var relay = app.Services.GetRequiredService<Messaging.Api.Builds.BuildLogRelay>();
+        relay.Add(buildId, 1, ["Step 1/3 : FROM nginx:alpine", "  indented output"]);
+
+        using var response = await builder.GetAsync($"/api/v1/builds/{buildId}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        using var stream = new SseReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal(("1", "line", "Step 1/3 : FROM nginx:alpine"), await stream.NextAsync());
+        Assert.Equal(("2", "line", "  indented output"), await stream.NextAsync());
+
+        relay.Add(buildId, 2, ["  indented output", "Step 2/3 : COPY . /"]); // a line it has is not sent twice
+        Assert.Equal(("3", "line", "Step 2/3 : COPY . /"), await stream.NextAsync());
+
+        // The build ends; lines 4 and 5 never came over the bus: they come from the record's tail, then the outcome.
+        var store = app.Services.GetRequiredService<Messaging.State.Builds.BuildStore>();
+        var record = (await store.GetAsync(buildId))!;
+        await store.SaveAsync(record with
+        {
+            Status = BuildStatus.Succeeded, Image = "messaging-builds/test/hello-web:abc", LogLines = 5,
+            LogTail = ["  indented output", "Step 2/3 : COPY . /", "Step 3/3 : LABEL x=y", "Successfully tagged messaging-builds/test/hello-web:abc"],
+            FinishedAt = DateTimeOffset.UtcNow,
+        });
+        Assert.Equal(("4", "line", "Step 3/3 : LABEL x=y"), await stream.NextAsync());
+        Assert.Equal(("5", "line", "Successfully tagged messaging-builds/test/hello-web:abc"), await stream.NextAsync());
+        var end = await stream.NextAsync();
+        Assert.Equal("end", end.Event);
+        var outcome = JsonDocument.Parse(end.Data).RootElement;
+        Assert.Equal("succeeded", outcome.GetProperty("status").GetString());
+        Assert.Equal("messaging-builds/test/hello-web:abc", outcome.GetProperty("image").GetString());
+        Assert.Null(await stream.NextOrNullAsync()); // and the stream closes
+
+        // Resumed after line 3 (a reconnect), a finished build's stream gives the rest at once.
+        using var resumed = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/builds/{buildId}/logs");
+        resumed.Headers.Add("Last-Event-ID", "3");
+        using var rest = await builder.SendAsync(resumed);
+        var body = await rest.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("id: 3\n", body);
+        Assert.Contains("id: 4\nevent: line\ndata: Step 3/3 : LABEL x=y\n", body);
+        Assert.Contains("event: end", body);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await builder.GetAsync($"/api/v1/builds/{Guid.NewGuid()}/logs")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ClientWith(ApiApplication.AliceToken).GetAsync($"/api/v1/builds/{buildId}/logs")).StatusCode);
+    }
+
+    /// <summary>Reads Server-Sent Events one at a time (comments skipped).</summary>
+    private sealed class SseReader(Stream stream) : IDisposable
+    {
+        private readonly StreamReader _reader = new(stream);
+
+        public async Task<(string? Id, string? Event, string Data)> NextAsync() =>
+            await NextOrNullAsync() ?? throw new EndOfStreamException("the stream ended");
+
+        public async Task<(string? Id, string? Event, string Data)?> NextOrNullAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            string? id = null, kind = null, data = null;
+            while (await _reader.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (data is not null)
+                        return (id, kind, data);
+                    (id, kind) = (null, null);
+                }
+                else if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
+                else if (line.StartsWith("event: ", StringComparison.Ordinal)) kind = line[7..];
+                else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+            }
+            return null;
+        }
+
+        public void Dispose() => _reader.Dispose();
     }
 }

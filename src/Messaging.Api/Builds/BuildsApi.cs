@@ -54,6 +54,8 @@ public static class BuildsApi
         builds.MapPost("/", Create).WithName("CreateBuild")
             .WithSummary("Build an image from one of the operator's build contexts.").ProducesProblem(400);
         builds.MapGet("/", List).WithName("ListBuilds").WithSummary("The caller's newest builds (everyone's for admin).");
+        builds.MapGet("/{buildId:guid}/logs", BuildLogsEndpoint.Handle).WithName("BuildLogs")
+            .WithSummary("A build's log lines as Server-Sent Events, live with follow=true, ending with an end event.").ProducesProblem(404);
         builds.MapGet("/{buildId:guid}", Get).WithName("GetBuild").WithSummary("One build: status, queue position, image, failure, log tail.").ProducesProblem(404);
         return builds;
     }

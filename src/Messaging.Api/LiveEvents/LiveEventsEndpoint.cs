@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Messaging.Api.Audit;
 using Messaging.State.Audit;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -44,9 +43,7 @@ public static class LiveEventsEndpoint
         var (slot, refusal) = slots.TryTake(user.Id());
         if (slot is null)
         {
-            http.Response.Headers.RetryAfter = "5";
-            await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many live streams", detail: refusal)
-                .ExecuteAsync(http);
+            await ServerSentEvents.RefuseAsync(http, refusal!);
             return;
         }
         using var _ = slot;
@@ -56,19 +53,15 @@ public static class LiveEventsEndpoint
         var (position, truncated) = await StartAsync(trail, owner, lastEventId, limits, clock.GetUtcNow());
         var cancel = http.RequestAborted;
 
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
         // The position is fixed before the client sees the headers: whatever is appended after that, it gets.
         var greeting = new StringBuilder("retry: 2000\n: connected\n\n");
         if (truncated)
             greeting.Append("event: ").Append(ReplayTruncatedEvent).Append("\ndata: ")
                 .Append(JsonSerializer.Serialize(new { resumes_after = position, limits.ReplayMaxCount, limits.ReplayMaxAge }, json.Value.SerializerOptions))
                 .Append("\n\n");
-        await WriteAsync(http, greeting.ToString(), cancel);
+        await ServerSentEvents.BeginAsync(http, greeting.ToString(), cancel);
 
-        var presented = PresentedToken(http);
+        var presented = ServerSentEvents.PresentedToken(http);
         var lastWrite = clock.GetUtcNow();
         var lastCheck = lastWrite;
         try
@@ -77,9 +70,9 @@ public static class LiveEventsEndpoint
             {
                 if (clock.GetUtcNow() - lastCheck >= limits.Heartbeat)
                 {
-                    if (!await StillValidAsync(tokens, presented, user))
+                    if (!await ServerSentEvents.StillValidAsync(tokens, presented, user))
                     {
-                        await WriteAsync(http, ": token revoked or expired\n\n", cancel);
+                        await ServerSentEvents.WriteAsync(http, ": token revoked or expired\n\n", cancel);
                         return;
                     }
                     lastCheck = clock.GetUtcNow();
@@ -100,7 +93,7 @@ public static class LiveEventsEndpoint
                     text.Append(": keep-alive\n\n");
                 if (text.Length > 0)
                 {
-                    await WriteAsync(http, text.ToString(), cancel);
+                    await ServerSentEvents.WriteAsync(http, text.ToString(), cancel);
                     lastWrite = clock.GetUtcNow();
                 }
                 if (batch.Count < BatchSize)
@@ -129,21 +122,5 @@ public static class LiveEventsEndpoint
         if (await trail.SkipToNewestAsync(owner, lastEventId, limits.ReplayMaxCount) is { } nearer)
             (lastEventId, truncated) = (nearer, true);
         return (lastEventId, truncated);
-    }
-
-    private static string PresentedToken(HttpContext http)
-    {
-        string header = http.Request.Headers.Authorization.ToString();
-        return header.Length > "Bearer ".Length ? header["Bearer ".Length..].Trim() : "";
-    }
-
-    /// <summary>Whether the token that opened the stream still authenticates, as the same identity.</summary>
-    private static async Task<bool> StillValidAsync(TokenAuthenticator tokens, string presented, ClaimsPrincipal user) =>
-        await tokens.FindAsync(presented) is { } identity && identity.Id == user.Id();
-
-    private static async Task WriteAsync(HttpContext http, string text, CancellationToken cancel)
-    {
-        await http.Response.WriteAsync(text, cancel);
-        await http.Response.Body.FlushAsync(cancel);
     }
 }

@@ -107,6 +107,57 @@ internal sealed class ApiClient : IDisposable
     public Task<ApiResult<BuildView>> GetBuildAsync(Guid buildId, CancellationToken cancellationToken) =>
         SendAsync<BuildView>(HttpMethod.Get, $"{BuildsPath}/{buildId}", null, cancellationToken);
 
+    /// <summary>
+    /// Follows <c>GET /builds/{id}/logs?follow=true</c> (Server-Sent Events), handing each line to <paramref name="line"/>
+    /// as it comes, until the stream's <c>end</c> event; a stream cut short is opened again after the last line seen.
+    /// </summary>
+    public async Task FollowBuildLogAsync(Guid buildId, Func<string, Task> line, CancellationToken cancellationToken)
+    {
+        string? lastId = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{BuildsPath}/{buildId}/logs?follow=true");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            if (lastId is not null)
+                request.Headers.Add("Last-Event-ID", lastId);
+            try
+            {
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                    throw new ApiException((int)response.StatusCode, ReadProblem(response, await response.Content.ReadAsByteArrayAsync(cancellationToken)));
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                string? kind = null, id = null, data = null;
+                while (await reader.ReadLineAsync(cancellationToken) is { } text)
+                {
+                    if (text.Length == 0)
+                    {
+                        if (kind == "end")
+                            return;
+                        if (kind == "line" && data is not null)
+                        {
+                            await line(data);
+                            lastId = id ?? lastId;
+                        }
+                        (kind, id, data) = (null, null, null);
+                    }
+                    else if (text.StartsWith("event:", StringComparison.Ordinal)) kind = Field(text, 6);
+                    else if (text.StartsWith("id:", StringComparison.Ordinal)) id = Field(text, 3);
+                    else if (text.StartsWith("data:", StringComparison.Ordinal)) data = data is null ? Field(text, 5) : data + "\n" + Field(text, 5);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= 5)
+                    throw new CliException($"lost the build's log stream from {BaseAddress}: {e.Message}");
+            }
+            // The stream ended without its end event (a proxy or the API went away): open it again.
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        // "data: x" carries "x": one space after the colon is part of the syntax.
+        static string Field(string text, int colon) => text.Length > colon && text[colon] == ' ' ? text[(colon + 1)..] : text[colon..];
+    }
+
     public Task<ApiResult<StackAccepted>> RemoveStackAsync(Guid stackId, CancellationToken cancellationToken) =>
         SendAsync<StackAccepted>(HttpMethod.Delete, $"{StacksPath}/{stackId}", null, cancellationToken);
 

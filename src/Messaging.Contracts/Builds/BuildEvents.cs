@@ -93,3 +93,22 @@ public static class BuildStatus
     /// <summary>Refused or failed; no image.</summary>
     public const string Failed = "failed";
 }
+
+/// <summary>
+/// Lines a running build wrote, relayed live by the worker (in batches, every fraction of a second) for the API's
+/// <c>GET /api/v1/builds/{id}/logs</c>. Values of secret arguments are already masked. Best effort: a batch may be
+/// lost; the record's log tail (and <see cref="ImageBuilt.LogTail"/>/<see cref="ImageBuildFailed.LogTail"/>) holds the end.
+/// </summary>
+public sealed record ImageBuildLogged
+{
+    /// <summary>The build.</summary>
+    public Guid BuildId { get; init; }
+    /// <summary>The build's verified owner.</summary>
+    public string Owner { get; init; } = "";
+    /// <summary>The number of the first of <see cref="Lines"/> in the build's log (1 = its first line).</summary>
+    public long FirstLine { get; init; }
+    /// <summary>Consecutive lines, oldest first, each at most 400 characters.</summary>
+    public IReadOnlyList<string> Lines { get; init; } = [];
+    /// <summary>When the worker sent them.</summary>
+    public DateTimeOffset LoggedAt { get; init; }
+}

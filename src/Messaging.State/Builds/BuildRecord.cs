@@ -27,6 +27,9 @@ public sealed record BuildRecord
     public string? FailureCode { get; init; }
     public string? FailureMessage { get; init; }
     public IReadOnlyList<string> LogTail { get; init; } = [];
+
+    /// <summary>Lines the build's log had when it ended: <see cref="LogTail"/> holds lines <c>LogLines - LogTail.Count + 1</c> to <c>LogLines</c>.</summary>
+    public long LogLines { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
@@ -47,6 +50,7 @@ public sealed record BuildRecord
             new("arg_names", string.Join(' ', ArgNames)),
             // Log lines never hold a newline (the worker splits on them), so one field keeps them in order.
             new("log_tail", string.Join('\n', LogTail)),
+            new("log_lines", LogLines),
             new("created_at", CreatedAt.ToUnixTimeMilliseconds()),
             new("updated_at", UpdatedAt.ToUnixTimeMilliseconds()),
         };
@@ -79,6 +83,7 @@ public sealed record BuildRecord
             FailureCode = fields.Text("failure_code"),
             FailureMessage = fields.Text("failure_message"),
             LogTail = fields.Text("log_tail")?.Split('\n') ?? [],
+            LogLines = fields.Long("log_lines") ?? 0,
             CreatedAt = fields.Time("created_at") ?? DateTimeOffset.UnixEpoch,
             UpdatedAt = fields.Time("updated_at") ?? DateTimeOffset.UnixEpoch,
             StartedAt = fields.Time("started_at"),

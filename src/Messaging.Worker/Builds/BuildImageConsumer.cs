@@ -23,6 +23,7 @@ public sealed class BuildImageConsumer(
     EngineBuilds engine,
     CommandIdentity identity,
     IHostEnvironment environment,
+    IBus bus,
     TimeProvider clock,
     ILogger<BuildImageConsumer> logger) : IConsumer<BuildImage>
 {
@@ -97,6 +98,14 @@ public sealed class BuildImageConsumer(
         }
 
         var tag = images.TagFor(build, packed, record.Owner);
+        // Lines go out live as they come; each ending below completes the relay first, so the last lines are sent
+        // before the record says the build ended, and the record's line count numbers its tail.
+        await using var live = new LiveBuildLog(bus, record.BuildId, record.Owner, log, clock, logger);
+        async Task<BuildRecord> Ended()
+        {
+            await live.CompleteAsync();
+            return record with { LogLines = log.LineCount };
+        }
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         bounded.CancelAfter(settings.Timeout);
         log.Line += _ =>
@@ -115,12 +124,12 @@ public sealed class BuildImageConsumer(
             var (reason, message) = log.LimitExceeded
                 ? (BuildFailureReasons.LogLimitExceeded, $"The build wrote more than {settings.MaxLogSize} of log and was stopped.")
                 : (BuildFailureReasons.Timeout, $"The build ran longer than {settings.Timeout} and was stopped.");
-            await Finish(context, record, reason, message, log.Tail());
+            await Finish(context, await Ended(), reason, message, log.Tail());
             return;
         }
         catch (ContainerRuntimeException e)
         {
-            await Finish(context, record, e.Reason, log.MaskSecrets(e.Message), log.Tail());
+            await Finish(context, await Ended(), e.Reason, log.MaskSecrets(e.Message), log.Tail());
             return;
         }
 
@@ -130,12 +139,13 @@ public sealed class BuildImageConsumer(
             log.AppendLine(message);
             // A step killed by the kernel's OOM killer exits 137 (SIGKILL) under the step's memory limit.
             var reason = error.Contains("non-zero code: 137", StringComparison.Ordinal) ? BuildFailureReasons.OutOfMemory : BuildFailureReasons.BuildFailed;
-            await Finish(context, record, reason, reason == BuildFailureReasons.OutOfMemory
+            await Finish(context, await Ended(), reason, reason == BuildFailureReasons.OutOfMemory
                 ? $"A build step was killed (exit 137), most likely for exceeding the context's memory limit of {settings.Memory}: {message}"
                 : message, log.Tail());
             return;
         }
 
+        record = await Ended();
         var now = clock.GetUtcNow();
         record = record with
         {

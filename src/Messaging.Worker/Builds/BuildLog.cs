@@ -17,12 +17,16 @@ public sealed class BuildLog(IReadOnlyList<string> secrets, long maxBytes)
     private readonly StringBuilder _partial = new();
     private readonly object _gate = new();
     private long _bytes;
+    private long _lines;
 
     /// <summary>Called with each complete line (masked) as it arrives: the live relay.</summary>
     public event Action<string>? Line;
 
     /// <summary>Whether the build wrote more than its cap.</summary>
     public bool LimitExceeded { get; private set; }
+
+    /// <summary>Lines kept so far (the partial last line not counted until <see cref="Complete"/>): line N of the live relay is the Nth.</summary>
+    public long LineCount => Interlocked.Read(ref _lines);
 
     /// <summary>Bytes of log received so far.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -53,6 +57,25 @@ public sealed class BuildLog(IReadOnlyList<string> secrets, long maxBytes)
     /// <summary>A line of the worker's own (e.g. the engine's error message), masked like the rest.</summary>
     public void AppendLine(string line) => Append(line + "\n");
 
+    /// <summary>
+    /// Ends the log: a last line without its line break becomes a line (and goes to <see cref="Line"/>), so that the
+    /// tail's lines are lines <c>LineCount - Tail().Count + 1</c> to <see cref="LineCount"/>.
+    /// </summary>
+    public void Complete()
+    {
+        string? last = null;
+        lock (_gate)
+        {
+            if (_partial.Length > 0)
+            {
+                last = _partial.ToString();
+                _partial.Clear();
+            }
+        }
+        if (last is not null)
+            Keep(last);
+    }
+
     /// <summary>The last lines, masked, oldest first (the partial last line included).</summary>
     public IReadOnlyList<string> Tail()
     {
@@ -82,6 +105,7 @@ public sealed class BuildLog(IReadOnlyList<string> secrets, long maxBytes)
             _tail.Enqueue(shown);
             while (_tail.Count > TailLines)
                 _tail.Dequeue();
+            _lines++;
         }
         Line?.Invoke(shown);
     }

@@ -25,6 +25,9 @@ public sealed class BuildContextsForTests : IDisposable
         // tail holds the last 150 MB of its input in memory, under a 32 MB limit (pipefail: the step's status is tail's).
         Write("it-oom", "FROM messaging-test/busybox:latest\nRUN set -o pipefail; head -c 200000000 /dev/zero | tail -c 150000000 > /dev/null\n");
         // Takes a few seconds; NONCE makes each build a new one (no cache hit), so two of them queue.
+        // Writes a line a second, quoting a secret argument: its lines must stream while it runs, masked (BuildLogStreamTests).
+        Write("it-live", "FROM messaging-test/busybox:latest\nARG TOKEN\nARG NONCE\n" +
+                         "RUN echo \"nonce $NONCE\"; for i in 1 2 3; do echo \"tick $i with $TOKEN\"; sleep 1; done\n");
         Write("it-slow", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" > /nonce && sleep 2\n");
     }
 
@@ -62,6 +65,7 @@ public sealed class BuildContextsForTests : IDisposable
         Context("it-net-open", "it-net", network: "default", args: [("TARGET_HOST", @"[0-9.]{7,15}", false), ("TARGET_PORT", "[0-9]{1,5}", false)]);
         Context("it-oom", "it-oom", memory: "32m");
         Context("it-slow", "it-slow", args: ("NONCE", null, false));
+        Context("it-live", "it-live", args: [("TOKEN", "[A-Za-z0-9]{8,64}", true), ("NONCE", null, false)]);
         return settings;
     }
 

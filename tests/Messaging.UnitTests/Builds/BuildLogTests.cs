@@ -28,4 +28,18 @@ public sealed class BuildLogTests
         Assert.Equal("line 59", log.Tail()[^1]);
         Assert.True(log.LimitExceeded);
     }
+
+    [Fact]
+    public void Completing_the_log_makes_its_last_partial_line_a_numbered_line()
+    {
+        var log = new BuildLog([], 1 << 20);
+        var lines = new List<string>();
+        log.Line += lines.Add;
+        log.Append("one\ntwo\nthree without a break");
+        Assert.Equal(2, log.LineCount);
+        log.Complete();
+        Assert.Equal(["one", "two", "three without a break"], lines);
+        Assert.Equal(3, log.LineCount);
+        Assert.Equal(lines, log.Tail()); // the tail's lines are lines LineCount - Count + 1 .. LineCount
+    }
 }
