@@ -26,6 +26,8 @@ public sealed class BuildsApiTests(ApiApplication app) : IClassFixture<ApiApplic
 
         var view = await builder.GetFromJsonAsync<JsonElement>($"/api/v1/builds/{buildId}");
         Assert.Equal("pending", view.GetProperty("status").GetString());
+        // The broker confirmed: the record is no candidate for the not_delivered expiry.
+        Assert.False((await app.Services.GetRequiredService<Messaging.State.Builds.BuildStore>().GetAsync(buildId))!.Unconfirmed);
         Assert.Equal("GREETING", view.GetProperty("args")[0].GetString()); // names, never values
         Assert.DoesNotContain("\"hi\"", view.ToString());
         Assert.Equal(HttpStatusCode.OK, (await app.ClientWith(ApiApplication.AdminToken).GetAsync($"/api/v1/builds/{buildId}")).StatusCode);

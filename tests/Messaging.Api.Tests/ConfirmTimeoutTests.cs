@@ -74,4 +74,20 @@ public sealed class ConfirmTimeoutTests(SlowConfirmApplication app) : IClassFixt
         Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
         Assert.Equal(serviceId, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid());
     }
+
+    [Fact]
+    public async Task A_build_whose_confirm_times_out_stays_pending_and_marked_unconfirmed_for_the_workers_expiry()
+    {
+        var client = app.ClientWith(ApiApplication.BuilderToken);
+        var response = await client.PostAsync("/api/v1/builds",
+            new StringContent("""{"context":"confirm-timeout-never"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.DoesNotContain("nothing was created", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var builds = app.Services.GetRequiredService<Messaging.State.Builds.BuildStore>();
+        var record = await builds.GetAsync((await builds.IdsAsync("builder", 1)).Single());
+        Assert.Equal("confirm-timeout-never", record!.Context);
+        Assert.Equal(BuildStatus.Pending, record.Status);
+        Assert.True(record.Unconfirmed); // Builds:UnconfirmedPendingExpiry later fails it not_delivered (UndeliveredBuildsTests)
+    }
 }

@@ -74,16 +74,15 @@ public static class BuildsApi
         {
             BuildId = command.BuildId, CommandId = command.CommandId, Context = command.Context, Owner = command.RequestedBy,
             Status = BuildStatus.Pending, ArgNames = [.. (body.Args?.Keys ?? []).Order(StringComparer.Ordinal)], CreatedAt = now, UpdatedAt = now,
+            Unconfirmed = true,
         };
         await builds.TryCreateAsync(pending);
-        var outcome = await publisher.PublishAsync(command);
-        if (outcome is PublishOutcome.NotSent)
-        {
-            await builds.SaveAsync(pending with { Status = BuildStatus.Failed, FailureCode = BuildFailureReasons.NotDelivered, FailureMessage = "The broker did not take the command." });
-            return Problems.BrokerUnavailable(undone: true);
-        }
-        if (outcome is PublishOutcome.Unconfirmed)
-            return Problems.BrokerUnavailable(undone: false);
+        // An unconfirmed publish leaves the record pending and marked: a worker's claim clears it, else the worker's
+        // sweep fails it not_delivered after Builds:UnconfirmedPendingExpiry.
+        if (await publisher.PublishPendingAsync(command,
+                notDelivered: () => builds.SaveAsync(pending with { Unconfirmed = false, Status = BuildStatus.Failed, FailureCode = BuildFailureReasons.NotDelivered, FailureMessage = "The broker did not take the command.", FinishedAt = now }),
+                confirmed: () => builds.ConfirmPendingAsync(command.BuildId)) is { } refused)
+            return refused;
         return TypedResults.Accepted($"/api/v1/builds/{command.BuildId}", new BuildAccepted(command.BuildId, command.Context, BuildStatus.Pending, command.CommandId));
     }
 

@@ -38,4 +38,27 @@ public sealed class CommandPublisher(IPublishEndpoint publisher, IOptions<Publis
             return handedOver ? PublishOutcome.Unconfirmed : PublishOutcome.NotSent;
         }
     }
+
+    /// <summary>
+    /// Publishes the command of a pending record the caller has just written (a stack, a build) and settles the record
+    /// by the outcome: confirmed, <paramref name="confirmed"/> runs (clears an unconfirmed mark) and the answer is null
+    /// (go on to 202); not sent, <paramref name="notDelivered"/> fails the record (<c>not_delivered</c>) and the answer
+    /// is 503 "nothing was created"; unconfirmed, the record stays pending (a worker takes it, or its expiry fails it)
+    /// and the answer is 503.
+    /// </summary>
+    public async Task<ProblemHttpResult?> PublishPendingAsync<T>(T command, Func<Task> notDelivered, Func<Task>? confirmed = null) where T : class
+    {
+        switch (await PublishAsync(command))
+        {
+            case PublishOutcome.NotSent:
+                await notDelivered();
+                return Problems.BrokerUnavailable(undone: true);
+            case PublishOutcome.Unconfirmed:
+                return Problems.BrokerUnavailable(undone: false);
+            default:
+                if (confirmed is not null)
+                    await confirmed();
+                return null;
+        }
+    }
 }

@@ -66,14 +66,11 @@ public static class StacksApi
             Status = StackStatus.Pending, CreatedAt = now, UpdatedAt = now,
         };
         await stacks.TryCreateAsync(pending);
-        var outcome = await publisher.PublishAsync(command);
-        if (outcome is PublishOutcome.NotSent)
-        {
-            await stacks.SaveAsync(pending with { Status = StackStatus.Failed, FailureCode = FailureReasons.NotDelivered, FailureMessage = "The broker did not take the command." });
-            return Problems.BrokerUnavailable(undone: true);
-        }
-        if (outcome is PublishOutcome.Unconfirmed)
-            return Problems.BrokerUnavailable(undone: false);
+        if (await publisher.PublishPendingAsync(command, notDelivered: () => stacks.SaveAsync(pending with
+            {
+                Status = StackStatus.Failed, FailureCode = FailureReasons.NotDelivered, FailureMessage = "The broker did not take the command.",
+            })) is { } refused)
+            return refused;
         return TypedResults.Accepted($"/api/v1/stacks/{command.StackId}",
             new StackAccepted(command.StackId, command.StackName, StackStatus.Pending, command.CommandId) { GeneratedSecrets = generated });
     }

@@ -68,7 +68,10 @@ public static class BuildFailureReasons
     public const string DockerUnavailable = FailureReasons.DockerUnavailable;
     /// <summary>The engine refused or failed the operation outside a build step.</summary>
     public const string DockerError = FailureReasons.DockerError;
-    /// <summary>The API could not hand the command to the broker (on the record only; no event).</summary>
+    /// <summary>
+    /// The API could not hand the command to the broker (on the record only; no event), or the broker never confirmed it
+    /// and no worker took it within <c>Builds:UnconfirmedPendingExpiry</c> (then a worker publishes the event).
+    /// </summary>
     public const string NotDelivered = FailureReasons.NotDelivered;
 
     /// <summary>Every code.</summary>

@@ -35,6 +35,12 @@ public sealed record BuildRecord
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>
+    /// On a pending record whose command the broker has not confirmed: cleared when it confirms or a worker takes the
+    /// build; still set after <c>Builds:UnconfirmedPendingExpiry</c>, the record is failed <c>not_delivered</c>.
+    /// </summary>
+    public bool Unconfirmed { get; init; }
+
     /// <summary>Whether the build has ended (its event was published).</summary>
     public bool IsFinished => Status is BuildStatus.Succeeded or BuildStatus.Failed;
 
@@ -54,6 +60,7 @@ public sealed record BuildRecord
             new("created_at", CreatedAt.ToUnixTimeMilliseconds()),
             new("updated_at", UpdatedAt.ToUnixTimeMilliseconds()),
         };
+        if (Unconfirmed) entries.Add(new("unconfirmed", 1));
         if (QueuePosition is { } position) entries.Add(new("queue_position", position));
         if (Image is not null) entries.Add(new("image", Image));
         if (ImageId is not null) entries.Add(new("image_id", ImageId));
@@ -84,6 +91,7 @@ public sealed record BuildRecord
             FailureMessage = fields.Text("failure_message"),
             LogTail = fields.Text("log_tail")?.Split('\n') ?? [],
             LogLines = fields.Long("log_lines") ?? 0,
+            Unconfirmed = fields.Text("unconfirmed") == "1",
             CreatedAt = fields.Time("created_at") ?? DateTimeOffset.UnixEpoch,
             UpdatedAt = fields.Time("updated_at") ?? DateTimeOffset.UnixEpoch,
             StartedAt = fields.Time("started_at"),

@@ -34,6 +34,47 @@ public sealed class BuildStore(IConnectionMultiplexer redis, RedisKeys keys)
         return await transaction.ExecuteAsync();
     }
 
+    /// <summary>
+    /// A worker takes the build: writes <paramref name="record"/> whole, unless the record was meanwhile failed as never
+    /// delivered (false then: the caller replays that failure and builds nothing).
+    /// </summary>
+    public async Task<bool> TryClaimAsync(BuildRecord record)
+    {
+        var key = keys.Build(record.BuildId);
+        var transaction = Db.CreateTransaction();
+        transaction.AddCondition(Condition.HashNotEqual(key, "failure_code", Contracts.BuildFailureReasons.NotDelivered));
+        _ = transaction.KeyDeleteAsync(key);
+        _ = transaction.HashSetAsync(key, record.ToHashEntries());
+        _ = transaction.SortedSetAddAsync(keys.OwnerBuilds(record.Owner), record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetAddAsync(keys.AllBuilds, record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+        return await transaction.ExecuteAsync();
+    }
+
+    /// <summary>The broker confirmed the command of a pending record: it is no longer a candidate for expiry.</summary>
+    public Task ConfirmPendingAsync(Guid buildId) => Db.HashDeleteAsync(keys.Build(buildId), "unconfirmed");
+
+    /// <summary>
+    /// Fails a record still pending and unconfirmed with <paramref name="code"/>; false when it was not (a worker took it
+    /// first, or it was confirmed). Atomic (the services' script: same field names), so a later claim finds it failed.
+    /// </summary>
+    public async Task<bool> ExpireUnconfirmedAsync(Guid buildId, string code, string message, DateTimeOffset at)
+    {
+        var expired = (int)await Db.ScriptEvaluateAsync(Scripts.StateScripts.ExpireUnconfirmed, new
+        {
+            record = keys.Build(buildId), pending = Contracts.BuildStatus.Pending, failed = Contracts.BuildStatus.Failed,
+            code, message, now = at.ToUnixTimeMilliseconds(),
+        }) == 1;
+        if (expired)
+            await Db.HashSetAsync(keys.Build(buildId), "finished_at", at.ToUnixTimeMilliseconds());
+        return expired;
+    }
+
+    /// <summary>Ids of builds created between <paramref name="from"/> and <paramref name="to"/> (the sweep's window), oldest first.</summary>
+    public async Task<IReadOnlyList<Guid>> CreatedBetweenAsync(DateTimeOffset from, DateTimeOffset to, int limit) =>
+        [.. (await Db.SortedSetRangeByScoreAsync(keys.AllBuilds, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), take: limit))
+            .Select(v => Guid.TryParse(v.ToString(), out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty)];
+
     /// <summary>Sets the queue position of a waiting build, unless it has moved on meanwhile.</summary>
     public async Task SetQueuePositionAsync(Guid buildId, int position) =>
         await Db.ScriptEvaluateAsync(Scripts.StateScripts.SetQueuePosition,

@@ -67,7 +67,13 @@ public sealed class BuildImageConsumer(
             await Finish(context, record, refusal.Reason, refusal.Message, [], save: refusal.Reason != BuildFailureReasons.InvalidCommand || existing is not null);
             return;
         }
-        await builds.SaveAsync(record);
+        if (!await builds.TryClaimAsync(record))
+        {
+            // Failed as never delivered (UndeliveredBuilds) before this command arrived: that is its outcome.
+            if (await builds.GetAsync(command.BuildId) is { IsFinished: true } expired)
+                await context.Publish(Replay(expired));
+            return;
+        }
 
         using (await queue.EnterAsync(command.BuildId, position => builds.SetQueuePositionAsync(command.BuildId, position), context.CancellationToken))
         {
@@ -241,6 +247,7 @@ public static class BuildRegistration
         services.AddSingleton<BuildQueue>();
         services.AddSingleton<EngineBuilds>();
         services.AddSingleton<BuiltImages>();
+        services.AddHostedService<UndeliveredBuilds>();
         return services;
     }
 

@@ -24,6 +24,17 @@ public sealed class BuildOptions
     /// <summary>Build commands one worker takes from the broker at once (running and queued); more wait in the broker.</summary>
     public int MaxQueuedBuilds { get; set; } = 16;
 
+    /// <summary>
+    /// A build record still <c>pending</c> and unconfirmed (the API's publish of its command timed out) this long after
+    /// it was written, and never taken by a worker, is failed with <c>not_delivered</c> (<see cref="UndeliveredBuilds"/>).
+    /// Longer than services' (<c>Reconciler:UnconfirmedPendingExpiry</c>): a build command the broker did take may wait
+    /// in the queue behind long builds. A worker taking it after that finds it failed and builds nothing.
+    /// </summary>
+    public TimeSpan UnconfirmedPendingExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a worker looks for such records.</summary>
+    public TimeSpan PendingSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The only contexts builds may use.</summary>
     public List<BuildContextOptions> Contexts { get; set; } = [];
 
@@ -39,6 +50,8 @@ public sealed class BuildOptions
             yield return "Builds:MaxConcurrentBuilds must be 1-16.";
         if (MaxQueuedBuilds < MaxConcurrentBuilds || MaxQueuedBuilds > 256)
             yield return "Builds:MaxQueuedBuilds must be at least MaxConcurrentBuilds and at most 256.";
+        if (UnconfirmedPendingExpiry < TimeSpan.FromSeconds(1) || PendingSweepInterval < TimeSpan.FromMilliseconds(100))
+            yield return "Builds:UnconfirmedPendingExpiry must be at least 1 s and Builds:PendingSweepInterval at least 100 ms.";
         foreach (var group in Contexts.GroupBy(c => c.Name).Where(g => g.Count() > 1))
             yield return $"Builds:Contexts: '{group.Key}' is configured {group.Count()} times.";
         foreach (var context in Contexts)
