@@ -88,6 +88,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Stream: one owner's slice of the audit trail, same entry ids as <see cref="Audit"/> (what their live stream reads).</summary>
     public RedisKey StackAudit(Guid stackId) => $"{Prefix}audit:stack:{stackId:D}";
 
+    /// <summary>Stream: one build's slice of the audit trail (its command and outcome), same entry ids as <see cref="Audit"/>.</summary>
+    public RedisKey BuildAudit(Guid buildId) => $"{Prefix}audit:build:{buildId:D}";
+
     public RedisKey OwnerAudit(string owner) => $"{Prefix}audit:owner:{owner}";
 
     /// <summary>String (expiring): a bus message id already written to the audit trail (redeliveries are not written twice).</summary>

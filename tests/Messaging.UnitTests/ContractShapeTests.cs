@@ -21,6 +21,10 @@ public sealed class ContractShapeTests
 
     private static readonly Type[] StackEvents = [typeof(StackCreated), typeof(StackCreationFailed), typeof(StackRemoved)];
 
+    private static readonly Type[] BuildCommands = [typeof(BuildImage)];
+
+    private static readonly Type[] BuildEvents = [typeof(ImageBuilt), typeof(ImageBuildFailed)];
+
     private static readonly Type[] Events =
     [
         typeof(ServiceCreated), typeof(ServiceCreationFailed), typeof(ServiceStopped), typeof(ServiceStarted),
@@ -32,7 +36,7 @@ public sealed class ContractShapeTests
     private static readonly Type[] Shapes =
         [.. typeof(IServiceCommand).Assembly.GetExportedTypes().Where(type => type.IsInterface || type is { IsAbstract: true, IsSealed: false })];
 
-    public static TheoryData<Type> Messages() => [.. Commands, .. Events, .. StackCommands, .. StackEvents];
+    public static TheoryData<Type> Messages() => [.. Commands, .. Events, .. StackCommands, .. StackEvents, .. BuildCommands, .. BuildEvents, typeof(ImageBuildLogged)];
 
     [Fact]
     public void Every_command_and_event_has_its_shape_and_the_audit_trail_knows_each_of_them()
@@ -41,8 +45,11 @@ public sealed class ContractShapeTests
         Assert.All(Events, type => Assert.True(typeof(IServiceEvent).IsAssignableFrom(type), type.Name));
         Assert.All(StackCommands, type => Assert.True(typeof(IStackCommand).IsAssignableFrom(type), type.Name));
         Assert.All(StackEvents, type => Assert.True(typeof(IStackEvent).IsAssignableFrom(type), type.Name));
-        Assert.Equal(AuditMessageTypes.Commands.Order(), Commands.Concat(StackCommands).Select(t => t.Name).Order());
-        Assert.Equal(AuditMessageTypes.Events.Order(), Events.Concat(StackEvents).Select(t => t.Name).Order());
+        Assert.All(BuildCommands, type => Assert.True(typeof(IBuildCommand).IsAssignableFrom(type), type.Name));
+        Assert.All(BuildEvents, type => Assert.True(typeof(IBuildEvent).IsAssignableFrom(type), type.Name));
+        Assert.False(typeof(IBuildEvent).IsAssignableFrom(typeof(ImageBuildLogged))); // live lines stay out of the trail and webhooks
+        Assert.Equal(AuditMessageTypes.Commands.Order(), Commands.Concat(StackCommands).Concat(BuildCommands).Select(t => t.Name).Order());
+        Assert.Equal(AuditMessageTypes.Events.Order(), Events.Concat(StackEvents).Concat(BuildEvents).Select(t => t.Name).Order());
         Assert.Equal(Messaging.Audit.ServiceMessageTypes.Commands.Select(t => t.Name).Order(), AuditMessageTypes.Commands.Order());
         Assert.Equal(Messaging.Audit.ServiceMessageTypes.Events.Select(t => t.Name).Order(), AuditMessageTypes.Events.Order());
     }
@@ -55,7 +62,7 @@ public sealed class ContractShapeTests
     public void Every_event_of_the_contracts_is_one_webhooks_and_the_audit_filter_accept()
     {
         var published = typeof(IServiceEvent).Assembly.GetExportedTypes()
-            .Where(type => type is { IsClass: true, IsAbstract: false } && (typeof(IServiceEvent).IsAssignableFrom(type) || typeof(IStackEvent).IsAssignableFrom(type)))
+            .Where(type => type is { IsClass: true, IsAbstract: false } && (typeof(IServiceEvent).IsAssignableFrom(type) || typeof(IStackEvent).IsAssignableFrom(type) || typeof(IBuildEvent).IsAssignableFrom(type)))
             .Select(type => type.Name);
         Assert.Equal(published.Order(), AuditMessageTypes.Events.Order());
     }
@@ -64,7 +71,7 @@ public sealed class ContractShapeTests
     public void Every_shape_is_excluded_from_the_broker_topology_and_from_the_implemented_types()
     {
         Assert.Equal(
-            ["IServiceCommand", "IServiceEvent", "IServiceLifecycleEvent", "IStackCommand", "IStackEvent", "ServiceLifecycleCommand", "ServiceLifecycleEvent"],
+            ["IBuildCommand", "IBuildEvent", "IServiceCommand", "IServiceEvent", "IServiceLifecycleEvent", "IStackCommand", "IStackEvent", "ServiceLifecycleCommand", "ServiceLifecycleEvent"],
             Shapes.Select(t => t.Name).Order());
         Assert.All(Shapes, type =>
         {

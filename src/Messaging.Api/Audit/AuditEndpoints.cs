@@ -44,6 +44,18 @@ public static class AuditEndpoints
         return await PageAsync(limit, size => trail.ReadStackAsync(stackId, after, size));
     }
 
+    /// <summary><c>GET /builds/{id}/events</c>: one build's command and outcome, oldest first (scope <c>images:build</c>).</summary>
+    public static async Task<Results<Ok<AuditEventPage>, ProblemHttpResult>> BuildEvents(
+        Guid buildId, ClaimsPrincipal user, Messaging.State.Builds.BuildStore builds, AuditStore trail, int? limit, string? cursor)
+    {
+        if (QueryChecks.Page(limit, cursor, Cursor, out var after) is { } invalid)
+            return invalid;
+        if (await builds.GetAsync(buildId) is not { } build || !user.MaySee(build.Owner))
+            return Problems.BuildNotFound(buildId);
+
+        return await PageAsync(limit, size => trail.ReadBuildAsync(buildId, after, size));
+    }
+
     /// <summary>A page of one stream: one entry more than asked for tells whether a next page exists.</summary>
     private static async Task<Ok<AuditEventPage>> PageAsync(int? limit, Func<int, Task<IReadOnlyList<AuditEntry>>> read)
     {

@@ -13,12 +13,13 @@ public sealed record AuditEventView(
     string Owner,
     Guid ServiceId,
     Guid? StackId,
+    Guid? BuildId,
     Guid CommandId,
     string? CorrelationId,
     string? MessageId,
     JsonElement Message)
 {
-    public static AuditEventView From(AuditEntry e) => new(e.Id, e.At, e.Kind, e.Type, e.Actor, e.Owner, e.ServiceId, e.StackId, e.CommandId,
+    public static AuditEventView From(AuditEntry e) => new(e.Id, e.At, e.Kind, e.Type, e.Actor, e.Owner, e.ServiceId, e.StackId, e.BuildId, e.CommandId,
         e.CorrelationId, e.MessageId, ParseMessage(e.Message));
 
     private static JsonElement ParseMessage(string json)

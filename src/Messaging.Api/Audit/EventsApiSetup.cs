@@ -38,6 +38,11 @@ public static class EventsApiSetup
             .WithName("LiveEvents").WithSummary("Server-Sent Events of the caller's services (admin: all); resumes after Last-Event-ID.")
             .ProducesProblem(400);
 
+        api.MapGroup("").WithTags("Audit").RequireAuthorization(Scopes.ImagesBuild)
+            .MapGet("/builds/{buildId:guid}/events", AuditEndpoints.BuildEvents)
+            .WithName("GetBuildEvents").WithSummary("One build's command and outcome (BuildImage, ImageBuilt/ImageBuildFailed), oldest first, paged.")
+            .ProducesProblem(400).ProducesProblem(404);
+
         var admins = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Scopes.Admin);
         admins.MapGet("/", AuditEndpoints.Query)
             .WithName("QueryAudit").WithSummary("The audit trail, oldest first, filtered by since, actor and type, paged.")

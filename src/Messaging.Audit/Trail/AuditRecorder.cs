@@ -19,6 +19,8 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
     public async Task RecordAsync<T>(ConsumeContext<T> context) where T : class
     {
         var (kind, serviceId, stackId, commandId, requestedBy, ownerHint) = Describe(context.Message);
+        // A build's messages name their build; its owner is the one they name (the worker's verified one on the events).
+        var buildId = context.Message switch { IBuildCommand c => c.BuildId, IBuildEvent e => e.BuildId, _ => (Guid?)null };
         using var activity = AuditTelemetry.Source.StartActivity("audit append");
         activity?.SetTag("messaging.message_type", typeof(T).Name);
         activity?.SetTag("messaging.service_id", serviceId.ToString("D"));
@@ -39,6 +41,7 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
             Owner = owner,
             ServiceId = serviceId,
             StackId = stackId,
+            BuildId = buildId,
             CommandId = commandId,
             // MassTransit sets the correlation id of commands and of the events they cause to the command id.
             CorrelationId = (context.CorrelationId ?? (commandId == Guid.Empty ? null : commandId))?.ToString("D"),
@@ -70,6 +73,9 @@ public sealed class AuditRecorder(AuditStore trail, ServiceRecordStore records, 
         IStackCommand command => (AuditMessageTypes.Command, Guid.Empty, command.StackId, command.CommandId, command.RequestedBy, null),
         StackCreated created => (AuditMessageTypes.Event, Guid.Empty, created.StackId, created.CommandId, created.Owner, created.Owner),
         IStackEvent other => (AuditMessageTypes.Event, Guid.Empty, other.StackId, other.CommandId, null, null),
-        _ => throw new ArgumentException($"{message.GetType().Name} is neither a service nor a stack command or event.", nameof(message)),
+        // Builds: whoever asks owns the build; the outcome names the verified owner (empty when it was unverifiable).
+        IBuildCommand build => (AuditMessageTypes.Command, Guid.Empty, null, build.CommandId, build.RequestedBy, build.RequestedBy),
+        IBuildEvent built => (AuditMessageTypes.Event, Guid.Empty, null, built.CommandId, null, built.Owner),
+        _ => throw new ArgumentException($"{message.GetType().Name} is no service, stack or build command or event.", nameof(message)),
     };
 }

@@ -4,7 +4,7 @@ namespace Messaging.Contracts;
 /// A <see cref="BuildImage"/> produced an image. It is tagged <see cref="Image"/> in the installation's namespace and
 /// may be run (<c>CreateService.image</c>) by <see cref="Owner"/> only, under the context's caps.
 /// </summary>
-public sealed record ImageBuilt
+public sealed record ImageBuilt : IBuildEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }
@@ -25,7 +25,7 @@ public sealed record ImageBuilt
 }
 
 /// <summary>A <see cref="BuildImage"/> was refused or its build failed; no image of it is tagged.</summary>
-public sealed record ImageBuildFailed
+public sealed record ImageBuildFailed : IBuildEvent
 {
     /// <summary>The command this event answers.</summary>
     public Guid CommandId { get; init; }

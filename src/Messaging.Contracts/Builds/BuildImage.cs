@@ -6,7 +6,7 @@ namespace Messaging.Contracts;
 /// Published by the API or directly by another system; the worker checks every field again against its own
 /// configuration (<c>Builds:Contexts</c>) and trusts none of them.
 /// </summary>
-public sealed record BuildImage
+public sealed record BuildImage : IBuildCommand
 {
     /// <summary>Idempotency key of this command, chosen by the publisher.</summary>
     public Guid CommandId { get; init; }

@@ -26,11 +26,14 @@ public sealed record AuditEntry
     /// <summary>The service's owner when known (empty otherwise): decides who may read the entry.</summary>
     public string Owner { get; init; } = "";
 
-    /// <summary>The service the message is about; empty for a message about a stack.</summary>
+    /// <summary>The service the message is about; empty for a message about a stack or a build.</summary>
     public Guid ServiceId { get; init; }
 
     /// <summary>The stack a stack command or event is about (<c>CreateStack</c>, <c>StackCreated</c>...); null otherwise.</summary>
     public Guid? StackId { get; init; }
+
+    /// <summary>The build a build command or event is about (<c>BuildImage</c>, <c>ImageBuilt</c>...); null otherwise.</summary>
+    public Guid? BuildId { get; init; }
 
     /// <summary>The command, or the command an event answers.</summary>
     public Guid CommandId { get; init; }
@@ -53,6 +56,7 @@ public sealed record AuditEntry
         new("owner", Owner),
         new("service_id", ServiceId.ToString("D")),
         new("stack_id", StackId?.ToString("D") ?? ""),
+        new("build_id", BuildId?.ToString("D") ?? ""),
         new("command_id", CommandId.ToString("D")),
         new("correlation_id", CorrelationId ?? ""),
         new("message_id", MessageId ?? ""),
@@ -72,6 +76,7 @@ public sealed record AuditEntry
             Owner = fields.Text("owner") ?? "",
             ServiceId = fields.Guid("service_id") ?? Guid.Empty,
             StackId = fields.Guid("stack_id"),
+            BuildId = fields.Guid("build_id"),
             CommandId = fields.Guid("command_id") ?? Guid.Empty,
             CorrelationId = fields.Text("correlation_id"),
             MessageId = fields.Text("message_id"),

@@ -11,7 +11,7 @@ public static class AuditMessageTypes
     /// <summary>Commands: what was asked.</summary>
     public static IReadOnlyList<string> Commands { get; } =
         [nameof(CreateService), nameof(StopService), nameof(StartService), nameof(RestartService), nameof(RemoveService),
-         nameof(CreateStack), nameof(RemoveStack)];
+         nameof(CreateStack), nameof(RemoveStack), nameof(BuildImage)];
 
     /// <summary>Events: what happened. These are also what webhooks can subscribe to.</summary>
     public static IReadOnlyList<string> Events { get; } =
@@ -25,6 +25,8 @@ public static class AuditMessageTypes
         nameof(ServiceCertificateFailed),
         // Stacks (each member's own service events are recorded as well).
         nameof(StackCreated), nameof(StackCreationFailed), nameof(StackRemoved),
+        // Builds (issue 17); a running build's live log lines (ImageBuildLogged) are not recorded.
+        nameof(ImageBuilt), nameof(ImageBuildFailed),
     ];
 
     /// <summary>Every recorded type.</summary>

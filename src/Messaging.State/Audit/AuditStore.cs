@@ -23,7 +23,7 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
     public static string FirstIdAt(DateTimeOffset time) => $"{Math.Max(0, time.ToUnixTimeMilliseconds())}-0";
 
     /// <summary>
-    /// Appends an entry to the trail and to its service's (or stack's) stream, trims both, and announces it on
+    /// Appends an entry to the trail and to its service's (or stack's, or build's) stream, trims both, and announces it on
     /// <see cref="RedisKeys.AuditChannel"/>, all in one atomic step. Returns the entry id, or null when a
     /// message with this <paramref name="messageId"/> was already recorded (a redelivery).
     /// </summary>
@@ -33,7 +33,8 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
         var minId = settings.MaxAge is { } age ? FirstIdAt(clock.GetUtcNow() - age) : "";
         var result = await Db.ScriptEvaluateAsync(StateScripts.AuditAppend, new
         {
-            seen = keys.AuditSeen(messageId ?? Guid.Empty), trail = keys.Audit, serviceTrail = entry.StackId is { } stackId ? keys.StackAudit(stackId) : keys.ServiceAudit(entry.ServiceId),
+            seen = keys.AuditSeen(messageId ?? Guid.Empty), trail = keys.Audit, serviceTrail = entry.BuildId is { } buildId ? keys.BuildAudit(buildId)
+                : entry.StackId is { } stackId ? keys.StackAudit(stackId) : keys.ServiceAudit(entry.ServiceId),
             dedupSeconds = messageId is null ? "" : ((long)settings.DeduplicationWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             maxLength = settings.MaxLength, serviceMaxLength = settings.ServiceMaxLength, minId, channel = keys.AuditChannel,
             ownerTrail = keys.OwnerAudit(entry.Owner),
@@ -60,6 +61,10 @@ public sealed partial class AuditStore(IConnectionMultiplexer redis, RedisKeys k
     /// <summary>Up to <paramref name="count"/> entries of one service, oldest first, after <paramref name="after"/> (exclusive).</summary>
     public Task<IReadOnlyList<AuditEntry>> ReadServiceAsync(Guid serviceId, string? after, int count) =>
         RangeAsync(keys.ServiceAudit(serviceId), after is not null ? "(" + after : "-", count);
+
+    /// <summary>Up to <paramref name="count"/> entries of one build (its command and outcome), oldest first, after <paramref name="after"/> (exclusive).</summary>
+    public Task<IReadOnlyList<AuditEntry>> ReadBuildAsync(Guid buildId, string? after, int count) =>
+        RangeAsync(keys.BuildAudit(buildId), after is not null ? "(" + after : "-", count);
 
     /// <summary>Up to <paramref name="count"/> entries of one stack (its own commands and events), oldest first, after <paramref name="after"/> (exclusive).</summary>
     public Task<IReadOnlyList<AuditEntry>> ReadStackAsync(Guid stackId, string? after, int count) =>
