@@ -1,5 +1,6 @@
 using Messaging.Api.Dashboard;
 using Messaging.Api.Me;
+using Messaging.Api.Pools;
 using Messaging.Api.Builds;
 using Messaging.Api.Stacks;
 using Messaging.ServiceDefaults;
@@ -122,6 +123,7 @@ public static class ApiSetup
         api.MapBuildsApi(); // Builds/ (issue 17)
         api.MapTokensApi();
         api.MapMeApi(); // GET /api/v1/me: the caller's scopes, quota and usage (Me/)
+        api.MapPoolsApi(); // GET /api/v1/pools: warm pools as the worker reports them (Pools/, issue 20)
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         app.MapApiReference(); // /openapi/v1.json, the reference UI at /docs (Reference/)
         app.MapDefaultEndpoints(); // /health/live, /health/ready, /metrics

@@ -134,4 +134,28 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>Sorted set: an owner's build ids by creation time.</summary>
     public RedisKey OwnerBuilds(string owner) => $"{Prefix}owner:{owner}:builds";
+
+    /// <summary>Set: every warm pool member not claimed yet (being created, idle or retiring): the pool budget (issue 20).</summary>
+    public RedisKey PoolMembers => $"{Prefix}pool:members";
+
+    /// <summary>Sorted set: a pool's idle (claimable) member ids, scored by when they became idle (Unix ms).</summary>
+    public RedisKey PoolIdle(string pool) => $"{Prefix}pool:{pool}:idle";
+
+    /// <summary>Hash: one pool member (pool, port, state, container_id, since, claimed_by).</summary>
+    public RedisKey PoolMember(Guid memberId) => PoolMemberPrefix + memberId.ToString("D");
+
+    /// <summary>What every pool member's key starts with (the claim script builds the key of the member it finds).</summary>
+    public string PoolMemberPrefix => $"{Prefix}pool:member:";
+
+    /// <summary>String (expiring): the member a service claimed, for its command's redeliveries.</summary>
+    public RedisKey PoolClaim(Guid serviceId) => $"{Prefix}pool:claim:{serviceId:D}";
+
+    /// <summary>String (expiring): held by the worker whose pool keeper runs a pass (refill, expiry, repairs).</summary>
+    public RedisKey PoolKeeperLock => $"{Prefix}lock:pool-keeper";
+
+    /// <summary>Hash: counters over all workers, "&lt;pool&gt;:hits" and "&lt;pool&gt;:misses".</summary>
+    public RedisKey PoolStats => $"{Prefix}pool:stats";
+
+    /// <summary>String (JSON, expiring): the pools as the worker's last sweep saw them (what the API's admin endpoint shows).</summary>
+    public RedisKey PoolSummary => $"{Prefix}pool:summary";
 }

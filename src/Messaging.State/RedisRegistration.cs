@@ -28,6 +28,7 @@ public static class RedisRegistration
         services.AddSingleton<Locks.InstallationLocks>();
         services.AddSingleton<Outcomes.CommandOutcomes>();
         services.AddSingleton<Supervision.SupervisionStore>();
+        services.AddSingleton<Pools.PoolState>();
         return services;
     }
 }

@@ -19,6 +19,7 @@ using Messaging.Worker.Telemetry;
 using Messaging.Worker.Policy;
 using Messaging.State.Reservations;
 using Messaging.Worker.Provisioning;
+using Messaging.Worker.Pools;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker;
@@ -76,6 +77,7 @@ public static class WorkerSetup
         services.AddHostedService<ReconcilerService>();
         services.AddStacks();
         services.AddBuilds(); // BuildImage from the operator's contexts (Builds/)
+        services.AddPools(); // warm pools, off by default (Pools/)
 
         // The supervisor: engine events -> health and restart policy -> events (Supervision/).
         services.AddOptions<SupervisorOptions>().BindConfiguration(SupervisorOptions.Section).ValidateDataAnnotations().ValidateOnStart();

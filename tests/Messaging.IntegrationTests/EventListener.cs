@@ -16,13 +16,14 @@ public sealed class EventListener : IAsyncDisposable
 
     private EventListener(IBusControl bus) => _bus = bus;
 
-    public static async Task<EventListener> StartAsync()
+    /// <param name="vhost">The broker's virtual host: "/" (the system's), or a harness's own (the pool tests').</param>
+    public static async Task<EventListener> StartAsync(string vhost = "/")
     {
         EventListener? listener = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             var broker = TestEnvironment.RabbitMq;
-            cfg.Host(broker.Host, (ushort)broker.Port, "/", h => { h.Username(broker.Username); h.Password(broker.Password); });
+            cfg.Host(broker.Host, (ushort)broker.Port, vhost, h => { h.Username(broker.Username); h.Password(broker.Password); });
             // This user is also the API's broker user in these tests: commands sent from here act like the API's.
             cfg.ConfigurePublish(publish => publish.UseExecute(context =>
             {

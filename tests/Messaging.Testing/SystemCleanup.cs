@@ -45,6 +45,35 @@ public static class SystemCleanup
         return removed;
     }
 
+    /// <summary>
+    /// Removes the volumes labelled with <paramref name="instance"/>: the claim volumes of warm pool members (issue 20),
+    /// which the worker makes beside their containers. How many it removed.
+    /// </summary>
+    public static async Task<int> RemoveVolumesAsync(IDockerClient docker, string instance)
+    {
+        var listed = await docker.Volumes.ListAsync(new VolumesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{InstanceLabel}={instance}"] = true },
+            },
+        });
+        var removed = 0;
+        foreach (var volume in listed.Volumes ?? [])
+        {
+            try
+            {
+                await docker.Volumes.RemoveAsync(volume.Name, force: true);
+                removed++;
+            }
+            catch (DockerApiException)
+            {
+                // In use (its container is still being removed) or gone: the next clean-up takes it.
+            }
+        }
+        return removed;
+    }
+
     /// <summary>Deletes every key that starts with <paramref name="prefix"/> (SCAN, then DEL in batches); how many.</summary>
     public static async Task<long> DeleteKeysAsync(IConnectionMultiplexer redis, string prefix)
     {

@@ -38,4 +38,10 @@ public sealed record ServiceCreated : IServiceEvent
 
     /// <summary>When the container was started.</summary>
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// True when a warm pool member (started ahead of time) was claimed for the service instead of a container being
+    /// created and started for it (issue 20). Absent (false) from workers before it.
+    /// </summary>
+    public bool Warm { get; init; }
 }

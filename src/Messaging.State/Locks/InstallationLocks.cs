@@ -12,4 +12,8 @@ public sealed class InstallationLocks(IConnectionMultiplexer redis, RedisKeys ke
     /// <summary>The reconciler's lock, or null when another worker is reconciling (two would only repeat each other's work).</summary>
     public Task<RedisLock?> TryAcquireReconcilerAsync(TimeSpan ttl) =>
         RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.ReconcilerLock, ttl);
+
+    /// <summary>The pool keeper's pass (one worker at a time, so two keepers never both fill the same gap); null when another holds it.</summary>
+    public Task<RedisLock?> TryAcquirePoolKeeperAsync(TimeSpan ttl) =>
+        RedisLock.TryAcquireAsync(redis.GetDatabase(), keys.PoolKeeperLock, ttl);
 }

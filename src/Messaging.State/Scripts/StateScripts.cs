@@ -31,6 +31,12 @@ internal static class StateScripts
     public static LuaScript ReserveHostnames { get; } = Load("reserve-hostnames");
     public static LuaScript ReleaseHostnames { get; } = Load("release-hostnames");
     public static LuaScript SetQueuePosition { get; } = Load("set-queue-position");
+    public static LuaScript PoolReserveMember { get; } = Load("pool-reserve-member");
+    public static LuaScript PoolMemberReady { get; } = Load("pool-member-ready");
+    public static LuaScript PoolClaim { get; } = Load("pool-claim");
+    public static LuaScript PoolRetireMember { get; } = Load("pool-retire-member");
+    public static LuaScript PoolForgetMember { get; } = Load("pool-forget-member");
+    public static LuaScript PoolRestoreMember { get; } = Load("pool-restore-member");
 
     /// <summary>The text of an embedded script, as written (before parameters are rewritten to ARGV).</summary>
     public static string Text(string name)

@@ -11,9 +11,17 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Worker.Containers;
 
 /// <summary>The Docker Engine API, through Docker.DotNet, with engine errors turned into reason codes.</summary>
-public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<DockerOptions> options, ILogger<DockerContainerRuntime> logger)
+public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<DockerOptions> options, ILogger<DockerContainerRuntime> logger,
+    Pools.PoolClaimBook? claims = null)
     : IContainerRuntime
 {
+    /// <summary>A container's labels as the worker reads them: a claimed warm pool member's include its claim's (Pools/PoolClaimBook.cs).</summary>
+    private async Task<IReadOnlyDictionary<string, string>> LabelsOf(IDictionary<string, string>? labels, CancellationToken cancellationToken)
+    {
+        var given = (IReadOnlyDictionary<string, string>?)labels ?? new Dictionary<string, string>();
+        return claims is null ? given : await claims.EffectiveLabelsAsync(given, cancellationToken);
+    }
+
     private const string IccOption = "com.docker.network.bridge.enable_icc";
     private readonly DockerOptions _options = options.Value;
 
@@ -130,8 +138,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                 if (found.Name.TrimStart('/') != name)
                     return null;
                 var hostPort = found.HostConfig?.PortBindings?.Values.FirstOrDefault()?.FirstOrDefault()?.HostPort;
-                return new ExistingContainer(found.ID,
-                    (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>(),
+                return new ExistingContainer(found.ID, await LabelsOf(found.Config?.Labels, cancellationToken),
                     found.State?.Running ?? false, int.TryParse(hostPort, out var port) ? port : null);
             }
             catch (DockerContainerNotFoundException)
@@ -270,7 +277,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                 var hostBinding = binding?.Value?.FirstOrDefault();
                 result.Add(new ManagedContainer(
                     inspect.ID, inspect.Name.TrimStart('/'), inspect.Config?.Image ?? "",
-                    (IReadOnlyDictionary<string, string>?)inspect.Config?.Labels ?? new Dictionary<string, string>(),
+                    await LabelsOf(inspect.Config?.Labels, cancellationToken),
                     inspect.State?.Running ?? false, inspect.Created,
                     inspect.HostConfig?.Memory ?? 0, inspect.HostConfig?.NanoCPUs ?? 0,
                     binding is { Key: { } key } && int.TryParse(key.Split('/')[0], out var internalPort) ? internalPort : null,
@@ -290,7 +297,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     private async Task<ContainerInspectResponse> InspectOursAsync(ServiceContainer container, CancellationToken cancellationToken)
     {
         var found = await docker.Containers.InspectContainerAsync(container.Id, cancellationToken);
-        var labels = (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>();
+        var labels = await LabelsOf(found.Config?.Labels, cancellationToken);
         if (ContainerLabels.BelongTo(labels, _options.Instance, container.ServiceId))
             return found;
         logger.LogError("Refused to act on container {ContainerId} ({ContainerName}): it does not carry the labels of service {ServiceId} " +

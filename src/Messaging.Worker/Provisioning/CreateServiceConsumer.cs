@@ -36,6 +36,8 @@ public sealed class CreateServiceConsumer(
     IOptions<PortRangeOptions> ports,
     TimeProvider clock,
     WorkerTelemetry telemetry,
+    Pools.WarmClaims warm,
+    Pools.ColdCreations cold,
     ILogger<CreateServiceConsumer> logger) : IConsumer<CreateService>
 {
     public async Task Consume(ConsumeContext<CreateService> context)
@@ -125,6 +127,13 @@ public sealed class CreateServiceConsumer(
             return;
         }
         var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, service.CpuLimit, await QuotaOf(command.RequestedBy));
+        // A qualifying creation takes a warm pool member when one is idle (Pools/WarmClaims.cs); otherwise, cold.
+        if (await warm.TryClaimAsync(service, allocation, hostBudget, cancellationToken) is { } claimed)
+        {
+            await Succeed(context, service, claimed.ContainerId, claimed.HostPort, warm: true);
+            return;
+        }
+        using var coldCreation = cold.Begin();
         int? refusedPort = null;
         for (var attempt = 1; attempt <= ports.Value.MaxAttempts; attempt++)
         {
@@ -221,7 +230,7 @@ public sealed class CreateServiceConsumer(
         }
     }
 
-    private async Task Succeed(ConsumeContext<CreateService> context, ApprovedService service, string containerId, int hostPort)
+    private async Task Succeed(ConsumeContext<CreateService> context, ApprovedService service, string containerId, int hostPort, bool warm = false)
     {
         var command = service.Command;
         var now = clock.GetUtcNow();
@@ -238,7 +247,7 @@ public sealed class CreateServiceConsumer(
         await records.SaveAsync(record with { CreatedAt = (await records.GetAsync(command.ServiceId))?.CreatedAt ?? now });
         logger.LogInformation("Service {ServiceName} runs in {ContainerId} on port {HostPort}", command.ServiceName, containerId, hostPort);
         telemetry.Created.Add(1);
-        await context.Publish(CreatedEvent(record, now));
+        await context.Publish(CreatedEvent(record, now) with { Warm = warm });
     }
 
     /// <summary>

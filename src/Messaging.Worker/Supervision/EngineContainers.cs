@@ -23,8 +23,17 @@ public sealed record ContainerEvent(Guid ServiceId, string Action, long TimeNano
 /// container's current state. The stream only says "look at this service"; what happened is read from the state, so a
 /// repeated, late or lost event changes nothing the next look does not put right.
 /// </summary>
-public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOptions> options, ILogger<EngineContainers> logger)
+public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOptions> options, ILogger<EngineContainers> logger,
+    Pools.PoolClaimBook? claims = null)
 {
+    /// <summary>A container's labels with a claimed warm pool member's service labels added (Pools/PoolClaimBook.cs).</summary>
+    private async Task<IReadOnlyDictionary<string, string>?> LabelsOf(IDictionary<string, string>? labels, CancellationToken cancellationToken)
+    {
+        if (labels is null || claims is null)
+            return (IReadOnlyDictionary<string, string>?)labels;
+        return await claims.EffectiveLabelsAsync(new Dictionary<string, string>(labels), cancellationToken);
+    }
+
     private static readonly string[] Watched = ["die", "oom", "health_status", "start", "destroy"];
 
     /// <summary>
@@ -59,7 +68,7 @@ public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOption
         {
             await foreach (var message in events.Reader.ReadAllAsync(cancellationToken))
             {
-                var attributes = message.Actor?.Attributes;
+                var attributes = await LabelsOf(message.Actor?.Attributes, cancellationToken);
                 if (attributes is null || !attributes.TryGetValue(ContainerLabels.ServiceId, out var id) || !Guid.TryParse(id, out var serviceId))
                     continue;
                 await onEvent(new ContainerEvent(serviceId, message.Action ?? "", message.TimeNano ?? 0));
@@ -93,7 +102,8 @@ public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOption
         var containers = new Dictionary<Guid, ListedContainer>();
         foreach (var container in listed)
         {
-            if (container.Labels is null || !container.Labels.TryGetValue(ContainerLabels.ServiceId, out var id) || !Guid.TryParse(id, out var serviceId))
+            var labels = await LabelsOf(container.Labels, cancellationToken);
+            if (labels is null || !labels.TryGetValue(ContainerLabels.ServiceId, out var id) || !Guid.TryParse(id, out var serviceId))
                 continue;
             containers[serviceId] = new ListedContainer(container.ID, container.State == "running", HealthIn(container.Status));
         }
@@ -124,7 +134,7 @@ public sealed class EngineContainers(IDockerClient docker, IOptions<DockerOption
         {
             return null;
         }
-        var labels = (IReadOnlyDictionary<string, string>?)found.Config?.Labels ?? new Dictionary<string, string>();
+        var labels = await LabelsOf(found.Config?.Labels, cancellationToken) ?? new Dictionary<string, string>();
         if (!ContainerLabels.BelongTo(labels, options.Value.Instance, container.ServiceId))
         {
             logger.LogError("Not supervising container {ContainerId}: it does not carry the labels of service {ServiceId}", found.ID, container.ServiceId);
