@@ -5,7 +5,7 @@ namespace Messaging.Api.Pools;
 
 /// <summary>
 /// <c>GET /api/v1/pools</c> (scope <c>admin</c>): the warm pools as the worker's pool keeper last saw them: each pool's
-/// size, idle and creating members, hits and misses, and the pool budget (issue 20). The API has no engine access; the
+/// size, idle and warming (being created) members, hits and misses, and the pool budget (issue 20). The API has no engine access; the
 /// worker writes this summary to Redis on every pass (it expires when no worker writes it), and the API reads it.
 /// </summary>
 public static class PoolsApi
@@ -38,4 +38,4 @@ public sealed record PoolsView(bool Reported, DateTimeOffset? UpdatedAt, PoolBud
 public sealed record PoolBudgetView(int MaxMembers, int Members);
 
 /// <summary>One pool: its image and profile, the size it is kept at, members now, and claims served (hits) or not (misses).</summary>
-public sealed record PoolView(string Name, string Image, long MemoryBytes, double Cpus, int Size, long MaxIdleSeconds, int Idle, int Creating, long Hits, long Misses);
+public sealed record PoolView(string Name, string Image, long MemoryBytes, double Cpus, int Size, long MaxIdleSeconds, int Idle, int Warming, long Hits, long Misses);

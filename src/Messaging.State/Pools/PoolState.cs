@@ -16,6 +16,19 @@ public enum ClaimOutcome { Claimed, Empty, HasPort, NameTaken, QuotaExceeded, Ho
 /// <summary>A member claimed for a service: its container and the port that moved to the service.</summary>
 public sealed record ClaimedMember(Guid MemberId, string ContainerId, int HostPort);
 
+/// <summary>The states of a pool member (the <c>state</c> field of its hash; the scripts write them).</summary>
+public static class PoolMemberStates
+{
+    /// <summary>Its port is reserved and its container is being created and started.</summary>
+    public const string Warming = "warming";
+    /// <summary>Running and claimable.</summary>
+    public const string Idle = "idle";
+    /// <summary>Taken out of the pool (expired, dead, shutdown); its container is being removed.</summary>
+    public const string Retiring = "retiring";
+    /// <summary>A service's now.</summary>
+    public const string Claimed = "claimed";
+}
+
 /// <summary>A member as Redis describes it.</summary>
 public sealed record PoolMemberState(Guid MemberId, string Pool, int Port, string State, string? ContainerId, DateTimeOffset Since);
 

@@ -1,6 +1,6 @@
--- A pool member's container runs: it becomes idle (claimable), oldest first. Only a member still 'creating'
+-- A pool member's container runs: it becomes idle (claimable), oldest first. Only a member still 'warming'
 -- (one retired or forgotten meanwhile stays gone). Returns 'ready' | 'gone'.
-if redis.call('HGET', @member, 'state') ~= 'creating' then return 'gone' end
+if redis.call('HGET', @member, 'state') ~= 'warming' then return 'gone' end
 redis.call('HSET', @member, 'state', 'idle', 'container_id', @containerId, 'since', @now)
 redis.call('ZADD', @idle, @now, @memberId)
 return 'ready'

@@ -1,7 +1,7 @@
 -- Reserves a host port for a new warm pool member (issue 20), within the pool budget, atomically.
--- The port is held in @ports under 'pool:<member id>' (never in @servicePorts: a member is no service, and the
+-- The port is held in @ports under 'pool:<member id>' (never in the service-ports hash: a member is no service, and the
 -- reconciler releases service reservations without a container). The member is counted in @members (the budget:
--- every member not yet claimed, being created or idle) and described in @member (pool, port, state 'creating').
+-- every member not yet claimed, being created or idle) and described in @member (pool, port, state 'warming').
 -- Takes the reservation lock like reserve.lua. Returns {'reserved', port} | {'budget'} | {'exhausted'} | {'locked'}.
 if not redis.call('SET', @lock, @token, 'NX', 'PX', @lockTtlMs) then return {'locked'} end
 
@@ -16,7 +16,7 @@ local function reserve()
     if redis.call('HEXISTS', @ports, port) == 0 and not redis.call('ZSCORE', @blocked, port) then
       redis.call('HSET', @ports, port, 'pool:' .. @memberId)
       redis.call('SADD', @members, @memberId)
-      redis.call('HSET', @member, 'pool', @pool, 'port', port, 'state', 'creating', 'since', @now)
+      redis.call('HSET', @member, 'pool', @pool, 'port', port, 'state', 'warming', 'since', @now)
       return {'reserved', tostring(port)}
     end
   end

@@ -72,6 +72,28 @@ public sealed class PoolClaimBook(IDockerClient docker, IOptions<DockerOptions> 
         return null;
     }
 
+    /// <summary>
+    /// The claim a service already holds on the engine, or null: a redelivered command whose first delivery wrote its
+    /// claim before Redis was lost must take that member again, never a second one.
+    /// </summary>
+    public async Task<ClaimBinding?> FindForServiceAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var listed = await docker.Volumes.ListAsync(new VolumesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool>
+                {
+                    [$"{PoolLabels.Claim}=true"] = true,
+                    [$"{ContainerLabels.Instance}={Instance}"] = true,
+                    [$"{ContainerLabels.ServiceId}={serviceId:D}"] = true,
+                },
+            },
+        }, cancellationToken);
+        return (listed.Volumes ?? []).Select(v => Parse(v.Labels) is { } claim && v.Name == VolumeName(claim.MemberId) ? claim : null)
+            .FirstOrDefault(c => c?.ServiceId == serviceId);
+    }
+
     /// <summary>Every claim of this instance on the engine.</summary>
     public async Task<IReadOnlyList<ClaimBinding>> ListAsync(CancellationToken cancellationToken)
     {

@@ -63,8 +63,12 @@ public sealed class PoolEngine(IDockerClient docker, IOptions<DockerOptions> opt
         }
     }
 
-    /// <summary>Every member container of this instance, claimed or not (one list call).</summary>
-    public Task<IReadOnlyList<MemberContainer>> ListMembersAsync(CancellationToken cancellationToken) =>
+    /// <summary>One member's container, or null when it is gone.</summary>
+    public async Task<MemberContainer?> FindMemberAsync(Guid memberId, CancellationToken cancellationToken) =>
+        (await ListMembersAsync(cancellationToken, memberId)).FirstOrDefault();
+
+    /// <summary>Every member container of this instance, claimed or not (one list call); only <paramref name="memberId"/>'s when given.</summary>
+    public Task<IReadOnlyList<MemberContainer>> ListMembersAsync(CancellationToken cancellationToken, Guid? memberId = null) =>
         Call(async () =>
         {
             var listed = await docker.Containers.ListContainersAsync(new ContainersListParameters
@@ -76,7 +80,7 @@ public sealed class PoolEngine(IDockerClient docker, IOptions<DockerOptions> opt
                     {
                         [$"{ContainerLabels.Managed}=true"] = true,
                         [$"{ContainerLabels.Instance}={Instance}"] = true,
-                        [PoolLabels.Member] = true,
+                        [memberId is { } id ? $"{PoolLabels.Member}={id:D}" : PoolLabels.Member] = true,
                     },
                 },
             }, cancellationToken);

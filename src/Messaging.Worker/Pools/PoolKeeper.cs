@@ -119,12 +119,12 @@ public sealed class PoolKeeper(
                     await RemoveMemberAsync(container.Pool, container.MemberId, container.Id, "unknown to Redis and not restorable");
                 continue;
             }
-            var expired = member.State == "idle" && pool is not null && now - member.Since > pool.MaxIdle;
-            var dead = member.State == "idle" && !container.Running;
-            var stuck = member.State == "creating" && now - member.Since > Grace;
-            if (member.State == "retiring" || pool is null || expired || dead || stuck)
+            var expired = member.State == PoolMemberStates.Idle && pool is not null && now - member.Since > pool.MaxIdle;
+            var dead = member.State == PoolMemberStates.Idle && !container.Running;
+            var stuck = member.State == PoolMemberStates.Warming && now - member.Since > Grace;
+            if (member.State == PoolMemberStates.Retiring || pool is null || expired || dead || stuck)
             {
-                if (member.State == "retiring" || await state.RetireAsync(member.Pool, member.MemberId, evenCreating: stuck || pool is null))
+                if (member.State == PoolMemberStates.Retiring || await state.RetireAsync(member.Pool, member.MemberId, evenCreating: stuck || pool is null))
                     await RemoveMemberAsync(member.Pool, member.MemberId, container.Id,
                         expired ? "idle past MaxIdle" : dead ? "its container stopped" : stuck ? "its creation was abandoned" : pool is null ? "its pool is no longer configured" : "retired");
             }
@@ -132,7 +132,7 @@ public sealed class PoolKeeper(
         // Members Redis counts that the engine does not have: forgotten once their creation had time to show up.
         foreach (var member in known.Values.Where(m => !onEngine.ContainsKey(m.MemberId) && now - m.Since > Grace))
         {
-            if (await state.RetireAsync(member.Pool, member.MemberId, evenCreating: true) || member.State == "retiring")
+            if (await state.RetireAsync(member.Pool, member.MemberId, evenCreating: true) || member.State == PoolMemberStates.Retiring)
                 await state.ForgetAsync(member.Pool, member.MemberId);
         }
         // Claims whose container is gone (its service was removed): looked at again before removal, a claim may be brand new.
@@ -185,7 +185,7 @@ public sealed class PoolKeeper(
     {
         var members = await state.MembersAsync();
         var gaps = pools.All
-            .Select(p => (Pool: p, Gap: p.Size - members.Count(m => m.Pool == p.Name && m.State is "idle" or "creating")))
+            .Select(p => (Pool: p, Gap: p.Size - members.Count(m => m.Pool == p.Name && m.State is PoolMemberStates.Idle or PoolMemberStates.Warming)))
             .Where(g => g.Gap > 0).ToList();
         if (gaps.Count == 0)
             return;
@@ -231,8 +231,8 @@ public sealed class PoolKeeper(
                 cpus = p.Cpus,
                 size = p.Size,
                 max_idle_seconds = (long)p.MaxIdle.TotalSeconds,
-                idle = members.Count(m => m.Pool == p.Name && m.State == "idle"),
-                creating = members.Count(m => m.Pool == p.Name && m.State == "creating"),
+                idle = members.Count(m => m.Pool == p.Name && m.State == PoolMemberStates.Idle),
+                warming = members.Count(m => m.Pool == p.Name && m.State == PoolMemberStates.Warming),
                 hits = stats.GetValueOrDefault($"{p.Name}:hits"),
                 misses = stats.GetValueOrDefault($"{p.Name}:misses"),
             }),
@@ -246,9 +246,9 @@ public sealed class PoolKeeper(
         if (pools.All.Count == 0 || !options.Value.RemoveIdleOnShutdown)
             return;
         var removed = 0;
-        foreach (var member in (await state.MembersAsync()).Where(m => m.State is "idle" or "retiring" && m.ContainerId is not null))
+        foreach (var member in (await state.MembersAsync()).Where(m => m.State is PoolMemberStates.Idle or PoolMemberStates.Retiring && m.ContainerId is not null))
         {
-            if (member.State == "retiring" || await state.RetireAsync(member.Pool, member.MemberId))
+            if (member.State == PoolMemberStates.Retiring || await state.RetireAsync(member.Pool, member.MemberId))
             {
                 await engine.RemoveAsync(member.ContainerId!, CancellationToken.None);
                 await state.ForgetAsync(member.Pool, member.MemberId);

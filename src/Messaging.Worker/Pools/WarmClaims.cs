@@ -41,6 +41,8 @@ public sealed class WarmClaims(
             return null;
         }
         var command = service.Command;
+        if (await EarlierClaimAsync(service, allocation, cancellationToken) is { } earlier)
+            return await TakeAsync(service, earlier, cancellationToken);
         // Two tries: a member the engine already gives to another service (a claim that Redis forgot) is skipped once.
         for (var attempt = 1; attempt <= 2; attempt++)
         {
@@ -105,6 +107,28 @@ public sealed class WarmClaims(
             await GiveBackReservationAsync(service);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The member this service claimed on the engine before (a redelivery after the worker died mid-claim and Redis lost
+    /// the claim), with its reservation put back; null when there is none. A claim whose container is gone is removed.
+    /// </summary>
+    private async Task<ClaimedMember?> EarlierClaimAsync(ApprovedService service, Allocation allocation, CancellationToken cancellationToken)
+    {
+        var command = service.Command;
+        if (await claims.FindForServiceAsync(command.ServiceId, cancellationToken) is not { } claim)
+            return null;
+        var container = await engine.FindMemberAsync(claim.MemberId, cancellationToken);
+        if (container is { Running: true, HostPort: { } port } &&
+            await reservations.RestoreAsync(command.ServiceId, command.ServiceName, port, allocation) != RestoreOutcome.Conflict)
+        {
+            logger.LogInformation("Service {ServiceName} takes back warm member {MemberId}, claimed by an earlier delivery", command.ServiceName, claim.MemberId);
+            return new ClaimedMember(claim.MemberId, container.Id, port);
+        }
+        if (container is not null)
+            await engine.RemoveAsync(container.Id, CancellationToken.None);
+        await claims.RemoveAsync(claim.MemberId, CancellationToken.None);
+        return null;
     }
 
     /// <summary>Renames, unless a redelivery finds the member already renamed.</summary>

@@ -27,6 +27,30 @@ internal sealed class DockerSocketProxy : IAsyncDisposable
     public string Endpoint => $"unix://{SocketPath}";
     public bool IsUp => _listener is not null;
 
+    private volatile string? _holdPattern;
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _held;
+
+    /// <summary>
+    /// Holds every request whose first line contains <paramref name="pattern"/> (e.g. <c>/rename</c>): it is not
+    /// forwarded until <see cref="Release"/>, so the worker is caught between two engine calls of one operation.
+    /// </summary>
+    public void HoldRequests(string pattern)
+    {
+        _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holdPattern = pattern;
+    }
+
+    /// <summary>Requests held so far.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>Ends holding; held requests are dropped (their connections cut), never forwarded late.</summary>
+    public void Release()
+    {
+        _holdPattern = null;
+        _released.TrySetResult();
+    }
+
     /// <summary>Connections accepted while up, and those cut by <see cref="Stop"/>.</summary>
     public int Accepted { get; private set; }
     public int Cut { get; private set; }
@@ -73,7 +97,7 @@ internal sealed class DockerSocketProxy : IAsyncDisposable
             using var clientStream = new NetworkStream(client, ownsSocket: false);
             using var upstreamStream = new NetworkStream(upstream, ownsSocket: false);
             // Either side closing ends both directions.
-            await Task.WhenAny(Pump(clientStream, upstream, stop), Pump(upstreamStream, client, stop));
+            await Task.WhenAny(Pump(clientStream, upstream, stop, HoldIfAsked), Pump(upstreamStream, client, stop));
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
@@ -85,7 +109,22 @@ internal sealed class DockerSocketProxy : IAsyncDisposable
         }
     }
 
-    private static async Task Pump(NetworkStream from, Socket to, CancellationToken stop)
+    /// <summary>True when the chunk starts a request to hold: it was held, and is then dropped.</summary>
+    private async Task<bool> HoldIfAsked(ReadOnlyMemory<byte> chunk)
+    {
+        var pattern = _holdPattern;
+        if (pattern is null)
+            return false;
+        var text = System.Text.Encoding.ASCII.GetString(chunk.Span[..Math.Min(chunk.Length, 512)]);
+        var firstLine = text.Split('\n')[0];
+        if (!firstLine.Contains(pattern, StringComparison.Ordinal))
+            return false;
+        Interlocked.Increment(ref _held);
+        await _released.Task;
+        return true;
+    }
+
+    private static async Task Pump(NetworkStream from, Socket to, CancellationToken stop, Func<ReadOnlyMemory<byte>, Task<bool>>? drop = null)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -100,6 +139,8 @@ internal sealed class DockerSocketProxy : IAsyncDisposable
                     await Task.Delay(Timeout.Infinite, stop);
                     return;
                 }
+                if (drop is not null && await drop(buffer.AsMemory(0, read)))
+                    return; // the request is dropped: ending this pump closes both sides
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop);
             }
         }

@@ -24,7 +24,7 @@ public sealed class PoolLifecycleTests
         do
         {
             await Task.Delay(250);
-            now = (await worker.State.MembersAsync()).Where(m => m.State == "idle").Select(m => m.MemberId).ToList();
+            now = (await worker.State.MembersAsync()).Where(m => m.State == PoolMemberStates.Idle).Select(m => m.MemberId).ToList();
         }
         while ((now.Count != 1 || now[0] == first) && DateTime.UtcNow < deadline);
         Assert.NotEqual(first, Assert.Single(now));

@@ -64,13 +64,13 @@ public sealed class PoolWorker : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>Waits until the pool holds <paramref name="idle"/> idle members; their ids.</summary>
+    /// <summary>Waits until the pool holds <paramref name=PoolMemberStates.Idle/> idle members; their ids.</summary>
     public async Task<IReadOnlyList<Guid>> WaitForIdleAsync(int idle, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var members = (await State.MembersAsync()).Where(m => m.State == "idle").Select(m => m.MemberId).ToList();
+            var members = (await State.MembersAsync()).Where(m => m.State == PoolMemberStates.Idle).Select(m => m.MemberId).ToList();
             if (members.Count == idle)
                 return members;
             if (DateTime.UtcNow > deadline)

@@ -1,3 +1,4 @@
+using Messaging.State.Pools;
 using MassTransit;
 using Messaging.Contracts;
 using Messaging.State.Tokens;
@@ -150,7 +151,7 @@ public sealed class WarmPoolTests(WarmPoolFixture fixture) : IClassFixture<WarmP
             Assert.Equal(reason, failed.Reason);
         }
         // The same members are idle: none was claimed, renamed or given away.
-        Assert.Equal(idle.Order(), (await W.State.MembersAsync()).Where(m => m.State == "idle").Select(m => m.MemberId).Order());
+        Assert.Equal(idle.Order(), (await W.State.MembersAsync()).Where(m => m.State == PoolMemberStates.Idle).Select(m => m.MemberId).Order());
         foreach (var container in await W.MemberContainersAsync())
             Assert.DoesNotContain(hostile, h => container.Names.Single().Contains(h.Item1.ServiceName, StringComparison.Ordinal));
     }
