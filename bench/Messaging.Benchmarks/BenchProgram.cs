@@ -8,13 +8,13 @@ using Messaging.Benchmarks.Scenarios;
 namespace Messaging.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack]...</c>
+/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|pools]...</c>
 /// (normally through <c>bash infra/bench.sh</c>, which starts the services first). Prints the table and
 /// writes it as JSON to <c>bench/results/latest.json</c>. See docs/BENCHMARKS.md.
 /// </summary>
 public static class BenchProgram
 {
-    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge", "stack"];
+    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge", "stack", "pools"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,7 +63,7 @@ public static class BenchProgram
         BenchContext.Log($"run {context.RunId}: {string.Join(' ', options.Scenarios)}; {configuration} binaries; load average {loadBefore}");
         object? machine = null;
         var status = 0;
-        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge", "stack"]);
+        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge", "stack", "pools"]);
         using var docker = TestEnvironment.DockerClient();
         var baseline = new DockerBaseline(docker);
         try
@@ -88,6 +88,8 @@ public static class BenchProgram
                 await EdgeBenchmark.RunAsync(context, table);
             if (s.Contains("stack"))
                 await StackBenchmark.RunAsync(context, table);
+            if (s.Contains("pools"))
+                await PoolBenchmark.RunAsync(context, table); // warm pools (issue 20)
         }
         catch (OperationCanceledException) when (context.Cancel.IsCancellationRequested)
         {
@@ -210,7 +212,7 @@ public static class BenchProgram
     }
 
     private const string Usage = """
-        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack]... [options]
+        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|pools]... [options]
           (normally: bash infra/bench.sh [same arguments], which starts dockerd, RabbitMQ and Redis first)
         options:
           --creations N        latency: creations through the system and through the Engine API each (default 30)

@@ -34,7 +34,7 @@ public sealed class PoolStateTests : IAsyncLifetime
         var allocation = new Allocation("alice", 64L << 20, 0.25, Quota.Unlimited);
 
         var (outcome, claimed) = await Pools.ClaimAsync("p", service, "web", allocation, HostBudget.Unlimited, default);
-        Assert.Equal(ClaimOutcome.Claimed, outcome);
+        Assert.Equal(PoolClaimOutcome.Claimed, outcome);
         Assert.Equal((member, port), (claimed!.MemberId, claimed.HostPort));
         Assert.Equal(service.ToString("D"), (string?)await _worker.Redis.HashGetAsync(_worker.Keys.Ports, port));
         Assert.Equal(port, await Reservations.FindPortAsync(service));
@@ -44,7 +44,7 @@ public sealed class PoolStateTests : IAsyncLifetime
 
         // A redelivery gets the same member back and counts nothing twice.
         var (again, same) = await Pools.ClaimAsync("p", service, "web", allocation, HostBudget.Unlimited, default);
-        Assert.Equal((ClaimOutcome.Claimed, member), (again, same!.MemberId));
+        Assert.Equal((PoolClaimOutcome.Claimed, member), (again, same!.MemberId));
         Assert.Equal(1, (int)await _worker.Redis.HashGetAsync(_worker.Keys.Usage("alice"), "services"));
 
         // Released like any service's reservation.
@@ -60,13 +60,13 @@ public sealed class PoolStateTests : IAsyncLifetime
         Assert.Equal(ReserveOutcome.Reserved, (await Reservations.ReserveAsync(holder, "taken", Allocation.Uncounted(), null, default)).Outcome);
         var small = new Allocation("bob", 64L << 20, 0.25, new Quota(0, null, null));
 
-        Assert.Equal(ClaimOutcome.NameTaken, (await Pools.ClaimAsync("p", Guid.NewGuid(), "taken", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
-        Assert.Equal(ClaimOutcome.QuotaExceeded, (await Pools.ClaimAsync("p", Guid.NewGuid(), "b", small, HostBudget.Unlimited, default)).Outcome);
-        Assert.Equal(ClaimOutcome.HostCapacityExceeded,
+        Assert.Equal(PoolClaimOutcome.NameTaken, (await Pools.ClaimAsync("p", Guid.NewGuid(), "taken", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
+        Assert.Equal(PoolClaimOutcome.QuotaExceeded, (await Pools.ClaimAsync("p", Guid.NewGuid(), "b", small, HostBudget.Unlimited, default)).Outcome);
+        Assert.Equal(PoolClaimOutcome.HostCapacityExceeded,
             (await Pools.ClaimAsync("p", Guid.NewGuid(), "c", Allocation.Uncounted() with { MemoryBytes = 10 }, new HostBudget(5, null), default)).Outcome);
         // A service that already holds a port (an earlier cold attempt) stays cold.
-        Assert.Equal(ClaimOutcome.HasPort, (await Pools.ClaimAsync("p", holder, "taken", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
-        Assert.Equal(ClaimOutcome.Empty, (await Pools.ClaimAsync("other-pool", Guid.NewGuid(), "d", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
+        Assert.Equal(PoolClaimOutcome.HasPort, (await Pools.ClaimAsync("p", holder, "taken", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
+        Assert.Equal(PoolClaimOutcome.Empty, (await Pools.ClaimAsync("other-pool", Guid.NewGuid(), "d", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
         Assert.Equal([member], (await Pools.MembersAsync()).Where(m => m.State == PoolMemberStates.Idle).Select(m => m.MemberId));
     }
 
@@ -80,7 +80,7 @@ public sealed class PoolStateTests : IAsyncLifetime
 
         var (member, port) = members[0];
         Assert.True(await Pools.RetireAsync("p", member));
-        Assert.Equal(ClaimOutcome.Claimed, (await Pools.ClaimAsync("p", Guid.NewGuid(), "x", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
+        Assert.Equal(PoolClaimOutcome.Claimed, (await Pools.ClaimAsync("p", Guid.NewGuid(), "x", Allocation.Uncounted(), HostBudget.Unlimited, default)).Outcome);
         Assert.True(await Pools.ForgetAsync("p", member));
         Assert.False(await _worker.Redis.HashExistsAsync(_worker.Keys.Ports, port));
         Assert.Equal(2, (await Pools.MembersAsync()).Count); // one retired and forgotten, one claimed

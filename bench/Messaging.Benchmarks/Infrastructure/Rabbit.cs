@@ -115,7 +115,11 @@ public static class Rabbit
 }
 
 /// <summary>What the worker said about one service, and when the bench heard it.</summary>
-public sealed record Outcome(bool Created, string? Reason, string? Message, int HostPort, DateTimeOffset? At, long ReceivedTicks);
+public sealed record Outcome(bool Created, string? Reason, string? Message, int HostPort, DateTimeOffset? At, long ReceivedTicks)
+{
+    /// <summary>ServiceCreated's <c>warm</c>: a warm pool member served it (issue 20).</summary>
+    public bool Warm { get; init; }
+}
 
 /// <summary>
 /// A subscriber of our own, as the integration tests have: a temporary queue bound to the
@@ -166,7 +170,7 @@ public sealed class EventWatcher : IAsyncDisposable
                 message.TryGetProperty("message", out var text) ? text.GetString() : null,
                 message.TryGetProperty("hostPort", out var port) ? port.GetInt32() : 0,
                 message.TryGetProperty(created ? "createdAt" : "failedAt", out var at) ? at.GetDateTimeOffset() : null,
-                received);
+                received) { Warm = message.TryGetProperty("warm", out var warm) && warm.ValueKind == JsonValueKind.True };
             _waiting.GetOrAdd(serviceId, _ => new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(outcome);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)

@@ -11,7 +11,7 @@ namespace Messaging.State.Pools;
 public enum MemberReserveOutcome { Reserved, BudgetFull, Exhausted }
 
 /// <summary>How a claim of a warm member ended. Anything but <see cref="Claimed"/> sends the creation down the cold path.</summary>
-public enum ClaimOutcome { Claimed, Empty, HasPort, NameTaken, QuotaExceeded, HostCapacityExceeded }
+public enum PoolClaimOutcome { Claimed, Empty, HasPort, NameTaken, QuotaExceeded, HostCapacityExceeded }
 
 /// <summary>A member claimed for a service: its container and the port that moved to the service.</summary>
 public sealed record ClaimedMember(Guid MemberId, string ContainerId, int HostPort);
@@ -88,7 +88,7 @@ public sealed class PoolState(IConnectionMultiplexer redis, RedisKeys keys, IOpt
     /// Claims the oldest idle member of <paramref name="pool"/> for a service, moving its port, the name and the
     /// quota share to the service in one step (the same quota and host budget checks as a cold reservation).
     /// </summary>
-    public async Task<(ClaimOutcome Outcome, ClaimedMember? Member)> ClaimAsync(string pool, Guid serviceId, string name, Allocation allocation, HostBudget host,
+    public async Task<(PoolClaimOutcome Outcome, ClaimedMember? Member)> ClaimAsync(string pool, Guid serviceId, string name, Allocation allocation, HostBudget host,
         CancellationToken cancellationToken)
     {
         var range = ports.Value;
@@ -113,12 +113,12 @@ public sealed class PoolState(IConnectionMultiplexer redis, RedisKeys keys, IOpt
             switch ((string?)result[0])
             {
                 case "claimed":
-                    return (ClaimOutcome.Claimed, new ClaimedMember(Guid.Parse((string)result[1]!), (string?)result[2] ?? "", (int)result[3]));
-                case "empty": return (ClaimOutcome.Empty, null);
-                case "has_port": return (ClaimOutcome.HasPort, null);
-                case "name_taken": return (ClaimOutcome.NameTaken, null);
-                case "quota": return (ClaimOutcome.QuotaExceeded, null);
-                case "host": return (ClaimOutcome.HostCapacityExceeded, null);
+                    return (PoolClaimOutcome.Claimed, new ClaimedMember(Guid.Parse((string)result[1]!), (string?)result[2] ?? "", (int)result[3]));
+                case "empty": return (PoolClaimOutcome.Empty, null);
+                case "has_port": return (PoolClaimOutcome.HasPort, null);
+                case "name_taken": return (PoolClaimOutcome.NameTaken, null);
+                case "quota": return (PoolClaimOutcome.QuotaExceeded, null);
+                case "host": return (PoolClaimOutcome.HostCapacityExceeded, null);
                 case "locked":
                     if (clock.GetUtcNow() > deadline)
                         throw new TimeoutException($"The reservation lock {keys.ReservationLock} stayed held for over {range.LockWait}.");

@@ -47,13 +47,13 @@ public sealed class WarmClaims(
         for (var attempt = 1; attempt <= 2; attempt++)
         {
             var (outcome, member) = await state.ClaimAsync(pool.Name, command.ServiceId, command.ServiceName, allocation, host, cancellationToken);
-            if (outcome == ClaimOutcome.Empty)
+            if (outcome == PoolClaimOutcome.Empty)
             {
                 telemetry.Misses.Add(1, new KeyValuePair<string, object?>("pool", pool.Name));
                 await state.CountAsync(pool.Name, hit: false);
                 keeper.Wake();
             }
-            if (outcome != ClaimOutcome.Claimed)
+            if (outcome != PoolClaimOutcome.Claimed)
                 return null; // refusals (name, quota, host budget) are the cold reservation's to report, with its messages
             if (await TakeAsync(service, member!, cancellationToken) is { } served)
             {
