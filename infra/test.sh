@@ -3,8 +3,9 @@
 # images), removes containers a previous run may have left, runs every test project, and ends
 # with one line "N passed, N failed[, N skipped]" of the real totals.
 #
-# Three runs, one after the other: first the whole solution without the fault and compose tests
-# (Category!=Fault&Category!=Compose; the integration tests beside the other projects), then the fast subset of
+# Four runs, one after the other: first the whole solution without the fault, compose and swarm tests
+# (Category!=Fault&Category!=Compose; the integration tests beside the other projects), then the swarm end-to-end
+# tests (Category=Swarm, on a one-node swarm made and left by their fixture), then the fast subset of
 # tests/Messaging.FaultTests (Category=Fault&Speed=Fast), which restarts RabbitMQ and so must not
 # overlap the other projects, then the compose tests (infra/compose-test.sh). The totals come from
 # the TRX files of all three. The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
@@ -52,7 +53,7 @@ if dotnet build Messaging.sln --nologo -v q -clp:ErrorsOnly "${args[@]}"; then
         --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&FullyQualifiedName!~Messaging.IntegrationTests&FullyQualifiedName!~Messaging.ComposeTests')" \
         >"$others_log" 2>&1 &
     others=$!
-    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&Category!=Screenshots&Category!=DashboardMeasurements')"
+    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&Category!=Screenshots&Category!=DashboardMeasurements&Category!=Swarm')"
     integration_status=$?
     wait "$others"
     others_status=$?
@@ -64,6 +65,13 @@ else
 fi
 
 bash infra/cleanup-containers.sh messaging.instance=it-tests
+
+# Then alone, on a one-node swarm (Scheduler:Mode=swarm): the swarm end-to-end tests (about a minute). Their fixture
+# makes the swarm on the shared engine and leaves it at the end (the engine ends inactive, as found); they cannot run
+# beside the main run, whose worker takes the same queues. docs/OPERATIONS.md, "Services on Docker Swarm".
+run swarm tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category=Swarm')"
+swarm_status=$?
+docker swarm leave --force >/dev/null 2>&1 || true # only if a crashed run left one (the fixture leaves it itself)
 
 # After the main run, alone: the fast fault tests (kill -9, broker restart, FLUSHALL, engine away, SIGSTOP).
 run faults tests/Messaging.FaultTests --filter "$(with_user_filter 'Category=Fault&Speed=Fast')"
@@ -83,14 +91,14 @@ fi
 
 read -r passed failed skipped files < <(bash infra/trx-totals.sh "$results")
 status=0
-for code in "$main_status" "$fault_status" "$compose_status"; do
+for code in "$main_status" "$swarm_status" "$fault_status" "$compose_status"; do
     [ "$code" = skipped ] || [ "$code" -eq 0 ] || status=1
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     # A run broke outside any test (build error, crashed test host, failed clean-up): count it as a failure.
     failed=1
 fi
-echo "[test] $files TRX files in $results; dotnet test exit codes: $main_status (main run)," \
+echo "[test] $files TRX files in $results; dotnet test exit codes: $main_status (main run), $swarm_status (swarm)," \
      "$fault_status (fault tests), $compose_status (compose tests)"
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"

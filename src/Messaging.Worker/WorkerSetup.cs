@@ -20,6 +20,7 @@ using Messaging.Worker.Policy;
 using Messaging.State.Reservations;
 using Messaging.Worker.Provisioning;
 using Messaging.Worker.Pools;
+using Messaging.Worker.Scheduling;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker;
@@ -63,7 +64,7 @@ public static class WorkerSetup
                 .WithTimeout(options.RequestTimeout)
                 .Build();
         });
-        services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+        builder.AddScheduler(); // containers on one engine, or services on a swarm (Scheduler:Mode; Scheduling/)
         services.AddSingleton<ServicesNetwork>();
 
         services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section)

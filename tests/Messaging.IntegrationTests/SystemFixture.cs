@@ -19,7 +19,7 @@ namespace Messaging.IntegrationTests;
 /// (in-process host, real engine), and a subscriber. Everything it makes carries the instance label
 /// <see cref="Instance"/> and a Redis key prefix of its own, and is removed before and after.
 /// </summary>
-public sealed class SystemFixture : IAsyncLifetime
+public class SystemFixture : IAsyncLifetime
 {
     public const string Instance = "it-tests";
 
@@ -77,7 +77,7 @@ public sealed class SystemFixture : IAsyncLifetime
         return client;
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await RemoveOurContainers();
         Events = await EventListener.StartAsync();
@@ -105,7 +105,13 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>The build contexts of the build tests (Builds/BuildContextsForTests.cs), written once per run.</summary>
     public Builds.BuildContextsForTests BuildContexts { get; } = new();
 
-    private Dictionary<string, string?> Settings() => new(SystemSettings.ToConfiguration().Concat(BuildContexts.Settings()))
+    /// <summary>Settings a derived fixture adds for every host (the swarm fixture's <c>Scheduler:Mode</c>).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings() => [];
+
+    /// <summary>Every host's settings, as the fixture gives them (for a test that starts one more host of its own).</summary>
+    public Dictionary<string, string?> HostSettings() => Settings();
+
+    private Dictionary<string, string?> Settings() => new(SystemSettings.ToConfiguration().Concat(BuildContexts.Settings()).Concat(ExtraSettings()))
     {
         ["Auth:BootstrapToken"] = Token,
         ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1
@@ -172,7 +178,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     private Task RemoveOurContainers() => SystemCleanup.RemoveContainersAsync(Docker, Instance);
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await RemoveOurContainers();
         await _audit.StopAsync(); // before the keys go, so that it writes none again

@@ -57,7 +57,7 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
         return Task.FromResult(id);
     }
 
-    public Task StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken)
+    public Task<string?> StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken)
     {
         var containerId = Ours(container).Id;
         if (FailStart is not null)
@@ -72,7 +72,7 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
             throw new HostPortUnavailableException(hostPort, "Bind for 127.0.0.1 failed: port is already allocated");
         var entry = Containers.Single(c => c.Value.Id == containerId);
         Containers[entry.Key] = entry.Value with { Running = true };
-        return Task.CompletedTask;
+        return Task.FromResult<string?>(null);
     }
 
     public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>

@@ -56,6 +56,9 @@ public sealed record ContainerSpec
 
     public required LogLimits Logs { get; init; }
 
+    /// <summary>Swarm placement constraints (<c>node.labels.x==v</c>) from the allowlist entry; the containers path has one node.</summary>
+    public IReadOnlyList<string> NodeConstraints { get; init; } = [];
+
     /// <summary>Docker's HEALTHCHECK for the container; null leaves the image's own (if any).</summary>
     public HealthProbe? Health { get; init; }
 }

@@ -34,6 +34,7 @@ public sealed class ContainerSpecBuilder(IOptions<DockerOptions> options)
             Tmpfs = service.Entry.TmpfsPaths().ToDictionary(path => path, _ => TmpfsOptions(service.Entry)),
             Network = _docker.Network,
             Logs = new LogLimits(_docker.LogMaxSize, _docker.LogMaxFiles),
+            NodeConstraints = [.. service.Entry.RequiredNodeLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"node.labels.{l.Key}=={l.Value}")],
             Health = service.Entry.HealthCheck is { RunsInContainer: true } check
                 ? new HealthProbe(check.Test(service.InternalPort), check.Interval, check.Timeout, check.Retries, check.StartPeriod)
                 : null,

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.CompilerServices;
-using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
@@ -32,7 +30,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     /// </summary>
     public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
     {
-        await Call(async () =>
+        await EngineCall.Run(async () =>
         {
             var networks = await NetworksNamedAsync(cancellationToken);
             var existing = networks.FirstOrDefault();
@@ -96,7 +94,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     }
 
     public Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             var parameters = DockerCreateParameters.From(spec);
             try
@@ -114,8 +112,8 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             }
         });
 
-    public Task StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken) =>
-        Call(async () =>
+    public Task<string?> StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken) =>
+        EngineCall.Run(async () =>
         {
             var id = await OursAsync(container, cancellationToken);
             try
@@ -126,10 +124,11 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             {
                 throw new HostPortUnavailableException(hostPort, e.ResponseBody ?? "");
             }
+            return (string?)null; // published on Docker:PublishAddress, as configured
         });
 
     public Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             try
             {
@@ -148,7 +147,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         });
 
     public Task RemoveAsync(ServiceContainer container, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             try
             {
@@ -163,14 +162,14 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         });
 
     public Task<EngineResources> GetResourcesAsync(CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             var info = await docker.System.GetSystemInfoAsync(cancellationToken);
             return new EngineResources(info.MemTotal, (int)info.NCPU);
         });
 
     public Task<bool> ExistsAsync(ServiceContainer container, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             try
             {
@@ -184,7 +183,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         });
 
     public Task StopAsync(ServiceContainer container, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             // Returns false (HTTP 304) when it was already stopped: fine.
             await docker.Containers.StopContainerAsync(await OursAsync(container, cancellationToken),
@@ -192,14 +191,14 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         });
 
     public Task RestartAsync(ServiceContainer container, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             await docker.Containers.RestartContainerAsync(await OursAsync(container, cancellationToken),
                 new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)_options.StopGracePeriod.TotalSeconds }, cancellationToken);
         });
 
     public Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             using var stream = await docker.Containers.GetContainerLogsAsync(await OursAsync(container, cancellationToken), new ContainerLogsParameters
             {
@@ -207,27 +206,11 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
                 ShowStderr = true,
                 Tail = tail.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, cancellationToken);
-            // Containers run without a TTY, so the stream is multiplexed; keep the lines in the order written.
-            var lines = new List<string>();
-            var buffer = new byte[16 * 1024];
-            var pending = new System.Text.StringBuilder();
-            var decoder = System.Text.Encoding.UTF8.GetDecoder(); // a character may straddle two frames
-            var chars = new char[buffer.Length];
-            while (true)
-            {
-                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
-                if (read.EOF)
-                    break;
-                pending.Append(chars, 0, decoder.GetChars(buffer, 0, read.Count, chars, 0));
-            }
-            lines.AddRange(pending.ToString().Split('\n').Select(line => line.TrimEnd('\r')));
-            if (lines.Count > 0 && lines[^1].Length == 0)
-                lines.RemoveAt(lines.Count - 1);
-            return (IReadOnlyList<string>)lines;
+            return await EngineLogs.ReadLinesAsync(stream, cancellationToken);
         });
 
     public Task<ContainerUsage?> GetUsageAsync(ServiceContainer container, CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             var found = await InspectOursAsync(container, cancellationToken);
             if (found.State?.Running != true)
@@ -247,7 +230,7 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
     }
 
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
-        Call(async () =>
+        EngineCall.Run(async () =>
         {
             var listed = await docker.Containers.ListContainersAsync(new ContainersListParameters
             {
@@ -322,51 +305,11 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
         catch (DockerApiException e)
         {
             throw new ContainerRuntimeException(FailureReasons.DockerError,
-                $"Image '{image}' is not on the engine and could not be pulled: {Summarize(e.ResponseBody)}", e);
+                $"Image '{image}' is not on the engine and could not be pulled: {EngineCall.Summarize(e.ResponseBody)}", e);
         }
     }
 
     private static bool IsPortUnavailable(string? body) =>
         body is not null && (body.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase) ||
                              body.Contains("address already in use", StringComparison.OrdinalIgnoreCase));
-
-    private static string Summarize(string? body) => string.IsNullOrWhiteSpace(body) ? "no details" : body.Trim();
-
-    /// <summary>
-    /// Maps transport failures to docker_unavailable and engine refusals to docker_error, inside a span
-    /// named after the operation so traces show every engine call.
-    /// </summary>
-    private static Task Call(Func<Task> operation, [CallerMemberName] string name = "") =>
-        Call(async () =>
-        {
-            await operation();
-            return 0;
-        }, name);
-
-    private static async Task<T> Call<T>(Func<Task<T>> operation, [CallerMemberName] string name = "")
-    {
-        using var activity = WorkerTelemetry.Source.StartActivity("docker " + name.Replace("Async", "", StringComparison.Ordinal), ActivityKind.Client);
-        try
-        {
-            return await operation();
-        }
-        catch (ContainerRuntimeException e)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Reason);
-            throw;
-        }
-        catch (DockerApiException e)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            throw new ContainerRuntimeException(FailureReasons.DockerError,
-                $"The Docker engine answered {(int)e.StatusCode}: {Summarize(e.ResponseBody)}", e);
-        }
-        catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TimeoutException
-                                      or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, FailureReasons.DockerUnavailable);
-            throw new ContainerRuntimeException(FailureReasons.DockerUnavailable,
-                $"The Docker engine is unreachable: {e.Message}", e);
-        }
-    }
 }

@@ -28,8 +28,11 @@ public sealed record ManagedContainer(
 }
 
 /// <summary>
-/// The engine operations the worker uses, in the project's own types (no engine library leaks through). The seam
-/// exists so consumer tests can run without an engine; failures surface as <see cref="ContainerRuntimeException"/> with a reason code.
+/// The scheduler port: the engine operations the worker uses, in the project's own types (no engine library leaks
+/// through). Two adapters, chosen by <c>Scheduler:Mode</c>: <see cref="DockerContainerRuntime"/> (one engine, plain
+/// containers) and <c>Scheduling.Swarm.SwarmServiceRuntime</c> (one replicated Swarm service per service; the
+/// "container id" of a record is then the Swarm service id). Consumer tests use a fake one. Failures surface as
+/// <see cref="ContainerRuntimeException"/> with a reason code.
 /// </summary>
 public interface IContainerRuntime
 {
@@ -39,8 +42,12 @@ public interface IContainerRuntime
     /// <summary>Creates a container; throws <see cref="ContainerNameConflictException"/> when the name is taken.</summary>
     Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken);
 
-    /// <summary>Starts a container; throws <see cref="HostPortUnavailableException"/> when its port cannot be bound.</summary>
-    Task StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts a container (on Swarm: scales its service to one task and waits for it to run); throws
+    /// <see cref="HostPortUnavailableException"/> when its port cannot be bound. Returns the address its published port
+    /// answers on when the scheduler chose it (Swarm: the node the task runs on), null for <c>Docker:PublishAddress</c>.
+    /// </summary>
+    Task<string?> StartAsync(ServiceContainer container, int hostPort, CancellationToken cancellationToken);
 
     /// <summary>The container with that name, or null.</summary>
     Task<ExistingContainer?> FindByNameAsync(string name, CancellationToken cancellationToken);

@@ -58,6 +58,12 @@ public sealed class AllowedImage
     /// </remarks>
     public List<string>? Capabilities { get; set; }
 
+    /// <summary>
+    /// Swarm only: node labels a node must carry to run this image (<c>gpu: "true"</c> places it only on nodes the operator
+    /// labelled <c>node.labels.gpu==true</c>). The containers path has one node and ignores it.
+    /// </summary>
+    public Dictionary<string, string> RequiredNodeLabels { get; set; } = [];
+
     /// <summary>Run with a read-only root file system (on by default; writable paths come from <see cref="Tmpfs"/>).</summary>
     public bool ReadOnlyRootfs { get; set; } = true;
 

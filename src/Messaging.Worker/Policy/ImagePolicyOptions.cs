@@ -77,6 +77,12 @@ public sealed partial class ImagePolicyOptions
                 yield return problem;
             if (entry.InternalPort is < 1 or > 65535)
                 yield return $"Policy:AllowedImages '{entry.Image}': InternalPort must be 1-65535.";
+            // One constraint per label, so neither part may carry an operator (==, !=) or a separator of its own.
+            foreach (var (key, value) in entry.RequiredNodeLabels)
+            {
+                if (!System.Text.RegularExpressions.Regex.IsMatch(key + value, "^[A-Za-z0-9._-]+$") || key.Length == 0 || value.Length == 0)
+                    yield return $"Policy:AllowedImages '{entry.Image}': RequiredNodeLabels '{key}: {value}' must be letters, digits, '.', '_' or '-'.";
+            }
             foreach (var problem in UserProblems(entry))
                 yield return problem;
             foreach (var problem in entry.HealthCheck?.Problems(entry.Image) ?? [])

@@ -34,6 +34,7 @@ public sealed class CreateServiceConsumer(
     ContainerSpecBuilder specs,
     IOptions<DockerOptions> docker,
     IOptions<PortRangeOptions> ports,
+    IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider clock,
     WorkerTelemetry telemetry,
     Pools.WarmClaims warm,
@@ -130,7 +131,7 @@ public sealed class CreateServiceConsumer(
         // A qualifying creation takes a warm pool member when one is idle (Pools/WarmClaims.cs); otherwise, cold.
         if (await warm.TryClaimAsync(service, allocation, hostBudget, cancellationToken) is { } claimed)
         {
-            await Succeed(context, service, claimed.ContainerId, claimed.HostPort, warm: true);
+            await Succeed(context, service, claimed.ContainerId, claimed.HostPort, docker.Value.PublishAddress, warm: true);
             return;
         }
         using var coldCreation = cold.Begin();
@@ -167,8 +168,8 @@ public sealed class CreateServiceConsumer(
             try
             {
                 (containerId, hostPort) = await CreateOrAdopt(service, allocation, reservation.Port, cancellationToken);
-                await containers.StartAsync(new ServiceContainer(containerId, command.ServiceId), hostPort, cancellationToken);
-                await Succeed(context, service, containerId, hostPort);
+                var address = await containers.StartAsync(new ServiceContainer(containerId, command.ServiceId), hostPort, cancellationToken);
+                await Succeed(context, service, containerId, hostPort, address ?? docker.Value.PublishAddress);
                 return;
             }
             catch (HostPortUnavailableException e)
@@ -230,18 +231,17 @@ public sealed class CreateServiceConsumer(
         }
     }
 
-    private async Task Succeed(ConsumeContext<CreateService> context, ApprovedService service, string containerId, int hostPort, bool warm = false)
+    private async Task Succeed(ConsumeContext<CreateService> context, ApprovedService service, string containerId, int hostPort, string host, bool warm = false)
     {
         var command = service.Command;
         var now = clock.GetUtcNow();
         var record = NewRecord(command, service) with
         {
             Status = ServiceStatus.Running,
-            // Not healthy before its check first passes (ServiceHealthy): nothing routes it until then.
-            Health = service.Entry.HealthCheck is null ? null : ServiceHealth.Starting,
+            Health = HealthAtStart(service.Entry),
             ContainerId = containerId,
             HostPort = hostPort,
-            Host = docker.Value.PublishAddress,
+            Host = host,
             UpdatedAt = now,
         };
         await records.SaveAsync(record with { CreatedAt = (await records.GetAsync(command.ServiceId))?.CreatedAt ?? now });
@@ -249,6 +249,19 @@ public sealed class CreateServiceConsumer(
         telemetry.Created.Add(1);
         await context.Publish(CreatedEvent(record, now) with { Warm = warm });
     }
+
+    /// <summary>
+    /// Containers: not healthy before its check first passes (the supervisor's ServiceHealthy); nothing routes it until
+    /// then. Swarm: a task with a check is reported running only once the check passed, so it starts healthy; the worker's
+    /// own probes belong to the supervisor, which is off on Swarm, so such a service has no health on record there.
+    /// </summary>
+    private string? HealthAtStart(AllowedImage entry) => (scheduler.Value.Mode, entry.HealthCheck) switch
+    {
+        (_, null) => null,
+        (Scheduling.SchedulerMode.Swarm, { RunsInContainer: true }) => ServiceHealth.Healthy,
+        (Scheduling.SchedulerMode.Swarm, _) => null,
+        _ => ServiceHealth.Starting,
+    };
 
     /// <summary>
     /// Records and publishes a failure. A container that could not be removed stays in the record

@@ -34,6 +34,7 @@ public sealed class CreateStackConsumer(
     CommandIdentity identity,
     IOptions<SystemQuotaOptions> systemQuotas,
     IOptions<DockerOptions> docker,
+    IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider clock,
     ILogger<CreateStackConsumer> logger) : IConsumer<CreateStack>
 {
@@ -69,6 +70,10 @@ public sealed class CreateStackConsumer(
             Status = StackStatus.Creating, CreatedAt = existing?.CreatedAt ?? now, UpdatedAt = now,
         };
         var (plan, refusal) = planner.Plan(command, owner);
+        // A stack's members share a bridge network of the one engine; the Swarm adapter gives every service an overlay
+        // network of its own and has no shared one yet, so stacks are refused there rather than half-built.
+        if (scheduler.Value.Mode == Scheduling.SchedulerMode.Swarm)
+            (plan, refusal) = (null, new StackRefusal(FailureReasons.InvalidCommand, "Stacks are not scheduled on Swarm yet (Scheduler:Mode is swarm)."));
         // A member may run a built image only for the owner it was built for, as a plain service.
         foreach (var member in plan?.Members ?? [])
         {

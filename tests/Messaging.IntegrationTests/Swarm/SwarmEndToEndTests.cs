@@ -1,0 +1,287 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Docker.DotNet.Models;
+using Messaging.Contracts;
+using Messaging.State;
+using Messaging.Worker;
+using Messaging.Worker.Containers;
+using Messaging.Worker.Scheduling;
+using Messaging.Worker.Scheduling.Swarm;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Messaging.Testing;
+
+namespace Messaging.IntegrationTests.Swarm;
+
+/// <summary>
+/// The same REST API, commands and events with <c>Scheduler:Mode=swarm</c>, on a real one-node swarm
+/// (<see cref="SwarmFixture"/>): a service is a replicated Swarm service with the container path's guard rails, its
+/// lifecycle is scaling and forced updates, and services cannot reach each other.
+/// </summary>
+[Collection(SwarmCollection.Name)]
+[Trait("Category", "Swarm")]
+[Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
+public sealed class SwarmEndToEndTests(SwarmFixture system)
+{
+    private static string UniqueName(string stem) => $"{stem}-{Guid.NewGuid():N}"[..24];
+
+    [Fact]
+    public async Task A_service_on_swarm_is_one_hardened_replicated_service_on_its_own_overlay_with_a_host_mode_port()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (id, created) = await Create(api, UniqueName("sw-create"));
+
+        var service = await system.Docker.Swarm.InspectServiceAsync(created.ContainerId);
+        Assert.Equal(1UL, service.Spec!.Mode!.Replicated!.Replicas);
+        Assert.Equal(id.ToString("D"), service.Spec.Labels![ContainerLabels.ServiceId]);
+        var container = service.Spec.TaskTemplate!.ContainerSpec!;
+        Assert.Equal(id.ToString("D"), container.Labels![ContainerLabels.ServiceId]);
+        Assert.Equal(new[] { "ALL" }, container.CapabilityDrop!);
+        Assert.True(container.ReadOnly);
+        Assert.Equal("101:101", container.User);
+        var resources = service.Spec.TaskTemplate.Resources!;
+        Assert.Equal(64L * 1024 * 1024, resources.Limits!.MemoryBytes);
+        Assert.Equal(64L * 1024 * 1024, resources.Reservations!.MemoryBytes);
+        Assert.Equal(250_000_000L, resources.Limits.NanoCPUs);
+        Assert.Equal(250_000_000L, resources.Reservations.NanoCPUs);
+        Assert.Equal(256L, resources.Limits.Pids);
+        Assert.Equal("any", service.Spec.TaskTemplate.RestartPolicy!.Condition);
+        var port = Assert.Single(service.Spec.EndpointSpec!.Ports!);
+        Assert.Equal(("host", (uint)created.HostPort, 80u), (port.PublishMode, port.PublishedPort!.Value, port.TargetPort!.Value));
+
+        // Its own overlay network, labelled for it, and nothing else on it.
+        var attachment = Assert.Single(service.Spec.TaskTemplate.Networks!);
+        var network = await system.Docker.Networks.InspectNetworkAsync(attachment.Target!);
+        Assert.Equal("overlay", network.Driver);
+        Assert.Equal(id.ToString("D"), network.Labels![ContainerLabels.ServiceId]);
+        Assert.False(network.Attachable);
+
+        // The task's container on this node carries our labels and the hardening.
+        var task = await RunningTask(created.ContainerId);
+        var inspected = await system.Docker.Containers.InspectContainerAsync(task.Status!.ContainerStatus!.ContainerID);
+        Assert.Equal(id.ToString("D"), inspected.Config!.Labels![ContainerLabels.ServiceId]);
+        Assert.Contains("ALL", inspected.HostConfig!.CapDrop!);
+        Assert.True(inspected.HostConfig.ReadonlyRootfs);
+        Assert.Equal(256L, inspected.HostConfig.PidsLimit);
+        Assert.Equal(64L * 1024 * 1024, inspected.HostConfig.Memory);
+
+        Assert.Contains("messaging test image", await ServingPort.GetStringAsync(created.HostPort));
+        var record = await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}");
+        Assert.Equal("running", record.GetProperty("status").GetString());
+        Assert.Equal("127.0.0.1", created.Host); // the node's address: the swarm was made advertising 127.0.0.1
+        await Remove(api, id);
+    }
+
+    [Fact]
+    public async Task Stop_scales_to_zero_start_to_one_restart_replaces_the_task_logs_come_from_the_service_and_remove_frees_everything()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (id, created) = await Create(api, UniqueName("sw-life"));
+        var serviceId = created.ContainerId;
+        var network = Assert.Single((await system.Docker.Swarm.InspectServiceAsync(serviceId)).Spec!.TaskTemplate!.Networks!).Target;
+
+        await Command<ServiceStopped>(api, HttpMethod.Post, $"/api/v1/services/{id}/stop");
+        Assert.Equal(0UL, (await system.Docker.Swarm.InspectServiceAsync(serviceId)).Spec!.Mode!.Replicated!.Replicas);
+        Assert.Null(await RunningTaskOrNull(serviceId));
+        Assert.Equal("stopped", await Status(api, id));
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://127.0.0.1:{created.HostPort}/"));
+
+        await Command<ServiceStarted>(api, HttpMethod.Post, $"/api/v1/services/{id}/start");
+        Assert.Equal(1UL, (await system.Docker.Swarm.InspectServiceAsync(serviceId)).Spec!.Mode!.Replicated!.Replicas);
+        Assert.Contains("messaging test image", await ServingPort.GetStringAsync(created.HostPort));
+        Assert.Equal("running", await Status(api, id));
+
+        var before = (await RunningTask(serviceId)).ID;
+        await Command<ServiceRestarted>(api, HttpMethod.Post, $"/api/v1/services/{id}/restart");
+        Assert.NotEqual(before, (await RunningTask(serviceId)).ID);
+        Assert.Contains("messaging test image", await ServingPort.GetStringAsync(created.HostPort));
+
+        // Logs through the service logs endpoint: the stand-in's httpd -v logs a line per request, with its status.
+        (await ServingPort.GetAsync(created.HostPort, "/missing")).Dispose();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<string> lines;
+        do
+        {
+            var logs = await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}/logs?tail=50");
+            lines = logs.GetProperty("lines").EnumerateArray().Select(l => l.GetString()!).ToList();
+        } while (!lines.Any(l => l.Contains("response:404")) && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
+        Assert.Contains(lines, l => l.Contains("response:404"));
+
+        var removed = await Remove(api, id);
+        Assert.Equal(created.HostPort, removed.HostPort);
+        await Assert.ThrowsAsync<Docker.DotNet.DockerApiException>(() => system.Docker.Swarm.InspectServiceAsync(serviceId));
+        Assert.DoesNotContain(await system.Docker.Networks.ListNetworksAsync(), n => n.ID == network);
+        Assert.False(await system.Redis.HashExistsAsync(new RedisKeys(system.KeyPrefix).Ports, created.HostPort));
+        Assert.Equal("removed", await Status(api, id));
+    }
+
+    [Fact]
+    public async Task Services_on_swarm_cannot_reach_each_other_over_the_network()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (idA, a) = await Create(api, UniqueName("sw-iso-a"));
+        var (idB, b) = await Create(api, UniqueName("sw-iso-b"));
+        var taskB = await RunningTask(b.ContainerId);
+        var addressB = Assert.Single(taskB.NetworksAttachments!).Addresses![0].Split('/')[0];
+        var containerA = (await RunningTask(a.ContainerId)).Status!.ContainerStatus!.ContainerID;
+
+        // Whether a request arrived is read from the receiving service's own access log (busybox httpd -v): a connection
+        // that merely opens proves nothing here, as this machine's uplink accepts TCP to any outside address, and an
+        // address of another overlay is outside for A's task (its default route leaves through the node).
+        var control = $"/control-{Guid.NewGuid():N}";
+        var probe = $"/probe-{Guid.NewGuid():N}";
+        await Exec(containerA, "wget", "-q", "-T", "3", "-O", "/dev/null", $"http://127.0.0.1:80{control}");
+        await Exec(containerA, "wget", "-q", "-T", "3", "-O", "/dev/null", $"http://{addressB}:80{probe}");
+        Assert.True(await LogsEventuallyContain(api, idA, control), "the probe works: A's own request is in A's log");
+        Assert.False(await LogsEventuallyContain(api, idB, probe, seconds: 3), "A's request to B's overlay address reached B");
+        await Remove(api, idA);
+        await Remove(api, idB);
+    }
+
+    private static async Task<bool> LogsEventuallyContain(HttpClient api, Guid id, string text, int seconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        do
+        {
+            var logs = await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}/logs?tail=100");
+            if (logs.GetProperty("lines").EnumerateArray().Any(l => l.GetString()!.Contains(text, StringComparison.Ordinal)))
+                return true;
+            await Task.Delay(300);
+        } while (DateTime.UtcNow < deadline);
+        return false;
+    }
+
+    [Fact]
+    public async Task A_service_whose_node_labels_no_node_has_fails_at_once_and_runs_once_an_operator_labels_the_node()
+    {
+        // The adapter itself, on the fixture's swarm: the allowlist entry's RequiredNodeLabels arrive as this constraint.
+        var options = Options.Create(new DockerOptions { Endpoint = TestEnvironment.DockerEndpoint, Instance = SystemFixture.Instance });
+        var runtime = new SwarmServiceRuntime(system.Docker, options,
+            Options.Create(new SchedulerOptions { Mode = SchedulerMode.Swarm, Swarm = new SwarmOptions { TaskStartTimeout = TimeSpan.FromSeconds(30) } }),
+            NullLogger<SwarmServiceRuntime>.Instance);
+        var serviceId = Guid.NewGuid();
+        var spec = new Messaging.Worker.Containers.ContainerSpec
+        {
+            Name = $"{SystemFixture.Instance}-{UniqueName("sw-place")}",
+            Image = "nginx:alpine",
+            Labels = new Dictionary<string, string>
+            {
+                [ContainerLabels.Managed] = "true", [ContainerLabels.Instance] = SystemFixture.Instance, [ContainerLabels.ServiceId] = serviceId.ToString("D"),
+            },
+            Port = new PublishedPort(80, "127.0.0.1", 0),
+            MemoryBytes = 32 * 1024 * 1024, NanoCpus = 100_000_000, PidsLimit = 64, User = "101:101", ReadOnlyRootfs = false,
+            Network = "", Logs = new LogLimits("1m", 1),
+            NodeConstraints = ["node.labels.messaging-test-zone==blue"],
+        };
+        var container = new ServiceContainer(await runtime.CreateAsync(spec, default), serviceId);
+        var node = (await system.Docker.Swarm.ListNodesAsync()).Single();
+        try
+        {
+            var refused = await Assert.ThrowsAsync<ContainerRuntimeException>(() => runtime.StartAsync(container, 0, default));
+            Assert.Contains("no suitable node", refused.Message, StringComparison.Ordinal);
+            await runtime.RemoveAsync(container, default); // as the creation does after a failed start
+
+            node = await system.Docker.Swarm.InspectNodeAsync(node.ID!);
+            await system.Docker.Swarm.UpdateNodeAsync(node.ID!, node.Version!.Index!.Value,
+                new NodeUpdateParameters { Role = node.Spec!.Role, Availability = node.Spec.Availability, Labels = new Dictionary<string, string> { ["messaging-test-zone"] = "blue" } });
+            container = new ServiceContainer(await runtime.CreateAsync(spec, default), serviceId);
+            Assert.Equal("127.0.0.1", await runtime.StartAsync(container, 0, default));
+            Assert.Equal(new[] { "node.labels.messaging-test-zone==blue" },
+                (await system.Docker.Swarm.InspectServiceAsync(container.Id)).Spec!.TaskTemplate!.Placement!.Constraints!);
+        }
+        finally
+        {
+            await runtime.RemoveAsync(container, default);
+            node = await system.Docker.Swarm.InspectNodeAsync(node.ID!);
+            await system.Docker.Swarm.UpdateNodeAsync(node.ID!, node.Version!.Index!.Value,
+                new NodeUpdateParameters { Role = node.Spec!.Role, Availability = node.Spec.Availability, Labels = new Dictionary<string, string>() });
+        }
+    }
+
+    [Fact]
+    public async Task The_worker_refuses_to_start_on_a_swarm_whose_node_lacks_daemon_wide_no_new_privileges()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = TestPaths.ProjectDirectory("Messaging.Worker") });
+        builder.Configuration.AddInMemoryCollection(system.HostSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Scheduler:Swarm:RequireNoNewPrivileges"] = "true",
+            ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-swarm-{Guid.NewGuid():N}.health"),
+        });
+        builder.AddWorker();
+        using var worker = builder.Build();
+        if (system.EngineSetsNoNewPrivileges)
+        {
+            await worker.StartAsync(); // every node (this one) passes the check
+            await worker.StopAsync();
+            return;
+        }
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.StartAsync());
+        Assert.Contains("do not set no-new-privileges daemon-wide", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("probe Failed", refused.Message, StringComparison.Ordinal); // the node's probe ran and found NoNewPrivs 0
+        // The check's job is gone again.
+        Assert.DoesNotContain(await system.Docker.Swarm.ListServicesAsync(), s => s.Spec!.Labels?.ContainsKey(SwarmReadiness.ProbeLabel) == true);
+    }
+
+    private async Task<(Guid Id, ServiceCreated Created)> Create(HttpClient api, string name)
+    {
+        var response = await api.PostAsync("/api/v1/services", new StringContent(
+            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":0.25}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
+        try
+        {
+            return (id, await system.Events.WaitFor<ServiceCreated>(e => e.ServiceId == id));
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException($"No ServiceCreated; the record: {await api.GetStringAsync($"/api/v1/services/{id}")}", e);
+        }
+    }
+
+    private async Task<ServiceRemoved> Remove(HttpClient api, Guid id) => await Command<ServiceRemoved>(api, HttpMethod.Delete, $"/api/v1/services/{id}");
+
+    private async Task<T> Command<T>(HttpClient api, HttpMethod method, string path) where T : class, IServiceLifecycleEvent
+    {
+        var response = await api.SendAsync(new HttpRequestMessage(method, path));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var commandId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("command_id").GetGuid();
+        return await system.Events.WaitFor<T>(e => e.CommandId == commandId);
+    }
+
+    private static async Task<string> Status(HttpClient api, Guid id) =>
+        (await api.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}")).GetProperty("status").GetString()!;
+
+    private async Task<TaskResponse?> RunningTaskOrNull(string serviceId) =>
+        (await system.Docker.Tasks.ListAsync(new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [serviceId] = true } },
+        })).FirstOrDefault(t => t.Status?.State == TaskState.Running);
+
+    private async Task<TaskResponse> RunningTask(string serviceId) =>
+        await RunningTaskOrNull(serviceId) ?? throw new Xunit.Sdk.XunitException($"service {serviceId} has no running task");
+
+    private async Task<long> Exec(string containerId, params string[] command)
+    {
+        var exec = await system.Docker.Exec.CreateContainerExecAsync(containerId, new ContainerExecCreateParameters
+        {
+            Cmd = command, AttachStdout = true, AttachStderr = true,
+        });
+        using (var stream = await system.Docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), default))
+            await stream.ReadOutputToEndAsync(default);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var state = await system.Docker.Exec.InspectContainerExecAsync(exec.ID);
+            if (!state.Running || DateTime.UtcNow > deadline)
+                return state.ExitCode ?? -1;
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Messaging.Testing;
+
+namespace Messaging.IntegrationTests.Swarm;
+
+/// <summary>
+/// The whole system as <see cref="SystemFixture"/> builds it, with <c>Scheduler:Mode=swarm</c> on a one-node swarm made
+/// on the shared engine for this run: <c>swarm init</c> (after leaving one a crashed run left) at the start, and
+/// <c>swarm leave --force</c> at the end whatever happened, so the engine ends as it was found (inactive). Run only under
+/// <c>/work/it.lock</c> or in CI, alone: <c>--filter Category=Swarm</c> (the default integration run excludes it, since
+/// xunit would run it beside the containers fixture on the same broker queues).
+/// </summary>
+public sealed class SwarmFixture : SystemFixture
+{
+    /// <summary>The image of the worker's no-new-privileges check here (has sh and grep).</summary>
+    public const string ProbeImage = "messaging-test/busybox:latest";
+
+    /// <summary>
+    /// Whether the shared engine sets no-new-privileges daemon-wide. The session engine started by infra/services-up.sh does
+    /// not (its compose stack's edge proxy relies on a file capability), so the fixture turns the worker's check off and
+    /// <see cref="SwarmEndToEndTests"/> proves the refusal instead.
+    /// </summary>
+    public bool EngineSetsNoNewPrivileges { get; private set; }
+
+    public override async Task InitializeAsync()
+    {
+        await LeaveSwarmAsync(Docker); // a run that crashed may have left one
+        var info = await Docker.System.GetSystemInfoAsync();
+        EngineSetsNoNewPrivileges = info.SecurityOptions?.Any(o => o.Contains("no-new-privileges", StringComparison.Ordinal)) == true;
+        await Docker.Swarm.InitSwarmAsync(new SwarmInitParameters { ListenAddr = "127.0.0.1:2377", AdvertiseAddr = "127.0.0.1" });
+        try
+        {
+            await base.InitializeAsync();
+        }
+        catch
+        {
+            await LeaveSwarmAsync(Docker);
+            throw;
+        }
+    }
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings() =>
+    [
+        new("Scheduler:Mode", "swarm"),
+        new("Scheduler:Swarm:RequireNoNewPrivileges", EngineSetsNoNewPrivileges ? "true" : "false"),
+        new("Scheduler:Swarm:ProbeImage", ProbeImage),
+        new("Scheduler:Swarm:TaskStartTimeout", "00:00:45"),
+    ];
+
+    public override async Task DisposeAsync()
+    {
+        using var docker = TestEnvironment.DockerClient();
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            await LeaveSwarmAsync(docker); // takes every service, task and overlay network of the swarm with it
+        }
+    }
+
+    /// <summary>Leaves the swarm, if the engine is in one; the engine's state afterwards is inactive.</summary>
+    public static async Task LeaveSwarmAsync(IDockerClient docker)
+    {
+        var state = (await docker.System.GetSystemInfoAsync()).Swarm?.LocalNodeState;
+        if (state is "active" or "pending" or "error" or "locked")
+            await docker.Swarm.LeaveSwarmAsync(new SwarmLeaveParameters { Force = true });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SwarmCollection : ICollectionFixture<SwarmFixture>
+{
+    public const string Name = "swarm";
+}
