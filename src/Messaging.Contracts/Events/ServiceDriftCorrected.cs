@@ -44,4 +44,10 @@ public static class DriftKinds
     /// the container, if still there, removed with its volumes; port, name and quota freed; the record marked removed.
     /// </summary>
     public const string RemovalFinished = "removal_finished";
+
+    /// <summary>
+    /// On Swarm: the service's task runs on another node now (rescheduled after a node was lost or drained, or restarted
+    /// elsewhere); the record's <c>host</c> (what the edge dials) is now that node's address, given in the detail.
+    /// </summary>
+    public const string ServiceMoved = "service_moved";
 }

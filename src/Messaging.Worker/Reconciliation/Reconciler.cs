@@ -39,6 +39,7 @@ public sealed class Reconciler(
     IOptions<ReconcilerOptions> options,
     IOptions<DockerOptions> docker,
     IOptions<Supervision.SupervisorOptions> supervisor,
+    IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider clock,
     ILogger<Reconciler> logger)
 {
@@ -131,6 +132,15 @@ public sealed class Reconciler(
         {
             await records.TransitionAsync(serviceId, [record.Status], status, now);
             await Correct(corrections, serviceId, container.ServiceName, DriftKinds.StatusCorrected, $"The container is {(container.Running ? "running" : "not running")}.");
+        }
+
+        // Swarm: the record follows its task to another node (the edge dials the record's host). On one engine the
+        // container's binding is the configured address and never moves.
+        if (scheduler.Value.Mode == Scheduling.SchedulerMode.Swarm && record is { Status: ServiceStatus.Running } && record.ContainerId == container.Id
+            && container is { Running: true, HostAddress: { } address } && address != record.Host)
+        {
+            await records.SaveAsync(record with { Host = address, UpdatedAt = now });
+            await Correct(corrections, serviceId, container.ServiceName, DriftKinds.ServiceMoved, $"Its task runs on {address} now (was {record.Host ?? "nowhere"}).");
         }
 
         if (container.HostPort is { } port)

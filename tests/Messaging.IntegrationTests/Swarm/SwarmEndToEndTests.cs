@@ -158,6 +158,23 @@ public sealed class SwarmEndToEndTests(SwarmFixture system)
     }
 
     [Fact]
+    public async Task A_record_whose_host_is_not_where_the_task_runs_follows_the_task_at_the_next_reconcile_pass()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (id, _) = await Create(api, UniqueName("sw-move"));
+        // As after Swarm rescheduled the task elsewhere: the record still names the node it ran on before.
+        var records = system.WorkerServices.GetRequiredService<ServiceRecordStore>();
+        await records.SaveAsync((await records.GetAsync(id))! with { Host = "192.0.2.250" });
+
+        await system.WorkerServices.GetRequiredService<Messaging.Worker.Reconciliation.Reconciler>().ReconcileAsync(default);
+
+        Assert.Equal("127.0.0.1", (await records.GetAsync(id))!.Host); // the node its running task is on
+        var moved = await system.Events.WaitFor<ServiceDriftCorrected>(e => e.ServiceId == id && e.Drift == DriftKinds.ServiceMoved);
+        Assert.Contains("127.0.0.1", moved.Detail, StringComparison.Ordinal);
+        await Remove(api, id);
+    }
+
+    [Fact]
     public async Task A_service_whose_node_labels_no_node_has_fails_at_once_and_runs_once_an_operator_labels_the_node()
     {
         // The adapter itself, on the fixture's swarm: the allowlist entry's RequiredNodeLabels arrive as this constraint.
