@@ -46,6 +46,8 @@ public sealed class SwarmFixture : SystemFixture
         new("Scheduler:Swarm:RequireNoNewPrivileges", EngineSetsNoNewPrivileges ? "true" : "false"),
         new("Scheduler:Swarm:ProbeImage", ProbeImage),
         new("Scheduler:Swarm:TaskStartTimeout", "00:00:45"),
+        // Short grace periods keep each stop, restart and removal short (a PID 1 without a SIGTERM handler waits them out).
+        new("Docker:StopGracePeriod", "00:00:02"),
     ];
 
     public override async Task DisposeAsync()

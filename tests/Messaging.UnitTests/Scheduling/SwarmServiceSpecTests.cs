@@ -11,7 +11,7 @@ public class SwarmServiceSpecTests
     {
         var allowed = ContainerSpecBuilderTests.Entry();
         entry?.Invoke(allowed);
-        return SwarmServiceSpec.From(ContainerSpecBuilderTests.Build(ContainerSpecBuilderTests.Command(), allowed), "net-1", new SwarmOptions(), replicas: 0);
+        return SwarmServiceSpec.From(ContainerSpecBuilderTests.Build(ContainerSpecBuilderTests.Command(), allowed), "net-1", new SwarmOptions(), replicas: 0, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class SwarmServiceSpecTests
     public void Labels_are_on_the_service_and_on_every_task_s_container()
     {
         var spec = ContainerSpecBuilderTests.Build();
-        var service = SwarmServiceSpec.From(spec, "net-1", new SwarmOptions(), replicas: 1);
+        var service = SwarmServiceSpec.From(spec, "net-1", new SwarmOptions(), replicas: 1, TimeSpan.FromSeconds(10));
         Assert.Equal(spec.Labels, service.Labels);
         Assert.Equal(spec.Labels, service.TaskTemplate!.ContainerSpec!.Labels);
     }
@@ -70,6 +70,7 @@ public class SwarmServiceSpecTests
         var service = Service();
         Assert.Equal("any", service.TaskTemplate!.RestartPolicy!.Condition);
         Assert.Equal(0UL, service.Mode!.Replicated!.Replicas);
+        Assert.Equal(TimeSpan.FromSeconds(10), service.TaskTemplate.ContainerSpec!.StopGracePeriod);
     }
 
     [Theory]

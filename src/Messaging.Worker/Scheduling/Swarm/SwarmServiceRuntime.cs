@@ -41,7 +41,7 @@ public sealed class SwarmServiceRuntime(
             {
                 // Created with no task: the start scales it to one and waits for it (as create, then start, of a container).
                 var created = await docker.Swarm.CreateServiceAsync(
-                    new ServiceCreateParameters { Service = SwarmServiceSpec.From(spec, network, Options, replicas: 0) }, cancellationToken);
+                    new ServiceCreateParameters { Service = SwarmServiceSpec.From(spec, network, Options, replicas: 0, Docker.StopGracePeriod) }, cancellationToken);
                 return created.ID!;
             }
             catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
@@ -357,13 +357,15 @@ public sealed class SwarmServiceRuntime(
     }
 
     /// <summary>
-    /// Removes the service's network once its tasks have let go of it (Swarm detaches them asynchronously after the
-    /// service is removed). One still attached after a while is left for the next removal or an operator.
+    /// Removes the service's network once its tasks have let go of it (Swarm detaches them once they have stopped, after
+    /// the service is removed). One still attached after a while is left for the next removal or an operator.
     /// </summary>
     private async Task RemoveServiceNetworkAsync(Guid serviceId, CancellationToken cancellationToken)
     {
         var name = NetworkName(serviceId.ToString("D"));
-        for (var attempt = 0; attempt < 50; attempt++)
+        // Its task may take the whole grace period to stop (a process that ignores SIGTERM is killed only then).
+        var deadline = DateTime.UtcNow + Docker.StopGracePeriod + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline)
         {
             var network = (await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
                 .FirstOrDefault(n => n.Name == name && n.Labels is { } labels && labels.TryGetValue(ContainerLabels.Instance, out var instance) && instance == Docker.Instance);

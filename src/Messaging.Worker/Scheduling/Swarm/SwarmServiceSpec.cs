@@ -12,7 +12,7 @@ namespace Messaging.Worker.Scheduling.Swarm;
 /// </summary>
 public static class SwarmServiceSpec
 {
-    public static ServiceSpec From(ContainerSpec spec, string network, SwarmOptions options, ulong replicas) => new()
+    public static ServiceSpec From(ContainerSpec spec, string network, SwarmOptions options, ulong replicas, TimeSpan stopGracePeriod) => new()
     {
         Name = spec.Name,
         Labels = new Dictionary<string, string>(spec.Labels),
@@ -34,6 +34,8 @@ public static class SwarmServiceSpec
                 // Sent, though 1.41 ignores it: daemon-wide no-new-privileges on every node is what holds (checked at start).
                 Privileges = new Privileges { NoNewPrivileges = true },
                 Init = false,
+                // As on the containers path (Docker:StopGracePeriod): SIGTERM, then SIGKILL after this long.
+                StopGracePeriod = stopGracePeriod,
                 Mounts = [.. spec.Tmpfs.Select(pair => Tmpfs(pair.Key, pair.Value))],
                 Sysctls = new Dictionary<string, string>(),
                 Healthcheck = spec.Health is { } health
