@@ -44,12 +44,13 @@ public sealed class PoolFaultTests(ITestOutputHelper output)
         var settings = s.Settings(dockerEndpoint: proxy.Endpoint) with { Extra = Pools("proxy") };
         var worker1 = s.StartWorker(settings);
         await worker1.WaitHealthyAsync(TimeSpan.FromSeconds(60));
-        await Scenario.WaitUntilAsync(() => IdleMembers(s).Result >= PoolSize, TimeSpan.FromSeconds(60));
+        Assert.True(await Scenario.WaitUntilAsync(() => IdleMembers(s).Result >= PoolSize, TimeSpan.FromSeconds(60)), "The pool never filled.");
         s.Log($"pool full: {await IdleMembers(s)} idle members");
 
         proxy.HoldRequests("/rename");
         var first = await s.PublishCreatesAsync(3, "a", Qualifying);
-        await Scenario.WaitUntilAsync(() => proxy.Held >= 3, TimeSpan.FromSeconds(30));
+        // The scenario is about claims cut short: without three held renames it would prove nothing.
+        Assert.True(await Scenario.WaitUntilAsync(() => proxy.Held >= 3, TimeSpan.FromSeconds(30)), $"Only {proxy.Held} renames were held.");
         var claimsAtKill = (await ClaimVolumesAsync(s)).Count;
         s.Log($"{proxy.Held} renames held, {claimsAtKill} claim volumes written: SIGKILL, then FLUSHALL");
         await worker1.Kill9Async();
@@ -61,7 +62,7 @@ public sealed class PoolFaultTests(ITestOutputHelper output)
         // New creations meanwhile: qualifying ones (warm when a member is idle) and one with env (always cold).
         await s.PublishCreatesAsync(4, "b", Qualifying);
         await s.PublishCreatesAsync(1, "c", c => Qualifying(c) with { Env = new Dictionary<string, string> { ["MODE"] = "cold" } });
-        await s.WaitForTerminalAsync(s.Commands.ToList(), TimeSpan.FromSeconds(120));
+        Assert.True(await s.WaitForTerminalAsync(s.Commands.ToList(), TimeSpan.FromSeconds(120)), "Not every command ended.");
         // A few keeper and reconciler passes to settle (claims finished, pool refilled, records rebuilt).
         await Task.Delay(TimeSpan.FromSeconds(8));
 

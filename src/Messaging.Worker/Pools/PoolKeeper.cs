@@ -22,6 +22,7 @@ public sealed class PoolKeeper(
     PoolEngine engine,
     PoolMemberFactory factory,
     ColdCreations cold,
+    Provisioning.ServicesNetwork network,
     InstallationLocks installation,
     ServiceLocks serviceLocks,
     IOptions<PoolOptions> options,
@@ -189,6 +190,8 @@ public sealed class PoolKeeper(
             .Where(g => g.Gap > 0).ToList();
         if (gaps.Count == 0)
             return;
+        // Members join the services network: on a fresh engine nothing else may have made it yet.
+        await network.EnsureAsync(cancellationToken);
         // Round robin over the pools with a gap, so one pool's deficit does not starve another's.
         var queue = new Queue<PoolDefinition>();
         for (var round = 0; gaps.Any(g => g.Gap > round); round++)
