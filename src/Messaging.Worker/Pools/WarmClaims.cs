@@ -30,7 +30,12 @@ public sealed class WarmClaims(
     ILogger<WarmClaims> logger)
 {
     /// <summary>The warm member now serving the service, or null: create it cold.</summary>
-    public async Task<WarmService?> TryClaimAsync(ApprovedService service, Allocation allocation, HostBudget host, CancellationToken cancellationToken)
+    /// <param name="redelivered">
+    /// The broker delivers this command again (its first delivery's worker died): the claim that delivery may have
+    /// written on the engine is looked for first. A first delivery has none, and skips that engine call.
+    /// </param>
+    public async Task<WarmService?> TryClaimAsync(ApprovedService service, Allocation allocation, HostBudget host, bool redelivered,
+        CancellationToken cancellationToken)
     {
         if (pools.All.Count == 0)
             return null;
@@ -41,7 +46,7 @@ public sealed class WarmClaims(
             return null;
         }
         var command = service.Command;
-        if (await EarlierClaimAsync(service, allocation, cancellationToken) is { } earlier)
+        if (redelivered && await EarlierClaimAsync(service, allocation, cancellationToken) is { } earlier)
             return await TakeAsync(service, earlier, cancellationToken);
         // Two tries: a member the engine already gives to another service (a claim that Redis forgot) is skipped once.
         for (var attempt = 1; attempt <= 2; attempt++)
@@ -83,8 +88,10 @@ public sealed class WarmClaims(
             }
             if (string.IsNullOrEmpty(member.ContainerId))
                 throw new ContainerRuntimeException(Messaging.Contracts.FailureReasons.DockerError, "The member's container id is unknown.");
-            await RenameAsync(member.ContainerId, $"{docker.Value.Instance}-{command.ServiceName}", cancellationToken);
-            await engine.UpdateLimitsAsync(member.ContainerId, service.MemoryBytes, nanoCpus, docker.Value.PidsLimit, cancellationToken);
+            // Independent of each other: side by side.
+            await Task.WhenAll(
+                RenameAsync(member.ContainerId, $"{docker.Value.Instance}-{command.ServiceName}", cancellationToken),
+                engine.UpdateLimitsAsync(member.ContainerId, service.MemoryBytes, nanoCpus, docker.Value.PidsLimit, cancellationToken));
             logger.LogInformation("Service {ServiceName} claimed warm member {MemberId} ({ContainerId}) on port {HostPort}",
                 command.ServiceName, member.MemberId, member.ContainerId, member.HostPort);
             return new WarmService(member.ContainerId, member.HostPort);

@@ -129,7 +129,7 @@ public sealed class CreateServiceConsumer(
         }
         var allocation = new Allocation(command.RequestedBy, service.MemoryBytes, service.CpuLimit, await QuotaOf(command.RequestedBy));
         // A qualifying creation takes a warm pool member when one is idle (Pools/WarmClaims.cs); otherwise, cold.
-        if (await warm.TryClaimAsync(service, allocation, hostBudget, cancellationToken) is { } claimed)
+        if (await warm.TryClaimAsync(service, allocation, hostBudget, context.ReceiveContext.Redelivered, cancellationToken) is { } claimed)
         {
             await Succeed(context, service, claimed.ContainerId, claimed.HostPort, docker.Value.PublishAddress, warm: true);
             return;
