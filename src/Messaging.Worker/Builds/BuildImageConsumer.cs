@@ -21,6 +21,7 @@ public sealed class BuildImageConsumer(
     BuildStore builds,
     BuiltImages images,
     EngineBuilds engine,
+    EngineBuildCache cache,
     CommandIdentity identity,
     IHostEnvironment environment,
     IBus bus,
@@ -80,6 +81,8 @@ public sealed class BuildImageConsumer(
             record = record with { Status = BuildStatus.Building, QueuePosition = null, StartedAt = clock.GetUtcNow(), UpdatedAt = clock.GetUtcNow() };
             await builds.SaveAsync(record);
             await Build(context, record, approved!);
+            // Still holding the slot: no build of this worker runs while the cache shrinks.
+            await cache.PruneAsync(CancellationToken.None);
         }
     }
 
@@ -246,6 +249,7 @@ public static class BuildRegistration
         services.AddSingleton<BuildRequestPolicy>();
         services.AddSingleton<BuildQueue>();
         services.AddSingleton<EngineBuilds>();
+        services.AddSingleton<EngineBuildCache>();
         services.AddSingleton<BuiltImages>();
         services.AddHostedService<UndeliveredBuilds>();
         return services;

@@ -35,6 +35,12 @@ public sealed class BuildOptions
     /// <summary>How often a worker looks for such records.</summary>
     public TimeSpan PendingSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The engine's build cache is pruned to this size after every build (<c>POST /build/prune?keep-storage=</c>,
+    /// <see cref="EngineBuildCache"/>); empty turns that off.
+    /// </summary>
+    public string CacheKeepStorage { get; set; } = "2g";
+
     /// <summary>The only contexts builds may use.</summary>
     public List<BuildContextOptions> Contexts { get; set; } = [];
 
@@ -52,6 +58,8 @@ public sealed class BuildOptions
             yield return "Builds:MaxQueuedBuilds must be at least MaxConcurrentBuilds and at most 256.";
         if (UnconfirmedPendingExpiry < TimeSpan.FromSeconds(1) || PendingSweepInterval < TimeSpan.FromMilliseconds(100))
             yield return "Builds:UnconfirmedPendingExpiry must be at least 1 s and Builds:PendingSweepInterval at least 100 ms.";
+        if (!string.IsNullOrEmpty(CacheKeepStorage) && !MemorySize.TryParse(CacheKeepStorage, out _))
+            yield return $"Builds:CacheKeepStorage '{CacheKeepStorage}' is not a size (e.g. 2g), nor empty (off).";
         foreach (var group in Contexts.GroupBy(c => c.Name).Where(g => g.Count() > 1))
             yield return $"Builds:Contexts: '{group.Key}' is configured {group.Count()} times.";
         foreach (var context in Contexts)

@@ -28,6 +28,10 @@ public sealed class BuildContextsForTests : IDisposable
         // Writes a line a second, quoting a secret argument: its lines must stream while it runs, masked (BuildLogStreamTests).
         Write("it-live", "FROM messaging-test/busybox:latest\nARG TOKEN\nARG NONCE\n" +
                          "RUN echo \"nonce $NONCE\"; for i in 1 2 3; do echo \"tick $i with $TOKEN\"; sleep 1; done\n");
+        // Bounds (BuildBoundsTests): an image per NONCE, kept 1; a step that outlasts its timeout; a step that writes past the log cap.
+        Write("it-prune", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" > /nonce\n");
+        Write("it-timeout", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" && sleep 60\n");
+        Write("it-chatty", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" && yes 0123456789abcdef0123456789abcdef | head -c 400000\n");
         Write("it-slow", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" > /nonce && sleep 2\n");
     }
 
@@ -42,14 +46,17 @@ public sealed class BuildContextsForTests : IDisposable
     {
         var settings = new Dictionary<string, string?>();
         var index = 1;
-        void Context(string name, string directory, string network = "none", string memory = "128m", params (string Name, string? Pattern, bool Secret)[] args)
+        void Context(string name, string directory, string network = "none", string memory = "128m", string timeout = "00:01:00",
+            string? keepImages = null, string? maxLogSize = null, params (string Name, string? Pattern, bool Secret)[] args)
         {
             var at = $"Builds:Contexts:{index++}:";
             settings[at + "Name"] = name;
             settings[at + "Directory"] = Path.Combine(Root, directory);
             settings[at + "NetworkMode"] = network;
             settings[at + "Memory"] = memory;
-            settings[at + "Timeout"] = "00:01:00";
+            settings[at + "Timeout"] = timeout;
+            if (keepImages is not null) settings[at + "KeepImages"] = keepImages;
+            if (maxLogSize is not null) settings[at + "MaxLogSize"] = maxLogSize;
             settings[at + "Run:User"] = "101:101";
             settings[at + "Run:MaxMemory"] = "128m";
             for (var i = 0; i < args.Length; i++)
@@ -65,6 +72,9 @@ public sealed class BuildContextsForTests : IDisposable
         Context("it-net-open", "it-net", network: "default", args: [("TARGET_HOST", @"[0-9.]{7,15}", false), ("TARGET_PORT", "[0-9]{1,5}", false)]);
         Context("it-oom", "it-oom", memory: "32m");
         Context("it-slow", "it-slow", args: ("NONCE", null, false));
+        Context("it-prune", "it-prune", keepImages: "1", args: ("NONCE", null, false));
+        Context("it-timeout", "it-timeout", timeout: "00:00:03", args: ("NONCE", null, false));
+        Context("it-chatty", "it-chatty", maxLogSize: "16k", args: ("NONCE", null, false));
         Context("it-live", "it-live", args: [("TOKEN", "[A-Za-z0-9]{8,64}", true), ("NONCE", null, false)]);
         return settings;
     }
