@@ -3,7 +3,7 @@
 # images) like the tests do, creates the bench's RabbitMQ vhost, builds in Release and runs the
 # benchmark tool, which prints a table and writes bench/results/latest.json (+ latest.md).
 #
-# Usage: bash infra/bench.sh [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack]... [options]
+# Usage: bash infra/bench.sh [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|build]... [options]
 #        (no scenario: all; options: see `bash infra/bench.sh --help`)
 #
 # Isolation from tests running at the same time: Redis keys under bench:<run>:, containers labelled

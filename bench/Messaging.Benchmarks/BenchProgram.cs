@@ -8,13 +8,13 @@ using Messaging.Benchmarks.Scenarios;
 namespace Messaging.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|pools]...</c>
+/// <c>dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|pools|build]...</c>
 /// (normally through <c>bash infra/bench.sh</c>, which starts the services first). Prints the table and
 /// writes it as JSON to <c>bench/results/latest.json</c>. See docs/BENCHMARKS.md.
 /// </summary>
 public static class BenchProgram
 {
-    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge", "stack", "pools"];
+    private static readonly string[] Known = ["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "micro", "edge", "stack", "pools", "build"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,7 +63,7 @@ public static class BenchProgram
         BenchContext.Log($"run {context.RunId}: {string.Join(' ', options.Scenarios)}; {configuration} binaries; load average {loadBefore}");
         object? machine = null;
         var status = 0;
-        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge", "stack", "pools"]);
+        var needsServices = options.Scenarios.Overlaps(["latency", "throughput", "accept", "reservation", "memory", "scale", "detection", "recovery", "overhead", "edge", "stack", "pools", "build"]);
         using var docker = TestEnvironment.DockerClient();
         var baseline = new DockerBaseline(docker);
         try
@@ -90,6 +90,8 @@ public static class BenchProgram
                 await StackBenchmark.RunAsync(context, table);
             if (s.Contains("pools"))
                 await PoolBenchmark.RunAsync(context, table); // warm pools (issue 20)
+            if (s.Contains("build"))
+                await BuildBenchmark.RunAsync(context, table);
         }
         catch (OperationCanceledException) when (context.Cancel.IsCancellationRequested)
         {
@@ -212,7 +214,7 @@ public static class BenchProgram
     }
 
     private const string Usage = """
-        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|pools]... [options]
+        usage: dotnet run -c Release --project bench/Messaging.Benchmarks -- [all|latency|throughput|accept|reservation|memory|scale|detection|recovery|overhead|micro|edge|stack|pools|build]... [options]
           (normally: bash infra/bench.sh [same arguments], which starts dockerd, RabbitMQ and Redis first)
         options:
           --creations N        latency: creations through the system and through the Engine API each (default 30)
@@ -229,6 +231,7 @@ public static class BenchProgram
           --recoveries N       recovery: services killed once each, and engine starts beside them (default 10)
           --idle-seconds N     overhead: how long the supervised fleet is watched idle (default 60)
           --stack-trials N     stack: stacks of 3, and as many sets of 3 services one after another (default 10)
+          --build-trials N     build: cold + cached builds of the sample context via the API and via docker build (default 5)
           --memory SIZE        memory limit of every benchmark container (default 32m)
           --cpus X             CPU limit of every benchmark container (default 0.1)
           --env api:NAME=VALUE extra environment of the api (or worker:) process; experiments only, the run
@@ -263,6 +266,7 @@ public static class BenchProgram
                 case "--recoveries": options = options with { Recoveries = Int() }; break;
                 case "--idle-seconds": options = options with { IdleSeconds = Int() }; break;
                 case "--stack-trials": options = options with { StackTrials = Int() }; break;
+                case "--build-trials": options = options with { BuildTrials = Int() }; break;
                 case "--memory": options = options with { MemoryLimit = Value() }; break;
                 case "--cpus": options = options with { CpuLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--env":

@@ -143,6 +143,8 @@ public sealed record BenchOptions
     public int IdleSeconds { get; init; } = 60;
     /// <summary>stack: stacks of 3 created, and as many sets of 3 services created one after another.</summary>
     public int StackTrials { get; init; } = 10;
+    /// <summary>build: cold + cached builds of the sample context, each way.</summary>
+    public int BuildTrials { get; init; } = 5;
     public string? Output { get; init; }
     public string MemoryLimit { get; init; } = "32m";
     public double CpuLimit { get; init; } = 0.1;

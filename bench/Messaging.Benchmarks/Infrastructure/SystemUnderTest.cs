@@ -52,7 +52,7 @@ public sealed class SystemUnderTest : IAsyncDisposable
         system.Parts = WorkerParts.Build(context, system.Prefix, workerSettings?.ToDictionary(s => s.Key, s => (string?)s.Value));
         await system.Parts.Tokens.SaveAsync(new TokenRecord
         {
-            Id = system.OwnerId, Name = "benchmark", Scopes = ["services:read", "services:write"],
+            Id = system.OwnerId, Name = "benchmark", Scopes = ["services:read", "services:write", "images:build"],
             Sha256 = Convert.ToHexString(TokenStore.Hash(system.Token)), CreatedAt = DateTimeOffset.UtcNow,
         });
 

@@ -1,4 +1,4 @@
-// Sign-in, sign-out and the views (hash routes: #/services, #/services/<id>, #/create, #/admin).
+// Sign-in, sign-out and the views (hash routes: #/services, #/services/<id>, #/stacks, #/builds[/<id>], #/create, #/admin).
 import { api, session, onUnauthorized, ApiError } from './api.js';
 import { startLive, stopLive } from './live.js';
 import { servicesView } from './services.js';
@@ -6,6 +6,7 @@ import { detailView } from './detail.js';
 import { createView } from './create.js';
 import { adminView } from './admin.js';
 import { stacksView } from './stacks.js';
+import { buildsView } from './builds.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;          // GET /api/v1/me of the signed-in token
@@ -66,6 +67,7 @@ function route() {
   let name = 'services';
   if ((match = hash.match(/^#\/services\/([0-9a-f-]{36})$/))) { name = 'services'; unmount = detailView(view, match[1]); }
   else if (hash === '#/stacks') { name = 'stacks'; unmount = stacksView(view); }
+  else if ((match = hash.match(/^#\/builds(?:\/([0-9a-f-]{36}))?$/)) && can('images:build')) { name = 'builds'; unmount = buildsView(view, match[1]); }
   else if (hash === '#/create' && can('services:write')) { name = 'create'; unmount = createView(view); }
   else if (hash === '#/admin' && me.admin) { name = 'admin'; unmount = adminView(view); }
   else unmount = servicesView(view);

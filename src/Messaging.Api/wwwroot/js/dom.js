@@ -27,6 +27,7 @@ export function clear(node, ...children) { node.replaceChildren(); append(node, 
 const STATUS_KIND = {
   running: 'ok', stopped: 'off', pending: 'busy', creating: 'busy', removing: 'busy',
   failed: 'bad', crash_looping: 'bad', removed: 'off',
+  queued: 'busy', building: 'busy', succeeded: 'ok', // builds
 };
 const HEALTH_KIND = { healthy: 'ok', starting: 'busy', unhealthy: 'bad', none: 'off' };
 

@@ -1,6 +1,6 @@
-// GET /api/v1/events read with fetch() and a stream reader rather than EventSource: EventSource cannot send an
-// Authorization header, and the token must not go into the URL. Reconnects with Last-Event-ID, as EventSource would.
+// GET /api/v1/events, read with fetch() (sse.js). Reconnects with Last-Event-ID, as EventSource would.
 import { session, reportUnauthorized } from './api.js';
+import { readEvents } from './sse.js';
 
 const bus = new EventTarget();
 let controller = null;
@@ -42,7 +42,7 @@ async function run(signal) {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       setState('live');
       delay = 1000;
-      await read(response.body, signal);
+      await readEvents(response.body, signal, dispatch);
     } catch (e) {
       if (signal.aborted) return;
     }
@@ -52,32 +52,7 @@ async function run(signal) {
   }
 }
 
-async function read(body, signal) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  while (!signal.aborted) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value.replace(/\r\n/g, '\n');
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      dispatch(buffer.slice(0, end));
-      buffer = buffer.slice(end + 2);
-    }
-  }
-}
-
-function dispatch(block) {
-  let id = null, type = 'message', data = '';
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue; // a comment: connected, keep-alive
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') id = value;
-    else if (field === 'event') type = value;
-    else if (field === 'data') data += (data ? '\n' : '') + value;
-  }
+function dispatch({ id, type, data }) {
   if (id) lastEventId = id;
   if (!data) return;
   let entry;

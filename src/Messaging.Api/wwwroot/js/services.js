@@ -63,7 +63,7 @@ export function servicesView(root) {
         `${s.host}:${s.host_port}`) : '';
     return [
       el('th', { scope: 'row' }, el('a', { href: `#/services/${s.service_id}` }, s.service_name)),
-      el('td', {}, s.image),
+      el('td', { class: 'wrap' }, s.image), // built images' tags are long: wrap rather than push Memory off the table
       admin ? el('td', {}, s.owner) : null,
       el('td', {}, statusBadge(s.status)),
       el('td', {}, healthBadge(s.health)),
