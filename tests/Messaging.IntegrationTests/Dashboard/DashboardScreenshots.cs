@@ -32,6 +32,9 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
         foreach (var path in new[] { "/", "/index.html", "/missing" })
             (await ServingPort.GetAsync(port, path)).Dispose();
 
+        // A finished build of the shipped sample context for the Builds view (its log is streamed again from the record).
+        var build = await BuildAsync(admin, "hello-web", new Dictionary<string, string> { ["GREETING"] = "Hi there" });
+
         foreach (var width in new[] { 1280, 390 })
         {
             await using var tab = await browser.OpenAsync(system.ApiAddress, width, width > 600 ? 800 : 844);
@@ -53,10 +56,30 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
             await Expect(page.Locator("#service_name-error")).ToBeVisibleAsync();
             await tab.ScreenshotAsync(Shot("create", width));
 
+            await page.GotoAsync($"/#/builds/{build}");
+            await Expect(page.Locator(".build-log [role=status]")).ToContainTextAsync("succeeded", new() { Timeout = 30_000 });
+            await Expect(page.Locator($"tr[data-build-id='{build}']")).ToBeVisibleAsync();
+            await tab.ScreenshotAsync(Shot("builds", width));
+
             await page.GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
             await Expect(page.Locator("tr[data-token-id]").First).ToBeVisibleAsync();
             await tab.ScreenshotAsync(Shot("admin", width));
         }
+    }
+
+    private static async Task<Guid> BuildAsync(HttpClient api, string context, Dictionary<string, string> args)
+    {
+        var response = await api.PostAsJsonAsync("/api/v1/builds", new { context, args });
+        response.EnsureSuccessStatusCode();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("build_id").GetGuid();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await api.GetFromJsonAsync<JsonElement>($"/api/v1/builds/{id}")).GetProperty("status").GetString() is "succeeded" or "failed")
+                return id;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"Build {id} of {context} did not end within 120 s.");
     }
 
     private static string Shot(string view, int width) => Path.Combine(Folder, $"{view}-{width}.png");
