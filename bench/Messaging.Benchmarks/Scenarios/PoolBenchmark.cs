@@ -177,7 +177,10 @@ public static class PoolBenchmark
             engine_samples_ms = engine.Select(v => Math.Round(v, 1)),
         });
         BenchContext.Log($"pools: warm {warmStats}; cold {coldStats}; engine {engineStats}; warm burst {warmRate:F1}/s; cold {quietRate:F2}/s quiet, {busyRate:F2}/s during refill");
+        // The cleanup registered above runs only when the run is cut short: a finished run removes its own, claim volumes too.
+        await docker.RemoveAllAsync(BenchContext.Instance);
         await docker.RemoveAllAsync(BenchContext.RawInstance);
+        await Messaging.Testing.SystemCleanup.RemoveVolumesAsync(system.Parts.Docker, BenchContext.Instance);
     }
 
     /// <summary>Runs <paramref name="count"/> creations with <paramref name="inFlight"/> at a time; the rate and each result.</summary>
