@@ -3,8 +3,9 @@
 # images), removes containers a previous run may have left, runs every test project, and ends
 # with one line "N passed, N failed[, N skipped]" of the real totals.
 #
-# Three runs, one after the other: first the whole solution without the fault, compose and swarm tests
-# (Category!=Fault&Category!=Compose; the integration tests beside the other projects), then the fast subset of
+# Four runs, one after the other: first the whole solution without the fault, compose and swarm tests
+# (Category!=Fault&Category!=Compose&Category!=Swarm; the integration tests beside the other projects), then the swarm
+# end-to-end tests (Category=Swarm, on a one-node swarm their fixture makes and leaves), then the fast subset of
 # tests/Messaging.FaultTests (Category=Fault&Speed=Fast), which restarts RabbitMQ and so must not
 # overlap the other projects, then the compose tests (infra/compose-test.sh). The totals come from
 # the TRX files of all three. The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
@@ -65,10 +66,12 @@ fi
 
 bash infra/cleanup-containers.sh messaging.instance=it-tests
 
-# The swarm end-to-end tests (Category=Swarm) are not in this run yet: they make a one-node swarm on the engine and
-# cannot share a run with the main integration tests (the same broker queues). Their command: README, "Services on
-# Docker Swarm".
-swarm_status=skipped
+# Then alone, on a one-node swarm (Scheduler:Mode=swarm): the swarm end-to-end tests (79 s here). Their fixture makes
+# the swarm on the shared engine and leaves it at the end (the engine ends inactive, as found); they cannot run beside
+# the main run, whose worker takes the same queues. README, "Services on Docker Swarm".
+run swarm tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category=Swarm')"
+swarm_status=$?
+docker swarm leave --force >/dev/null 2>&1 || true # only if a crashed run left one (the fixture leaves it itself)
 
 # After the main run, alone: the fast fault tests (kill -9, broker restart, FLUSHALL, engine away, SIGSTOP).
 run faults tests/Messaging.FaultTests --filter "$(with_user_filter 'Category=Fault&Speed=Fast')"
