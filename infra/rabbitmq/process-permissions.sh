@@ -3,7 +3,7 @@
 # add-process-users.sh (rabbitmqctl on the broker's machine) and by the compose broker's start script.
 # Names come from the real topology (a test vhost listed with `rabbitmqctl list_exchanges/list_queues`):
 #   Messaging.Contracts:<Type>        one fanout exchange per message type
-#   create-service, service-lifecycle, service-logs, service-stats, stacks, audit, webhook-deliveries, webhook-attempts,
+#   create-service, service-lifecycle, service-logs, service-stats, nodes, stacks, audit, webhook-deliveries, webhook-attempts,
 #   edge-routes
 #                                     the consumers' quorum queues, each with an exchange of the same name,
 #                                     and their _error / _skipped twins (queue and exchange)
@@ -21,12 +21,12 @@
 # exchange), read (consume or get from a queue; bind from an exchange).
 
 commands='Messaging\.Contracts:((Create|Stop|Start|Restart|Remove)Service|(Create|Remove)Stack|BuildImage)'
-worker_requests='Messaging\.Contracts:GetService(Logs|Stats)'
+worker_requests='Messaging\.Contracts:(GetService(Logs|Stats)|GetNodes)'
 events='Messaging\.Contracts:(Service|Stack|Image)[A-Za-z]+'
 faults='MassTransit:(Receive)?Fault(--.*)?'
 
 # The API: declares the command exchanges and the worker's command queues (so a command published before
-# any worker started is kept), binds them, publishes commands and log and stats requests, and reads only its own reply
+# any worker started is kept), binds them, publishes commands and log, stats and node requests, and reads only its own reply
 # queue. It can bind from the command exchanges but read no queue of the worker's: it cannot consume a command.
 # Its one subscription: live build log lines, on a queue of each API process's own. It cannot publish that event.
 build_log_lines='Messaging\.Contracts:ImageBuildLogged'
@@ -35,10 +35,10 @@ api_write="^($commands|$worker_requests|create-service|service-lifecycle|stacks|
 api_read="^($commands|$build_log_lines|api_bus_.*|api_build-logs_.*)\$"
 
 # The worker: its four queues (and their error twins), the events and faults it publishes, and the API's
-# reply queues it answers log and stats requests on. It cannot publish a command.
-worker_configure="^($commands|$worker_requests|$events|$faults|(create-service|service-lifecycle|service-logs|service-stats|stacks|builds)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
-worker_write="^($events|$faults|(create-service|service-lifecycle|service-logs|service-stats|stacks|builds)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
-worker_read="^($commands|$faults|$worker_requests|(create-service|service-lifecycle|service-logs|service-stats|stacks|builds)(_error|_skipped)?|worker_bus_.*)\$"
+# reply queues it answers log, stats and node requests on. It cannot publish a command.
+worker_configure="^($commands|$worker_requests|$events|$faults|(create-service|service-lifecycle|service-logs|service-stats|nodes|stacks|builds)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
+worker_write="^($events|$faults|(create-service|service-lifecycle|service-logs|service-stats|nodes|stacks|builds)(_error|_skipped)?|worker_bus_.*|api_bus_.*)\$"
+worker_read="^($commands|$faults|$worker_requests|(create-service|service-lifecycle|service-logs|service-stats|nodes|stacks|builds)(_error|_skipped)?|worker_bus_.*)\$"
 
 # The audit host: its two queues bound to every command and event exchange (MassTransit declares the
 # exchanges it binds, hence configure on them). It publishes nothing to them: no write on Messaging.Contracts.

@@ -1,6 +1,7 @@
 using Messaging.Api.Dashboard;
 using Messaging.Api.Me;
 using Messaging.Api.Pools;
+using Messaging.Api.Nodes;
 using Messaging.Api.Builds;
 using Messaging.Api.Stacks;
 using Messaging.ServiceDefaults;
@@ -82,6 +83,7 @@ public static class ApiSetup
         {
             bus.AddWorkerRequestClient<GetServiceLogs>(builder.Configuration, nameof(PublishOptions.LogsTimeout), o => o.LogsTimeout);
             bus.AddWorkerRequestClient<GetServiceStats>(builder.Configuration, nameof(PublishOptions.StatsTimeout), o => o.StatsTimeout);
+            bus.AddWorkerRequestClient<GetNodes>(builder.Configuration, nameof(PublishOptions.NodesTimeout), o => o.NodesTimeout);
             bus.AddBuildLogRelay(); // live build log lines from the worker (Builds/BuildLogRelay.cs)
         }, (context, cfg) =>
         {
@@ -124,6 +126,7 @@ public static class ApiSetup
         api.MapTokensApi();
         api.MapMeApi(); // GET /api/v1/me: the caller's scopes, quota and usage (Me/)
         api.MapPoolsApi(); // GET /api/v1/pools: warm pools as the worker reports them (Pools/, issue 20)
+        api.MapNodesApi(); // GET /api/v1/nodes: the scheduler's nodes, read by a worker (Nodes/, issue 18)
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         app.MapApiReference(); // /openapi/v1.json, the reference UI at /docs (Reference/)
         app.MapDefaultEndpoints(); // /health/live, /health/ready, /metrics

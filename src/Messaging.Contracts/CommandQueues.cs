@@ -19,6 +19,9 @@ public static class CommandQueues
     /// <summary>Queue of <see cref="GetServiceStats"/> requests.</summary>
     public const string ServiceStats = "service-stats";
 
+    /// <summary>Queue of <see cref="GetNodes"/> requests (issue 18).</summary>
+    public const string Nodes = "nodes";
+
     /// <summary>Queue of <see cref="CreateStack"/> and <see cref="RemoveStack"/>.</summary>
     public const string Stacks = "stacks";
 

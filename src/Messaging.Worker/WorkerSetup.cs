@@ -99,6 +99,7 @@ public static class WorkerSetup
             bus.AddServiceLifecycleConsumers();
             bus.AddConsumer<GetServiceLogsConsumer, GetServiceLogsConsumerDefinition>();
             bus.AddConsumer<GetServiceStatsConsumer, GetServiceStatsConsumerDefinition>();
+            bus.AddConsumer<Nodes.GetNodesConsumer, Nodes.GetNodesConsumerDefinition>(); // GET /api/v1/nodes (Nodes/, issue 18)
             bus.AddStackConsumers(); // CreateStack, RemoveStack (Stacks/)
             bus.AddBuildConsumers(); // BuildImage (Builds/)
         }, (_, cfg) => cfg.NameBusEndpoint("worker"));

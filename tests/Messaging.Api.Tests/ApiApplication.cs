@@ -41,6 +41,7 @@ public class ApiApplication : WebApplicationFactory<Program>, IAsyncLifetime
         // tests of an unanswered request wait it out.
         builder.UseSetting("Publishing:LogsTimeout", "00:00:05");
         builder.UseSetting("Publishing:StatsTimeout", "00:00:05");
+        builder.UseSetting("Publishing:NodesTimeout", "00:00:05");
         Configure(builder);
         if (UseHarness)
             builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());

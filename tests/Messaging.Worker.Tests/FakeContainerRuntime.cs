@@ -147,6 +147,20 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
         return Task.FromResult(Resources);
     }
 
+    /// <summary>One node, as one engine is: the host's resources, and the limits and names of the running containers of services.</summary>
+    public Task<IReadOnlyList<SchedulerNode>> ListNodesAsync(CancellationToken cancellationToken)
+    {
+        if (FailCreate?.Reason == FailureReasons.DockerUnavailable)
+            throw FailCreate;
+        var running = Containers.Values.Where(c => c.Running && c.Spec.Labels.ContainsKey(ContainerLabels.ServiceId)).ToList();
+        return Task.FromResult<IReadOnlyList<SchedulerNode>>(
+        [
+            new SchedulerNode("fake-engine", "fake-host", "engine", "active", "ready", "127.0.0.1", Resources.Cpus * 1_000_000_000L, Resources.MemoryBytes,
+                running.Sum(c => c.Spec.NanoCpus), running.Sum(c => c.Spec.MemoryBytes),
+                [.. running.Select(c => new RunningService(Guid.Parse(c.Spec.Labels[ContainerLabels.ServiceId]), c.Spec.Labels.GetValueOrDefault(ContainerLabels.ServiceName, c.Spec.Name)))]),
+        ]);
+    }
+
     public Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken)
     {
         var containerId = Ours(container).Id;

@@ -138,6 +138,10 @@ public static class Problems
     public static ProblemHttpResult EngineUnavailable(string detail) =>
         Problem(StatusCodes.Status503ServiceUnavailable, "Engine unavailable", detail);
 
+    /// <summary>A worker refused a question the API asked as itself (its broker user is not the one the worker takes for the API).</summary>
+    public static ProblemHttpResult WorkerRefused(string detail) =>
+        Problem(StatusCodes.Status502BadGateway, "Worker refused", detail);
+
     /// <summary>No worker answered a question about a service (<paramref name="what"/>: "log", "stats") in time.</summary>
     public static ProblemHttpResult WorkerDidNotAnswer(string what) =>
         Problem(StatusCodes.Status504GatewayTimeout, "Worker did not answer", $"No worker answered the {what} request in time.");

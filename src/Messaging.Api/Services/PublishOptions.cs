@@ -20,4 +20,7 @@ public sealed class PublishOptions
 
     /// <summary>How long to wait for a worker to answer a stats request (the engine itself takes about a second) before answering 504.</summary>
     public TimeSpan StatsTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to wait for a worker to answer <c>GET /nodes</c> (it lists nodes, tasks and our services) before answering 504.</summary>
+    public TimeSpan NodesTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

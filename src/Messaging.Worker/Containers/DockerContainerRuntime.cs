@@ -168,6 +168,24 @@ public sealed class DockerContainerRuntime(IDockerClient docker, IOptions<Docker
             return new EngineResources(info.MemTotal, (int)info.NCPU);
         });
 
+    /// <summary>
+    /// One engine is one node. Nothing reserves on a plain engine, so what our services hold is the limits of our running
+    /// containers (what Swarm would reserve for them: limits and reservations are the same size there); pool members not
+    /// yet claimed are no service's and not counted.
+    /// </summary>
+    public async Task<IReadOnlyList<SchedulerNode>> ListNodesAsync(CancellationToken cancellationToken)
+    {
+        var info = await EngineCall.Run(() => docker.System.GetSystemInfoAsync(cancellationToken));
+        var running = (await ListManagedAsync(cancellationToken))
+            .Where(c => c.Running && Guid.TryParse(c.Labels.GetValueOrDefault(ContainerLabels.ServiceId), out _)).ToList();
+        return
+        [
+            new SchedulerNode(info.ID ?? "", info.Name ?? "", "engine", "active", "ready", _options.PublishAddress,
+                info.NCPU * 1_000_000_000L, info.MemTotal, running.Sum(c => c.NanoCpus), running.Sum(c => c.MemoryBytes),
+                [.. running.Select(c => new RunningService(Guid.Parse(c.Labels[ContainerLabels.ServiceId]), c.ServiceName)).OrderBy(s => s.ServiceName, StringComparer.Ordinal)]),
+        ];
+    }
+
     public Task<bool> ExistsAsync(ServiceContainer container, CancellationToken cancellationToken) =>
         EngineCall.Run(async () =>
         {

@@ -18,6 +18,17 @@ public sealed record ServiceContainer(string Id, Guid ServiceId)
 /// <summary>What the engine's host has in all (<c>/info</c>: MemTotal, NCPU).</summary>
 public sealed record EngineResources(long MemoryBytes, int Cpus);
 
+/// <summary>
+/// A node services may run on, as the scheduler sees it now, with what our services hold of it (<c>GET /api/v1/nodes</c>).
+/// Role, availability and state are Swarm's words; one engine is one node (<c>engine</c>, <c>active</c>, <c>ready</c>).
+/// </summary>
+public sealed record SchedulerNode(
+    string Id, string Hostname, string Role, string Availability, string State, string? Address, long NanoCpus, long MemoryBytes,
+    long ReservedNanoCpus, long ReservedMemoryBytes, IReadOnlyList<RunningService> Services);
+
+/// <summary>A service of ours whose task (container) runs on a node.</summary>
+public sealed record RunningService(Guid ServiceId, string ServiceName);
+
 /// <summary>One of our containers as the reconciler sees it: enough to rebuild its record and reservation.</summary>
 public sealed record ManagedContainer(
     string Id, string Name, string Image, IReadOnlyDictionary<string, string> Labels, bool Running, DateTimeOffset Created,
@@ -69,6 +80,12 @@ public interface IContainerRuntime
 
     /// <summary>The host's total memory and CPUs as the engine reports them (the default host budget).</summary>
     Task<EngineResources> GetResourcesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The nodes services may run on (Swarm: every node of the swarm; one engine: that engine), each with the resources our
+    /// services' tasks placed there reserve and the services running there.
+    /// </summary>
+    Task<IReadOnlyList<SchedulerNode>> ListNodesAsync(CancellationToken cancellationToken);
 
     /// <summary>The last <paramref name="tail"/> lines of the container's stdout and stderr.</summary>
     Task<IReadOnlyList<string>> GetLogsAsync(ServiceContainer container, int tail, CancellationToken cancellationToken);

@@ -173,6 +173,38 @@ public sealed class SwarmEndToEndTests(SwarmFixture system)
         await Remove(api, id);
     }
 
+    [Fact]
+    public async Task Nodes_shows_the_swarm_node_with_what_our_running_service_reserves_there_to_admin_only()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (id, created) = await Create(api, UniqueName("sw-nodes"));
+        using var admin = system.Api();
+
+        var body = await admin.GetFromJsonAsync<JsonElement>("/api/v1/nodes");
+
+        Assert.Equal("swarm", body.GetProperty("scheduler").GetString());
+        var node = Assert.Single(body.GetProperty("nodes").EnumerateArray());
+        var engine = (await system.Docker.Swarm.ListNodesAsync()).Single();
+        Assert.Equal((engine.ID, engine.Description!.Hostname, "manager", "active", "ready", created.Host),
+            (node.GetProperty("id").GetString(), node.GetProperty("hostname").GetString(), node.GetProperty("role").GetString(),
+             node.GetProperty("availability").GetString(), node.GetProperty("state").GetString(), node.GetProperty("address").GetString()));
+        Assert.Equal(engine.Description.Resources!.MemoryBytes, node.GetProperty("resources").GetProperty("memory_bytes").GetInt64());
+        Assert.Equal(engine.Description.Resources.NanoCPUs, node.GetProperty("resources").GetProperty("nano_cpus").GetInt64());
+        // Other tests' services may run beside it: at least its own reservation (64m, 0.25 CPU), and it among the services.
+        Assert.True(node.GetProperty("reserved").GetProperty("memory_bytes").GetInt64() >= 64L * 1024 * 1024);
+        Assert.True(node.GetProperty("reserved").GetProperty("nano_cpus").GetInt64() >= 250_000_000);
+        Assert.Contains(node.GetProperty("services").EnumerateArray(), s => s.GetProperty("service_id").GetGuid() == id);
+
+        var forbidden = await api.GetAsync("/api/v1/nodes");
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType!.MediaType);
+
+        await Command<ServiceStopped>(api, HttpMethod.Post, $"/api/v1/services/{id}/stop");
+        var after = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/v1/nodes")).GetProperty("nodes").EnumerateArray());
+        Assert.DoesNotContain(after.GetProperty("services").EnumerateArray(), s => s.GetProperty("service_id").GetGuid() == id);
+        await Remove(api, id);
+    }
+
     [Fact(Skip = "Unfinished (issue 18): the node label update in the finally block failed with 'update out of sequence' in the last run here, hiding whether the body passed; not re-run before the deadline")]
     public async Task A_service_whose_node_labels_no_node_has_fails_at_once_and_runs_once_an_operator_labels_the_node()
     {

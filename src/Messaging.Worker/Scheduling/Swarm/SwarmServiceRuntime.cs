@@ -143,21 +143,8 @@ public sealed class SwarmServiceRuntime(
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
         EngineCall.Run(async () =>
         {
-            var services = await docker.Swarm.ListServicesAsync(new ServiceListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>>
-                {
-                    ["label"] = new Dictionary<string, bool>
-                    {
-                        [$"{ContainerLabels.Managed}=true"] = true,
-                        [$"{ContainerLabels.Instance}={Docker.Instance}"] = true,
-                    },
-                },
-            }, cancellationToken);
-            var running = (await docker.Tasks.ListAsync(new TasksListParameters
-                {
-                    Filters = new Dictionary<string, IDictionary<string, bool>> { ["desired-state"] = new Dictionary<string, bool> { ["running"] = true } },
-                }, cancellationToken))
+            var services = await OurServicesAsync(cancellationToken);
+            var running = (await TasksMeantToRunAsync(cancellationToken))
                 .Where(t => t.Status?.State == TaskState.Running)
                 .Where(t => t.ServiceID is not null && t.NodeID is not null)
                 .GroupBy(t => t.ServiceID!).ToDictionary(g => g.Key, g => g.First());
@@ -175,6 +162,37 @@ public sealed class SwarmServiceRuntime(
                     running.TryGetValue(service.ID!, out var task) && addresses.TryGetValue(task.NodeID!, out var address) ? address : null,
                     (int?)port?.PublishedPort);
             }).ToList();
+        });
+
+    /// <summary>
+    /// Every node of the swarm, with the reservations of our services' tasks placed on it (assigned and not ended: what
+    /// Swarm's scheduler counts against the node) and the services whose task runs there.
+    /// </summary>
+    public Task<IReadOnlyList<SchedulerNode>> ListNodesAsync(CancellationToken cancellationToken) =>
+        EngineCall.Run(async () =>
+        {
+            var nodes = await docker.Swarm.ListNodesAsync(cancellationToken);
+            var ours = (await OurServicesAsync(cancellationToken)).Where(s => s.ID is not null).ToDictionary(s => s.ID!);
+            var placed = (await TasksMeantToRunAsync(cancellationToken))
+                .Where(t => t.ServiceID is not null && ours.ContainsKey(t.ServiceID) && t.NodeID is not null && !IsEnded(t.Status?.State))
+                .ToLookup(t => t.NodeID!);
+            return (IReadOnlyList<SchedulerNode>)nodes
+                .Select(node =>
+                {
+                    var tasks = placed[node.ID ?? ""].ToList();
+                    var reserved = tasks.Select(t => ours[t.ServiceID!].Spec?.TaskTemplate?.Resources?.Reservations).ToList();
+                    var running = tasks.Where(t => t.Status?.State == TaskState.Running).Select(t => ours[t.ServiceID!])
+                        .DistinctBy(s => s.ID)
+                        .Select(s => Guid.TryParse(Labels(s).GetValueOrDefault(ContainerLabels.ServiceId), out var id)
+                            ? new RunningService(id, Labels(s).GetValueOrDefault(ContainerLabels.ServiceName, s.Spec?.Name ?? ""))
+                            : null)
+                        .OfType<RunningService>().OrderBy(r => r.ServiceName, StringComparer.Ordinal).ToList();
+                    return new SchedulerNode(node.ID ?? "", node.Description?.Hostname ?? "", node.Spec?.Role ?? "", node.Spec?.Availability ?? "",
+                        node.Status?.State ?? "unknown", node.Status?.Addr, node.Description?.Resources?.NanoCPUs ?? 0,
+                        node.Description?.Resources?.MemoryBytes ?? 0, reserved.Sum(r => r?.NanoCPUs ?? 0), reserved.Sum(r => r?.MemoryBytes ?? 0), running);
+                })
+                .OrderBy(n => n.Role == "manager" ? 0 : 1).ThenBy(n => n.Hostname, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal)
+                .ToList();
         });
 
     /// <summary>What the swarm's ready, active nodes have in all: the default budget all services share.</summary>
@@ -273,6 +291,27 @@ public sealed class SwarmServiceRuntime(
         error is not null && (error.Contains("host-mode port already in use", StringComparison.OrdinalIgnoreCase) ||
                               error.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase) ||
                               error.Contains("address already in use", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Our instance's services, by their labels.</summary>
+    private async Task<IList<SwarmService>> OurServicesAsync(CancellationToken cancellationToken) =>
+        await docker.Swarm.ListServicesAsync(new ServiceListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool>
+                {
+                    [$"{ContainerLabels.Managed}=true"] = true,
+                    [$"{ContainerLabels.Instance}={Docker.Instance}"] = true,
+                },
+            },
+        }, cancellationToken);
+
+    /// <summary>Every task of the swarm Swarm means to run (desired state running), whatever state it is in now.</summary>
+    private async Task<IList<TaskResponse>> TasksMeantToRunAsync(CancellationToken cancellationToken) =>
+        await docker.Tasks.ListAsync(new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["desired-state"] = new Dictionary<string, bool> { ["running"] = true } },
+        }, cancellationToken);
 
     private async Task<IList<TaskResponse>> TasksOfAsync(string serviceId, CancellationToken cancellationToken) =>
         await docker.Tasks.ListAsync(new TasksListParameters
