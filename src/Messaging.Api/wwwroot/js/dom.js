@@ -49,6 +49,14 @@ export function bytes(n) {
   return `${n.toFixed(n < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
 }
 
+const MEMORY_UNITS = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Docker's memory units (64m, 1g) in bytes; 0 when the text is not one. */
+export function parseMemory(text) {
+  const m = /^(\d+)([bkmg]?)$/i.exec((text || '').trim());
+  return m ? Number(m[1]) * (MEMORY_UNITS[(m[2] || 'b').toLowerCase()]) : 0;
+}
+
 export function duration(fromIso, now = Date.now()) {
   if (!fromIso) return '';
   let s = Math.max(0, Math.floor((now - Date.parse(fromIso)) / 1000));
