@@ -11,7 +11,8 @@
 # ports:blocked, service-ports, service-usage, host-usage, usage:<owner>, owner:<owner>:services, lock:*, command:<service>:<id>,
 # idempotency:*, token:<id>, tokens, tokens:by-hash, audit, audit:service:<id>, audit:seen:<id>,
 # webhook:<id>, webhook:<id>:deliveries, webhooks, supervisor:due-restarts, supervisor:event-cursor, hostnames,
-# edge-routes, stack:<id>, stacks, templates, pool:* (warm pools: members, idle lists, claims, stats, summary);
+# edge-routes, stack:<id>, stacks, templates, pool:* (warm pools: members, idle lists, claims, stats, summary),
+# capacity:report (the worker's caps, port range and host budget);
 # channel <prefix>audit:appended.
 set -eu
 p="${REDIS_KEY_PREFIX:-messaging:}"
@@ -24,12 +25,13 @@ password() { f="$secrets/redis-$1-password"; [ -s "$f" ] || { echo "missing pass
 common="on resetkeys resetchannels -@all +@connection +@read +@write +@scripting +@transaction +@pubsub -@dangerous +info &__Booksleeve_MasterChanged"
 
 # The worker: service records, reservations (ports and extra hostnames), usage, locks, command outcomes and the
-# supervisor's schedule and event cursor, the warm pools (pool:*); reads tokens (quotas).
-worker="~${p}service:* ~${p}stack:* ~${p}stacks ~${p}build:* ~${p}builds ~${p}services ~${p}names ~${p}ports ~${p}ports:blocked ~${p}service-ports ~${p}service-usage ~${p}host-usage ~${p}usage:* ~${p}owner:* ~${p}lock:* ~${p}command:* ~${p}supervisor:* ~${p}hostnames ~${p}pool:* %R~${p}token:* %R~${p}tokens %R~${p}tokens:by-hash"
+# supervisor's schedule and event cursor, the warm pools (pool:*), its capacity report; reads tokens (quotas).
+worker="~${p}capacity:report ~${p}service:* ~${p}stack:* ~${p}stacks ~${p}build:* ~${p}builds ~${p}services ~${p}names ~${p}ports ~${p}ports:blocked ~${p}service-ports ~${p}service-usage ~${p}host-usage ~${p}usage:* ~${p}owner:* ~${p}lock:* ~${p}command:* ~${p}supervisor:* ~${p}hostnames ~${p}pool:* %R~${p}token:* %R~${p}tokens %R~${p}tokens:by-hash"
 # The API: tokens, idempotency keys, pending service records and the owners' lists, webhook subscriptions;
 # reads usage (the 429 pre-check), the hostnames taken (the 409 pre-check), the edge's certificate states and the
-# audit trail and the warm pools' summary (GET /api/v1/pools), and listens for its appends.
-api="~${p}service:* ~${p}stack:* ~${p}stacks ~${p}build:* ~${p}builds ~${p}templates ~${p}services ~${p}names ~${p}owner:* ~${p}idempotency:* ~${p}token:* ~${p}tokens ~${p}tokens:by-hash ~${p}webhook:* ~${p}webhooks %R~${p}usage:* %R~${p}hostnames %R~${p}edge-routes %R~${p}pool:summary %R~${p}audit %R~${p}audit:* &${p}audit:appended"
+# audit trail and the warm pools' summary (GET /api/v1/pools), and listens for its appends; reads the worker's capacity
+# report, the ports taken and the host usage (GET /api/v1/images, /capacity).
+api="%R~${p}capacity:report %R~${p}ports %R~${p}ports:blocked %R~${p}host-usage ~${p}service:* ~${p}stack:* ~${p}stacks ~${p}build:* ~${p}builds ~${p}templates ~${p}services ~${p}names ~${p}owner:* ~${p}idempotency:* ~${p}token:* ~${p}tokens ~${p}tokens:by-hash ~${p}webhook:* ~${p}webhooks %R~${p}usage:* %R~${p}hostnames %R~${p}edge-routes %R~${p}pool:summary %R~${p}audit %R~${p}audit:* &${p}audit:appended"
 # The audit host: appends to the trail and the delivery outcomes, reads service owners and subscriptions.
 # It cannot write a service record, a reservation or a token.
 audit="%R~${p}service:* ~${p}audit ~${p}audit:* %R~${p}webhook:* ~${p}webhook:*:deliveries %R~${p}webhooks &${p}audit:appended"

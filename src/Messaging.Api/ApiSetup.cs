@@ -1,3 +1,4 @@
+using Messaging.Api.Capacity;
 using Messaging.Api.Dashboard;
 using Messaging.Api.Me;
 using Messaging.Api.Pools;
@@ -127,6 +128,7 @@ public static class ApiSetup
         api.MapMeApi(); // GET /api/v1/me: the caller's scopes, quota and usage (Me/)
         api.MapPoolsApi(); // GET /api/v1/pools: warm pools as the worker reports them (Pools/, issue 20)
         api.MapNodesApi(); // GET /api/v1/nodes: the scheduler's nodes, read by a worker (Nodes/, issue 18)
+        api.MapCapacityApi(); // GET /api/v1/images (caps per image), /capacity (ports, host budget): Capacity/
         api.MapEventsApi(); // /services/{id}/events, /audit, /events, /webhooks (Audit/EventsApiSetup.cs)
         app.MapApiReference(); // /openapi/v1.json, the reference UI at /docs (Reference/)
         app.MapDefaultEndpoints(); // /health/live, /health/ready, /metrics

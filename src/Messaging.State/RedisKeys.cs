@@ -158,4 +158,10 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>String (JSON, expiring): the pools as the worker's last sweep saw them (what the API's admin endpoint shows).</summary>
     public RedisKey PoolSummary => $"{Prefix}pool:summary";
+
+    /// <summary>
+    /// String (JSON, expiring): the worker's allowlist caps and defaults, port range and host budget as it last reported
+    /// them (what <c>GET /api/v1/images</c> and <c>/capacity</c> show; the API has no copy of the worker's configuration).
+    /// </summary>
+    public RedisKey CapacityReport => $"{Prefix}capacity:report";
 }

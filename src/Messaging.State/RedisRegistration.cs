@@ -29,6 +29,7 @@ public static class RedisRegistration
         services.AddSingleton<Outcomes.CommandOutcomes>();
         services.AddSingleton<Supervision.SupervisionStore>();
         services.AddSingleton<Pools.PoolState>();
+        services.AddSingleton<Capacity.CapacityReports>();
         return services;
     }
 }

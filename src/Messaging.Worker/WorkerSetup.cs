@@ -54,6 +54,7 @@ public static class WorkerSetup
         services.AddOptions<HostBudgetOptions>().BindConfiguration(HostBudgetOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HostBudgetOptions>, HostBudgetOptionsValidator>();
         services.AddSingleton<HostBudgets>();
+        services.AddHostedService<CapacityReporter>(); // caps, port range and host budget for the API (GET /api/v1/images, /capacity)
         services.AddSingleton<ContainerSpecBuilder>();
         services.AddSingleton<IDockerClient>(sp =>
         {

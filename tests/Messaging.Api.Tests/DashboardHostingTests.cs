@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Messaging.Api.Dashboard;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Api.Tests;
 
@@ -74,5 +75,23 @@ public sealed class DashboardHostingTests(ApiApplication app) : IClassFixture<Ap
         Assert.Equal(1L << 30, quota.GetProperty("max_memory_bytes").GetInt64());
         Assert.Equal(2, quota.GetProperty("max_cpus").GetDouble());
         Assert.Equal(["services:read", "services:write"], me.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+        var remaining = me.GetProperty("remaining");
+        Assert.Equal((3, 1L << 30, 2.0), (remaining.GetProperty("services").GetInt32(), remaining.GetProperty("memory_bytes").GetInt64(),
+            remaining.GetProperty("cpus").GetDouble()));
+
+        // What its services hold (as the worker's reservations count it) comes off the quota; never below 0.
+        var id = created.GetProperty("details").GetProperty("id").GetString()!;
+        var usage = app.Services.GetRequiredService<Messaging.State.RedisKeys>().Usage(id);
+        await app.Redis.HashSetAsync(usage, [new("services", 1), new("memory_bytes", 256L << 20), new("millicpus", 2500)]);
+        remaining = (await app.ClientWith(created.GetProperty("token").GetString()).GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("remaining");
+        Assert.Equal((2, 768L << 20, 0.0), (remaining.GetProperty("services").GetInt32(), remaining.GetProperty("memory_bytes").GetInt64(),
+            remaining.GetProperty("cpus").GetDouble()));
+    }
+
+    [Fact]
+    public async Task Me_leaves_remaining_null_where_the_quota_sets_no_limit()
+    {
+        var remaining = (await app.ClientWith(ApiApplication.ReaderToken).GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("remaining");
+        Assert.All(new[] { "services", "memory_bytes", "cpus" }, field => Assert.Equal(JsonValueKind.Null, remaining.GetProperty(field).ValueKind));
     }
 }

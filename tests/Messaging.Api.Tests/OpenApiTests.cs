@@ -23,6 +23,8 @@ public sealed class OpenApiTests(ApiApplication app) : IClassFixture<ApiApplicat
         { "get", "/api/v1/tokens/{id}", [200, 401, 403, 404, 429, 503] },
         { "delete", "/api/v1/tokens/{id}", [204, 401, 403, 404, 429, 503] },
         { "get", "/api/v1/me", [200, 401, 403, 429, 503] },
+        { "get", "/api/v1/images", [200, 401, 403, 429, 503] },
+        { "get", "/api/v1/capacity", [200, 401, 403, 429, 503] },
         { "post", "/api/v1/webhooks", [201, 400, 401, 403, 413, 415, 429, 503] },
         { "get", "/api/v1/webhooks", [200, 401, 403, 429, 503] },
         { "get", "/api/v1/webhooks/{id}", [200, 401, 403, 404, 429, 503] },

@@ -47,6 +47,9 @@ public sealed partial class StackTemplate
     /// <summary>The names of the services it makes.</summary>
     public IReadOnlyList<string> Services { get; private set; } = [];
 
+    /// <summary>The images its services run, as rendered with each parameter's default (a sample value where it has none).</summary>
+    public IReadOnlyList<string> Images { get; private set; } = [];
+
     /// <summary>The file as it was given.</summary>
     public string Text { get; }
 
@@ -75,6 +78,7 @@ public sealed partial class StackTemplate
         if (rendered is null)
             return (null, renderProblems);
         template.Services = [.. rendered.Definition.Members.Select(m => m.Name)];
+        template.Images = [.. rendered.Definition.Members.Select(m => m.Image).Distinct(StringComparer.Ordinal)];
         return (template, []);
     }
 

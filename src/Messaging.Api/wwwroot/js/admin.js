@@ -1,15 +1,9 @@
 // Admin (token with the admin scope): tokens (the secret shown once at creation; revoke), quotas against what each
 // owner's services hold, webhook subscriptions and how their deliveries ended.
 import { api, all, ApiError } from './api.js';
-import { el, clear, bytes, time, confirmAction, notice } from './dom.js';
+import { el, clear, bytes, time, confirmAction, notice, parseMemory } from './dom.js';
 
 const SCOPES = ['services:read', 'services:write', 'metrics:read', 'admin'];
-const MEMORY_UNITS = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-function parseMemory(text) {
-  const m = /^(\d+)([bkmg]?)$/i.exec(text || '');
-  return m ? Number(m[1]) * (MEMORY_UNITS[(m[2] || 'b').toLowerCase()]) : 0;
-}
 
 export function adminView(root) {
   const tokenOutcome = el('div', { class: 'notice', role: 'alert' });

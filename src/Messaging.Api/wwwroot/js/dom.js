@@ -16,7 +16,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 function append(node, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) { // nested lists of parts, as views build them
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -47,6 +47,14 @@ export function bytes(n) {
   let i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${n.toFixed(n < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
+}
+
+const MEMORY_UNITS = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Docker's memory units (64m, 1g) in bytes; 0 when the text is not one. */
+export function parseMemory(text) {
+  const m = /^(\d+)([bkmg]?)$/i.exec((text || '').trim());
+  return m ? Number(m[1]) * (MEMORY_UNITS[(m[2] || 'b').toLowerCase()]) : 0;
 }
 
 export function duration(fromIso, now = Date.now()) {
