@@ -42,6 +42,18 @@ public sealed class DockerBaseline(IDockerClient docker)
         return Clock.MsSince(started);
     }
 
+    /// <summary>Force-removes one baseline container by name (gone already is fine).</summary>
+    public async Task RemoveAsync(string name)
+    {
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true });
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+    }
+
     /// <summary>The <c>docker run -d</c> flags equivalent to a spec.</summary>
     public static List<string> RunArguments(CreateContainerParameters spec)
     {

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Docker.DotNet.Models;
 using Messaging.Benchmarks.Infrastructure;
 using Messaging.Contracts;
@@ -57,7 +58,7 @@ public static class PoolBenchmark
 
         var serial = 0;
         // One creation through the system: total POST -> ServiceCreated received, and whether it was warm.
-        async Task<(double Ms, bool Warm)> Create(bool cold)
+        async Task<(double Ms, bool Warm, Guid Id)> Create(bool cold)
         {
             var name = $"bench-pool-{context.RunId}-{Interlocked.Increment(ref serial)}";
             var started = Clock.Now;
@@ -65,9 +66,39 @@ public static class PoolBenchmark
             var outcome = await events.WaitAsync(serviceId, TimeSpan.FromMinutes(3), context.Cancel);
             if (!outcome.Created)
                 throw new InvalidOperationException($"Creation of {name} failed: {outcome.Reason}: {outcome.Message}");
-            return (Clock.Ms(started, outcome.ReceivedTicks), outcome.Warm);
+            return (Clock.Ms(started, outcome.ReceivedTicks), outcome.Warm, serviceId);
         }
-        Task<double> ViaEngine() => docker.CreateAndStartAsync(Spec(docker.NextName("raw")), context.Cancel);
+        var rawNames = new List<string>();
+        Task<double> ViaEngine()
+        {
+            var name = docker.NextName("raw");
+            rawNames.Add(name);
+            return docker.CreateAndStartAsync(Spec(name), context.Cancel);
+        }
+        // Every sample's service (and baseline container) goes before the next sample, untimed: a run that kept them
+        // would fill this 2-core machine with ~200 health-checked containers whose checks (an exec each) then
+        // saturate it, and every later sample would measure that load instead of a creation.
+        async Task RemoveSamples(IEnumerable<Guid> serviceIds)
+        {
+            var ids = serviceIds.ToList();
+            await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = context.Cancel },
+                async (id, cancel) => (await system.Http.DeleteAsync($"/api/v1/services/{id}", cancel)).Dispose());
+            foreach (var name in rawNames)
+                await docker.RemoveAsync(name);
+            rawNames.Clear();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            foreach (var id in ids)
+            {
+                while (DateTime.UtcNow < deadline)
+                {
+                    using var response = await system.Http.GetAsync($"/api/v1/services/{id}", context.Cancel);
+                    if (response.StatusCode == System.Net.HttpStatusCode.NotFound ||
+                        (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(context.Cancel)).GetProperty("status").GetString() == Messaging.Contracts.ServiceStatus.Removed)
+                        break;
+                    await Task.Delay(100, context.Cancel);
+                }
+            }
+        }
         async Task PoolFull()
         {
             var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -112,6 +143,7 @@ public static class PoolBenchmark
             coldServedWarm += c.Warm ? 1 : 0;
             cold.Add(c.Ms);
             engine.Add(await ViaEngine());
+            await RemoveSamples([w.Id, c.Id]);
         }
         var warmStats = new Stats(warm);
         var coldStats = new Stats(cold);
@@ -140,6 +172,7 @@ public static class PoolBenchmark
         BenchContext.Log($"pools: throughput: {PoolSize} warm claims, {inFlight} in flight");
         var (warmRate, warmThroughput) = await Burst(PoolSize, inFlight, () => Create(cold: false), context);
         var servedWarm = warmThroughput.Count(r => r.Warm);
+        await RemoveSamples(warmThroughput.Select(r => r.Id));
         table.Add(new ResultRow
         {
             Id = "pools.warm.throughput", Figure = $"warm claims, {inFlight} in flight ({PoolSize} from a full pool)", Unit = "/s", Value = warmRate,
@@ -152,10 +185,12 @@ public static class PoolBenchmark
         await PoolFull();
         BenchContext.Log($"pools: cold throughput with the pool full and idle: {coldCount}, {inFlight} in flight");
         var (quietRate, quiet) = await Burst(coldCount, inFlight, () => Create(cold: true), context);
+        await RemoveSamples(quiet.Select(r => r.Id));
         await PoolFull();
         BenchContext.Log($"pools: draining the pool ({PoolSize} claims), then {coldCount} cold creations while it refills");
-        await Burst(PoolSize, inFlight, () => Create(cold: false), context);
+        var (_, drained) = await Burst(PoolSize, inFlight, () => Create(cold: false), context);
         var (busyRate, busy) = await Burst(coldCount, inFlight, () => Create(cold: true), context);
+        await RemoveSamples(drained.Concat(busy).Select(r => r.Id));
         var quietStats = new Stats(quiet.Select(r => r.Ms));
         var busyStats = new Stats(busy.Select(r => r.Ms));
         table.Add(new ResultRow
@@ -184,9 +219,10 @@ public static class PoolBenchmark
     }
 
     /// <summary>Runs <paramref name="count"/> creations with <paramref name="inFlight"/> at a time; the rate and each result.</summary>
-    private static async Task<(double Rate, List<(double Ms, bool Warm)> Results)> Burst(int count, int inFlight, Func<Task<(double, bool)>> one, BenchContext context)
+    private static async Task<(double Rate, List<(double Ms, bool Warm, Guid Id)> Results)> Burst(
+        int count, int inFlight, Func<Task<(double Ms, bool Warm, Guid Id)>> one, BenchContext context)
     {
-        var results = new System.Collections.Concurrent.ConcurrentBag<(double, bool)>();
+        var results = new System.Collections.Concurrent.ConcurrentBag<(double Ms, bool Warm, Guid Id)>();
         var next = 0;
         var started = Clock.Now;
         await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>

@@ -117,10 +117,12 @@ public sealed class BuildImageConsumer(
         }
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         bounded.CancelAfter(settings.Timeout);
-        log.Line += _ =>
+        string? lastStepImage = null;
+        log.Line += line =>
         {
             if (log.LimitExceeded)
                 bounded.Cancel();
+            lastStepImage = EngineBuilds.StepImageOf(line) ?? lastStepImage;
         };
         logger.LogInformation("Building {Context} ({Bytes} bytes, {Entries} entries) as {Tag}", settings.Name, packed.ContentBytes, packed.Entries, tag);
         EngineBuildResult result;
@@ -133,6 +135,7 @@ public sealed class BuildImageConsumer(
             var (reason, message) = log.LimitExceeded
                 ? (BuildFailureReasons.LogLimitExceeded, $"The build wrote more than {settings.MaxLogSize} of log and was stopped.")
                 : (BuildFailureReasons.Timeout, $"The build ran longer than {settings.Timeout} and was stopped.");
+            await engine.RemoveLeftoversAsync(lastStepImage, CancellationToken.None);
             await Finish(context, await Ended(), reason, message, log.Tail());
             return;
         }
@@ -144,6 +147,7 @@ public sealed class BuildImageConsumer(
 
         if (result.Error is { } error)
         {
+            await engine.RemoveLeftoversAsync(lastStepImage, CancellationToken.None);
             var message = log.MaskSecrets(error);
             log.AppendLine(message);
             // A step killed by the kernel's OOM killer exits 137 (SIGKILL) under the step's memory limit.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Contracts;
@@ -97,6 +98,38 @@ public sealed class EngineBuilds(IDockerClient docker, IOptions<DockerOptions> d
         }
         return new EngineBuildResult(error is null ? imageId : null, error);
     }
+
+    /// <summary>
+    /// Removes what a failed or stopped build left: the classic builder commits an image per finished step, and a build
+    /// that fails never tags the last one, so without this every failed build leaves its layers on the host for good
+    /// (no label marks them: labels go on the final image only). Only an untagged image with nothing built on it goes;
+    /// removing it takes its untagged parents with it unless something else uses them, so a base image, a step that a
+    /// successful build shares as cache, and any image a container runs stay. Failures are logged, never thrown.
+    /// </summary>
+    public async Task RemoveLeftoversAsync(string? lastStepImage, CancellationToken cancellationToken)
+    {
+        if (lastStepImage is null)
+            return;
+        try
+        {
+            var image = await docker.Images.InspectImageAsync(lastStepImage, cancellationToken);
+            if (image.RepoTags is { Count: > 0 } tags && tags.Any(t => t != "<none>:<none>"))
+                return; // a tagged image (the FROM image when the first step after it failed): someone's, not ours
+            await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = false }, cancellationToken);
+            logger.LogInformation("Removed the layers a failed build left, from {ImageId}", image.ID);
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or SocketException or IOException)
+        {
+            // Children (a later build reused the step as cache) or a container using it: it stays, and is no leak.
+            logger.LogInformation("Layers of a failed build from {ImageId} kept: {Reason}", lastStepImage,
+                e is DockerApiException api ? Summarize(api.ResponseBody) : e.Message);
+        }
+    }
+
+    /// <summary>The image a finished step committed or reused, from the classic builder's " ---> 3b2c1a0f9e8d" log line.</summary>
+    public static string? StepImageOf(string line) => StepImage.Match(line) is { Success: true } step ? step.Groups[1].Value : null;
+
+    private static readonly Regex StepImage = new(@"^\s*---> ([0-9a-f]{12,64})\s*$", RegexOptions.CultureInvariant);
 
     /// <summary>The labels of a local image, or null when the engine has no such image.</summary>
     public async Task<IDictionary<string, string>?> LabelsAsync(string image, CancellationToken cancellationToken)

@@ -101,6 +101,14 @@ public sealed class BuildEndToEndTests(SystemFixture system)
         Assert.DoesNotContain(secret, record.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(secret, JsonSerializer.Serialize(failed, Json), StringComparison.Ordinal);
         Assert.Equal(BuildStatus.Failed, record.GetProperty("status").GetString());
+
+        // The layers the failed build committed (FROM, then the ARG step) are not left on the host: the ARG step's
+        // untagged image is removed, the FROM image, tagged and someone else's, stays.
+        var steps = failed.LogTail.Select(Messaging.Worker.Builds.EngineBuilds.StepImageOf).OfType<string>().ToList();
+        Assert.True(steps.Count >= 2, "the log shows the committed steps: " + string.Join(" | ", failed.LogTail));
+        var gone = await Assert.ThrowsAnyAsync<DockerApiException>(() => system.Docker.Images.InspectImageAsync(steps[^1]));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.NotNull(await system.Docker.Images.InspectImageAsync("messaging-test/busybox:latest"));
     }
 
     [Fact]
@@ -156,17 +164,19 @@ public sealed class BuildEndToEndTests(SystemFixture system)
         // business). The record says queued as the worker takes the command, and gets its position once it waits.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         (Guid Waiting, Guid Running)? line = null;
+        JsonElement waiting = default;
         while (line is null && DateTime.UtcNow < deadline)
         {
             foreach (var (one, other) in new[] { (first, second), (second, first) })
             {
-                if ((await Record(alice, one)).GetProperty("queue_position").ValueKind == JsonValueKind.Number)
-                    line = (one, other);
+                // The record as seen with its position (read again later, the first build may have ended by then).
+                var record = await Record(alice, one);
+                if (record.GetProperty("queue_position").ValueKind == JsonValueKind.Number)
+                    (line, waiting) = ((one, other), record);
             }
             await Task.Delay(50);
         }
         Assert.True(line is not null, "neither build was ever queued with a position");
-        var waiting = await Record(alice, line.Value.Waiting);
         Assert.Equal(BuildStatus.Queued, waiting.GetProperty("status").GetString());
         Assert.Equal(0, waiting.GetProperty("queue_position").GetInt32());
         var running = await WaitFor(alice, line.Value.Running, r => r.GetProperty("status").GetString() != BuildStatus.Queued, 10);
