@@ -48,6 +48,17 @@ public sealed record ServiceRecord
     /// <summary>The stack the service is a member of (issue 16), or null for a plain service.</summary>
     public Guid? StackId { get; init; }
 
+    /// <summary>
+    /// On Swarm: when the reconciler found the running service without a running task and announced it (ServiceDegraded).
+    /// Written with <see cref="UpdatedAt"/> equal to it, so any later change of the record (a command's transition, the
+    /// task found running again) leaves it older than <see cref="UpdatedAt"/> and the mark void without every writer
+    /// having to clear it.
+    /// </summary>
+    public DateTimeOffset? DegradedAt { get; init; }
+
+    /// <summary>Whether the service is degraded now: marked, and unchanged since (see <see cref="DegradedAt"/>).</summary>
+    public bool IsDegraded => Status == ServiceStatus.Running && DegradedAt is { } at && at >= UpdatedAt;
+
     /// <summary>One of <see cref="ServiceHealth"/>; null on records from before supervision (read as <c>none</c>).</summary>
     public string? Health { get; init; }
 
@@ -138,6 +149,7 @@ public sealed record ServiceRecord
         }
         if (Hostnames.Count > 0) entries.Add(new(F.Hostnames, string.Join(' ', Hostnames)));
         if (StackId is { } stackId) entries.Add(new(F.StackId, stackId.ToString("D")));
+        if (DegradedAt is { } degraded) entries.Add(new(F.DegradedAt, degraded.ToUnixTimeMilliseconds()));
         return [.. entries];
     }
 
@@ -170,6 +182,7 @@ public sealed record ServiceRecord
             CreatedAt = fields.Time(F.CreatedAt) ?? DateTimeOffset.UnixEpoch,
             UpdatedAt = fields.Time(F.UpdatedAt) ?? DateTimeOffset.UnixEpoch,
             StackId = fields.Guid(F.StackId),
+            DegradedAt = fields.Time(F.DegradedAt),
             Health = fields.Text(F.Health),
             RestartCount = fields.Int(F.RestartCount) ?? 0,
             LastExit = fields.Long(F.LastExitCode) is { } code

@@ -32,6 +32,8 @@ internal static class ServiceRecordFields
     public const string Hostnames = "hostnames";
     /// <summary>The stack the service is a member of (issue 16); absent on plain services.</summary>
     public const string StackId = "stack_id";
+    /// <summary>On Swarm: when the reconciler last found the running service without a running task (see <see cref="ServiceRecord.IsDegraded"/>).</summary>
+    public const string DegradedAt = "degraded_at";
 
     // Supervision (issue 14): what the supervisor saw and decided, and the request's overrides of the entry's policy.
     public const string Health = "health";
@@ -55,7 +57,7 @@ internal static class ServiceRecordFields
     public static IReadOnlySet<string> All { get; } = new HashSet<string>
     {
         ServiceId, CommandId, Name, Image, Owner, Status, MemoryLimit, MemoryBytes, CpuLimit, InternalPort, HostPort, Host,
-        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy, Hostnames, StackId,
+        ContainerId, FailureCode, FailureMessage, CreatedAt, UpdatedAt, Unconfirmed, RemovalCommandId, RemovalRequestedBy, Hostnames, StackId, DegradedAt,
         Health, RestartCount, LastExitCode, LastExitOom, LastExitAt, LogTail, RestartPolicy, MaxRestarts, OnUnhealthy,
         RestartAttempts, RestartWindowStartedAt, NextRestartAt, NextRestartReason, NextRestartDelayMs,
     };

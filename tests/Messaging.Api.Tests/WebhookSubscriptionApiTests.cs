@@ -92,7 +92,7 @@ public sealed class WebhookSubscriptionApiTests(ApiApplication app) : IClassFixt
         Assert.StartsWith("url address 169.254.169.254 is cloud metadata", errors.GetProperty("url")[0].GetString());
         Assert.Equal("event_types may only contain ServiceCreated, ServiceCreationFailed, ServiceStopped, ServiceStarted, ServiceRestarted, " +
             "ServiceRemoved, ServiceCommandRejected, ServiceExited, ServiceUnhealthy, ServiceHealthy, ServiceRecovered, ServiceRestartedBySupervisor, " +
-            "ServiceCrashLooping, ServiceCertificateFailed, StackCreated, StackCreationFailed, StackRemoved, ImageBuilt, ImageBuildFailed (not CreateService).", errors.GetProperty("event_types")[0].GetString());
+            "ServiceCrashLooping, ServiceCertificateFailed, ServiceMoved, ServiceDegraded, StackCreated, StackCreationFailed, StackRemoved, ImageBuilt, ImageBuildFailed (not CreateService).", errors.GetProperty("event_types")[0].GetString());
         Assert.Equal("secret must be 16-256 printable characters.", errors.GetProperty("secret")[0].GetString());
     }
 

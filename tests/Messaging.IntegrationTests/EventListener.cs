@@ -46,6 +46,8 @@ public sealed class EventListener : IAsyncDisposable
                 endpoint.Handler<ServiceRestartedBySupervisor>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCrashLooping>(context => listener!.Record(context.Message));
                 endpoint.Handler<ServiceCertificateFailed>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceMoved>(context => listener!.Record(context.Message));
+                endpoint.Handler<ServiceDegraded>(context => listener!.Record(context.Message));
                 endpoint.Handler<StackCreated>(context => listener!.Record(context.Message));
                 endpoint.Handler<StackCreationFailed>(context => listener!.Record(context.Message));
                 endpoint.Handler<StackRemoved>(context => listener!.Record(context.Message));

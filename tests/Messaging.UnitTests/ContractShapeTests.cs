@@ -30,7 +30,7 @@ public sealed class ContractShapeTests
         typeof(ServiceCreated), typeof(ServiceCreationFailed), typeof(ServiceStopped), typeof(ServiceStarted),
         typeof(ServiceRestarted), typeof(ServiceRemoved), typeof(ServiceCommandRejected),
         typeof(ServiceExited), typeof(ServiceUnhealthy), typeof(ServiceHealthy), typeof(ServiceRecovered), typeof(ServiceRestartedBySupervisor), typeof(ServiceCrashLooping),
-        typeof(ServiceCertificateFailed),
+        typeof(ServiceCertificateFailed), typeof(ServiceMoved), typeof(ServiceDegraded),
     ];
 
     private static readonly Type[] Shapes =

@@ -176,12 +176,21 @@ public sealed class FakeContainerRuntime(IOptions<DockerOptions>? options = null
             : null);
     }
 
+    /// <summary>
+    /// Where a container's "task" runs, as Swarm's adapter reports it, by container name: its node's address and hostname,
+    /// or (address null) why none runs. Containers without an entry are reported as one engine reports them.
+    /// </summary>
+    public ConcurrentDictionary<string, (string? Address, string? Node, (string Reason, string Detail)? Why)> SwarmPlacement { get; } = new();
+
     public Task<IReadOnlyList<ManagedContainer>> ListManagedAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ManagedContainer>>([.. Containers.Values.Select(c =>
         {
             var port = c.Spec.Port.HostPort == 0 ? null : c.Spec.Port;
-            return new ManagedContainer(c.Id, c.Spec.Name, c.Spec.Image, c.Spec.Labels, c.Running, DateTimeOffset.UtcNow,
+            var container = new ManagedContainer(c.Id, c.Spec.Name, c.Spec.Image, c.Spec.Labels, c.Running, DateTimeOffset.UtcNow,
                 c.Spec.MemoryBytes, c.Spec.NanoCpus, port?.InternalPort, port?.HostAddress, port?.HostPort);
+            return SwarmPlacement.TryGetValue(c.Spec.Name, out var placed)
+                ? container with { HostAddress = placed.Address, NodeName = placed.Node, NotRunningBecause = placed.Address is null ? placed.Why : null }
+                : container;
         })]);
 
     /// <summary>Puts a container there as if someone else (or an earlier delivery) had made it.</summary>

@@ -47,7 +47,15 @@ public static class DriftKinds
 
     /// <summary>
     /// On Swarm: the service's task runs on another node now (rescheduled after a node was lost or drained, or restarted
-    /// elsewhere); the record's <c>host</c> (what the edge dials) is now that node's address, given in the detail.
+    /// elsewhere); the record's <c>host</c> (what the edge dials) is now that node's address. A kind of the reconciler's
+    /// report and log; since the event <see cref="Messaging.Contracts.ServiceMoved"/> exists it is announced by that event,
+    /// not by a <see cref="ServiceDriftCorrected"/>.
     /// </summary>
     public const string ServiceMoved = "service_moved";
+
+    /// <summary>
+    /// On Swarm: a running service has no running task (announced by <see cref="Messaging.Contracts.ServiceDegraded"/>,
+    /// not by a <see cref="ServiceDriftCorrected"/>; a kind of the reconciler's report and log).
+    /// </summary>
+    public const string ServiceDegraded = "service_degraded";
 }

@@ -56,7 +56,10 @@ public sealed record ServiceHealthy : IServiceEvent
     public DateTimeOffset At { get; init; }
 }
 
-/// <summary>A service that was unhealthy (or restarted by the supervisor) is healthy again.</summary>
+/// <summary>
+/// A service that was unhealthy (or restarted by the supervisor) is healthy again; on Swarm also: a degraded service
+/// (<see cref="ServiceDegraded"/>) has a running task again on the node it ran on (published by the reconciler).
+/// </summary>
 public sealed record ServiceRecovered : IServiceEvent
 {
     /// <summary>Always empty: no command caused this.</summary>

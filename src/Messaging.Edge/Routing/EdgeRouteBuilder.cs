@@ -59,7 +59,11 @@ public sealed class EdgeRouteBuilder(IOptions<HostnameOptions> hostnames, IOptio
         return host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
     }
 
-    /// <summary>Running, and healthy or without a health check (records from before supervision have no health: none).</summary>
+    /// <summary>
+    /// Running, and healthy or without a health check (records from before supervision have no health: none), and not
+    /// degraded (on Swarm: no task runs anywhere, so its last node's port answers nothing; the 503 page says so instead).
+    /// </summary>
     private static bool MayServe(ServiceRecord record) =>
-        record.Status == ServiceStatus.Running && (record.Health ?? ServiceHealth.None) is ServiceHealth.Healthy or ServiceHealth.None;
+        record.Status == ServiceStatus.Running && !record.IsDegraded
+        && (record.Health ?? ServiceHealth.None) is ServiceHealth.Healthy or ServiceHealth.None;
 }

@@ -23,6 +23,8 @@ public static class AuditMessageTypes
         nameof(ServiceCrashLooping),
         // The edge host's (a hostname's certificate could not be obtained).
         nameof(ServiceCertificateFailed),
+        // The reconciler's on Swarm (issue 18): a task on another node, or none running.
+        nameof(ServiceMoved), nameof(ServiceDegraded),
         // Stacks (each member's own service events are recorded as well).
         nameof(StackCreated), nameof(StackCreationFailed), nameof(StackRemoved),
         // Builds (issue 17); a running build's live log lines (ImageBuildLogged) are not recorded.

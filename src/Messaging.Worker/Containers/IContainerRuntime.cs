@@ -36,6 +36,15 @@ public sealed record ManagedContainer(
 {
     /// <summary>The name users gave the service; the container's own name carries the instance as a prefix.</summary>
     public string ServiceName => Labels.GetValueOrDefault(ContainerLabels.ServiceName, Name);
+
+    /// <summary>Swarm: the hostname of the node its task runs on (with <see cref="HostAddress"/>); null elsewhere.</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>
+    /// Swarm: why a service meant to run (<see cref="Running"/>) has no running task, with a code of
+    /// <c>Messaging.Contracts.DegradedReasons</c>; null when its task runs, and always on one engine.
+    /// </summary>
+    public (string Reason, string Detail)? NotRunningBecause { get; init; }
 }
 
 /// <summary>

@@ -134,14 +134,11 @@ public sealed class Reconciler(
             await Correct(corrections, serviceId, container.ServiceName, DriftKinds.StatusCorrected, $"The container is {(container.Running ? "running" : "not running")}.");
         }
 
-        // Swarm: the record follows its task to another node (the edge dials the record's host). On one engine the
-        // container's binding is the configured address and never moves.
+        // Swarm: the record follows its task to another node (the edge dials the record's host), and says when none runs.
+        // On one engine the container's binding is the configured address and never moves.
         if (scheduler.Value.Mode == Scheduling.SchedulerMode.Swarm && record is { Status: ServiceStatus.Running } && record.ContainerId == container.Id
-            && container is { Running: true, HostAddress: { } address } && address != record.Host)
-        {
-            await records.SaveAsync(record with { Host = address, UpdatedAt = now });
-            await Correct(corrections, serviceId, container.ServiceName, DriftKinds.ServiceMoved, $"Its task runs on {address} now (was {record.Host ?? "nowhere"}).");
-        }
+            && container.Running)
+            await FollowPlacement(record, container, corrections, now);
 
         if (container.HostPort is { } port)
         {
@@ -154,6 +151,46 @@ public sealed class Reconciler(
                 logger.LogError("Container {Name} holds port {Port} or its name, which Redis gives to another service", container.ServiceName, port);
         }
         await RestoreHostnames(serviceId, container, corrections);
+    }
+
+    /// <summary>
+    /// A running service's task on Swarm: moved to another node (<see cref="ServiceMoved"/>, the record's host follows),
+    /// running nowhere (<see cref="ServiceDegraded"/>, once per spell: the record is marked, and the edge serves its 503
+    /// page), or running again on the node it was on (<see cref="ServiceRecovered"/>). Counted as corrections under the
+    /// drift kinds <c>service_moved</c> and <c>service_degraded</c> in the pass's report and log; the events are the
+    /// service events, which the audit trail, webhooks and live streams carry.
+    /// </summary>
+    private async Task FollowPlacement(ServiceRecord record, ManagedContainer container, ConcurrentDictionary<string, int> corrections, DateTimeOffset now)
+    {
+        var serviceId = record.ServiceId;
+        if (container.HostAddress is { } address)
+        {
+            if (address != record.Host)
+            {
+                await records.SaveAsync(record with { Host = address, DegradedAt = null, UpdatedAt = now });
+                Count(corrections, serviceId, container.ServiceName, DriftKinds.ServiceMoved, $"Its task runs on {address} now (was {record.Host ?? "nowhere"}).");
+                await bus.Publish(new ServiceMoved
+                {
+                    ServiceId = serviceId, ServiceName = container.ServiceName, FromHost = record.Host, ToHost = address,
+                    ToNode = container.NodeName ?? "", HostPort = record.HostPort, At = now,
+                });
+            }
+            else if (record.IsDegraded)
+            {
+                await records.SaveAsync(record with { DegradedAt = null, UpdatedAt = now });
+                logger.LogInformation("{ServiceName} ({ServiceId}) runs again on {Host}", container.ServiceName, serviceId, address);
+                await bus.Publish(new ServiceRecovered { ServiceId = serviceId, ServiceName = container.ServiceName, At = now });
+            }
+        }
+        else if (container.NotRunningBecause is { } why && !record.IsDegraded)
+        {
+            await records.SaveAsync(record with { DegradedAt = now, UpdatedAt = now });
+            Count(corrections, serviceId, container.ServiceName, DriftKinds.ServiceDegraded, $"No task runs ({why.Reason}): {why.Detail}.");
+            await bus.Publish(new ServiceDegraded
+            {
+                ServiceId = serviceId, ServiceName = container.ServiceName, Reason = why.Reason, Detail = why.Detail, LastHost = record.Host, At = now,
+            });
+        }
     }
 
     /// <summary>
@@ -324,9 +361,15 @@ public sealed class Reconciler(
 
     private async Task Correct(ConcurrentDictionary<string, int> corrections, Guid serviceId, string name, string drift, string detail)
     {
+        Count(corrections, serviceId, name, drift, detail);
+        await bus.Publish(new ServiceDriftCorrected { ServiceId = serviceId, ServiceName = name, Drift = drift, Detail = detail, At = clock.GetUtcNow() });
+    }
+
+    /// <summary>Counts and logs a correction whose event is its own (not a <see cref="ServiceDriftCorrected"/>).</summary>
+    private void Count(ConcurrentDictionary<string, int> corrections, Guid serviceId, string name, string drift, string detail)
+    {
         corrections.AddOrUpdate(drift, 1, (_, n) => n + 1);
         logger.LogWarning("Drift {Drift} on {ServiceName} ({ServiceId}): {Detail}", drift, name, serviceId, detail);
-        await bus.Publish(new ServiceDriftCorrected { ServiceId = serviceId, ServiceName = name, Drift = drift, Detail = detail, At = clock.GetUtcNow() });
     }
 
     private static string Short(string containerId) => containerId.Length > 12 ? containerId[..12] : containerId;

@@ -48,6 +48,9 @@ public sealed class SwarmFixture : SystemFixture
         new("Scheduler:Swarm:TaskStartTimeout", "00:00:45"),
         // Short grace periods keep each stop, restart and removal short (a PID 1 without a SIGTERM handler waits them out).
         new("Docker:StopGracePeriod", "00:00:02"),
+        // The tests run reconcile passes themselves, at the moments they mean (a pass of the worker's own timer in between
+        // would announce a task's state a step early); only the pass at start runs by itself.
+        new("Reconciler:Interval", "01:00:00"),
     ];
 
     public override async Task DisposeAsync()

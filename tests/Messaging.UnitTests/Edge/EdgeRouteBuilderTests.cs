@@ -34,6 +34,18 @@ public class EdgeRouteBuilderTests
         Assert.False(Builder().Build([Record("shop", status, health: health)]).Single().Serves);
 
     [Fact]
+    public void A_degraded_swarm_service_answers_503_until_a_later_write_of_its_record_voids_the_mark()
+    {
+        var at = DateTimeOffset.UnixEpoch.AddHours(1);
+        var degraded = Record("shop", ServiceStatus.Running) with { DegradedAt = at, UpdatedAt = at };
+        var route = Assert.Single(Builder().Build([degraded]));
+        Assert.False(route.Serves); // its last node's port answers nothing: the 503 page names it instead
+        Assert.Equal("shop.apps.example.com", route.Host);
+
+        Assert.True(Builder().Build([degraded with { UpdatedAt = at.AddMilliseconds(1) }]).Single().Serves);
+    }
+
+    [Fact]
     public void Extra_hostnames_route_like_the_services_own()
     {
         var record = Record("shop", ServiceStatus.Running, 15001) with { Hostnames = ["shop.customers.example.net"] };

@@ -144,23 +144,29 @@ public sealed class SwarmServiceRuntime(
         EngineCall.Run(async () =>
         {
             var services = await OurServicesAsync(cancellationToken);
-            var running = (await TasksMeantToRunAsync(cancellationToken))
-                .Where(t => t.Status?.State == TaskState.Running)
-                .Where(t => t.ServiceID is not null && t.NodeID is not null)
-                .GroupBy(t => t.ServiceID!).ToDictionary(g => g.Key, g => g.First());
-            var addresses = await NodeAddressesAsync(cancellationToken);
+            // Every task the swarm keeps (each slot's history is bounded by the swarm's task history limit, 5 by default):
+            // where a task runs, and why none does.
+            var tasks = (await docker.Tasks.ListAsync(new TasksListParameters(), cancellationToken))
+                .Where(t => t.ServiceID is not null).ToLookup(t => t.ServiceID!);
+            var nodes = (await docker.Swarm.ListNodesAsync(cancellationToken)).Where(n => n.ID is not null).ToDictionary(n => n.ID!);
             return (IReadOnlyList<ManagedContainer>)services.Select(service =>
             {
                 var spec = service.Spec!;
                 var port = spec.EndpointSpec?.Ports?.FirstOrDefault();
                 var limits = spec.TaskTemplate?.Resources?.Limits;
+                var meantToRun = spec.Mode?.Replicated?.Replicas > 0;
+                var placement = TaskPlacement.Of(tasks[service.ID!], nodes);
                 return new ManagedContainer(
-                    service.ID!, spec.Name ?? "", spec.TaskTemplate?.ContainerSpec?.Image ?? "", Labels(service), spec.Mode?.Replicated?.Replicas > 0,
+                    service.ID!, spec.Name ?? "", spec.TaskTemplate?.ContainerSpec?.Image ?? "", Labels(service), meantToRun,
                     service.CreatedAt ?? DateTime.UtcNow, limits?.MemoryBytes ?? 0, limits?.NanoCPUs ?? 0,
                     (int?)port?.TargetPort,
                     // Where its task runs now: the node's address (the edge routes there); unknown while none runs.
-                    running.TryGetValue(service.ID!, out var task) && addresses.TryGetValue(task.NodeID!, out var address) ? address : null,
-                    (int?)port?.PublishedPort);
+                    placement.Address,
+                    (int?)port?.PublishedPort)
+                {
+                    NodeName = placement.NodeName,
+                    NotRunningBecause = meantToRun && placement.Address is null ? placement.WhyNotRunning : null,
+                };
             }).ToList();
         });
 
