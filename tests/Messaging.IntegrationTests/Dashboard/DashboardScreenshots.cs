@@ -35,6 +35,15 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
         // A finished build of the shipped sample context for the Builds view (its log is streamed again from the record).
         var build = await BuildAsync(admin, "hello-web", new Dictionary<string, string> { ["GREETING"] = "Hi there" });
 
+        // A stack of two members for the Stacks view.
+        var stack = await alice.PostAsJsonAsync("/api/v1/stacks", new
+        {
+            name = "shop", compose_file = "services:\n  web:\n    image: nginx:alpine\n    ports: [\"80\"]\n  api:\n    image: nginx:alpine\n",
+        });
+        stack.EnsureSuccessStatusCode();
+        var stackId = (await stack.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stack_id").GetGuid();
+        await system.Events.WaitFor<Messaging.Contracts.StackCreated>(e => e.StackId == stackId, TimeSpan.FromSeconds(90));
+
         foreach (var width in new[] { 1280, 390 })
         {
             await using var tab = await browser.OpenAsync(system.ApiAddress, width, width > 600 ? 800 : 844);
@@ -50,7 +59,13 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
             await Expect(page.Locator("pre.log")).ToContainTextAsync("response:404", new() { Timeout = 15_000 });
             await tab.ScreenshotAsync(Shot("service-detail", width));
 
+            await page.GetByRole(AriaRole.Link, new() { Name = "Stacks", Exact = true }).ClickAsync();
+            await Expect(page.Locator($"article[data-stack-id='{stackId}'] tbody [data-status=running]")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+            await tab.ScreenshotAsync(Shot("stacks", width));
+
             await page.GetByRole(AriaRole.Link, new() { Name = "Create", Exact = true }).ClickAsync();
+            await Expect(page.Locator("#memory-cap")).ToBeVisibleAsync();
+            await page.GetByLabel("Memory limit").FillAsync("1g"); // above nginx:alpine's cap: flagged beside the field
             await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Shop Web");
             await page.GetByRole(AriaRole.Button, new() { Name = "Create service" }).ClickAsync();
             await Expect(page.Locator("#service_name-error")).ToBeVisibleAsync();
@@ -63,6 +78,7 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
             await Expect(page.Locator("tr[data-token-id]").First).ToBeVisibleAsync();
+            await Expect(page.Locator("#ports-reserved")).ToBeVisibleAsync();
             await tab.ScreenshotAsync(Shot("admin", width));
         }
     }

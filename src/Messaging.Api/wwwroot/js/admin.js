@@ -1,5 +1,6 @@
 // Admin (token with the admin scope): tokens (the secret shown once at creation; revoke), quotas against what each
-// owner's services hold, webhook subscriptions and how their deliveries ended.
+// owner's services hold, webhook subscriptions and how their deliveries ended, the host's capacity and free ports
+// (GET /api/v1/capacity), its nodes (GET /api/v1/nodes, where the API has it) and the warm pools (GET /api/v1/pools).
 import { api, all, ApiError } from './api.js';
 import { el, clear, bytes, time, confirmAction, notice, parseMemory } from './dom.js';
 
@@ -11,6 +12,9 @@ export function adminView(root) {
   const hookOutcome = el('div', { class: 'notice', role: 'alert' });
   const hookBody = el('tbody');
   const deliveries = el('div', { 'aria-live': 'polite' });
+  const capacity = el('div', { id: 'capacity' });
+  const nodes = el('div', { id: 'nodes' });
+  const pools = el('div', { id: 'pools' });
 
   const field = (id, label, input) => el('div', { class: 'field' }, el('label', { for: id }, label), input,
     el('p', { class: 'field-error', id: `${id}-error` }));
@@ -35,6 +39,10 @@ export function adminView(root) {
 
   clear(root,
     el('h1', {}, 'Administration'),
+    el('section', { 'aria-labelledby': 'capacity-title' },
+      el('h2', { id: 'capacity-title' }, 'Capacity and free ports'), capacity,
+      el('h3', { id: 'nodes-title' }, 'Nodes'), nodes,
+      el('h3', { id: 'pools-title' }, 'Warm pools'), pools),
     el('section', { 'aria-labelledby': 'tokens-title' },
       el('h2', { id: 'tokens-title' }, 'Tokens and quotas'),
       el('div', { class: 'table-wrap' }, el('table', {},
@@ -47,7 +55,7 @@ export function adminView(root) {
       el('h2', { id: 'webhooks-title' }, 'Webhooks'),
       el('div', { class: 'table-wrap' }, el('table', {},
         el('caption', { class: 'visually-hidden' }, 'Webhook subscriptions'),
-        el('thead', {}, el('tr', {}, ['URL', 'Events', 'Created', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        el('thead', {}, el('tr', {}, ['URL', 'Events', 'Created', 'Last delivery', ''].map((h) => el('th', { scope: 'col' }, h)))),
         hookBody)),
       deliveries,
       el('h3', {}, 'New subscription'), hookOutcome, hookForm));
@@ -113,23 +121,32 @@ export function adminView(root) {
     }
   }
 
+  const deliveryText = (d) => [time(d.at), ` ${d.event_type}: `, el('span', { class: `badge ${d.status === 'delivered' ? 'ok' : 'bad'}`, dataset: { delivery: d.status } }, d.status),
+    ` after ${d.attempts} attempt(s)`, d.status_code ? `, HTTP ${d.status_code}` : '', d.error ? ` (${d.error})` : ''];
+
   async function loadHooks() {
     const { items } = await api('/webhooks');
-    clear(hookBody, items.length ? items.map((h) => el('tr', {},
+    // Each subscription's latest delivery, so that its state shows without opening it.
+    const latest = await Promise.all(items.map((h) => api(`/webhooks/${encodeURIComponent(h.id)}/deliveries?limit=1`)
+      .then((d) => d.items[0] || null, () => null)));
+    clear(hookBody, items.length ? items.map((h, i) => el('tr', { dataset: { webhookId: h.id } },
       el('th', { scope: 'row' }, h.url), el('td', {}, h.event_types.length ? h.event_types.join(', ') : 'all'),
       el('td', {}, time(h.created_at)),
+      el('td', { dataset: { cell: 'last-delivery' } }, latest[i] ? deliveryText(latest[i]) : 'none yet'),
       el('td', {},
-        el('button', { type: 'button', onclick: () => showDeliveries(h) }, 'Deliveries'), ' ',
-        el('button', { type: 'button', class: 'danger', onclick: () => unsubscribe(h) }, 'Delete'))))
-      : el('tr', {}, el('td', { colspan: 4 }, 'No subscriptions.')));
+        el('button', { type: 'button', onclick: () => showDeliveries(h), 'aria-label': `Deliveries to ${h.url}` }, 'Deliveries'), ' ',
+        el('button', { type: 'button', class: 'danger', onclick: () => unsubscribe(h), 'aria-label': `Delete the subscription to ${h.url}` }, 'Delete'))))
+      : el('tr', {}, el('td', { colspan: 5 }, 'No subscriptions.')));
   }
 
   async function showDeliveries(h) {
     const { items } = await api(`/webhooks/${encodeURIComponent(h.id)}/deliveries?limit=20`);
     clear(deliveries, el('h3', {}, `Latest deliveries to ${h.url}`),
-      items.length ? el('ul', {}, items.map((d) => el('li', {}, time(d.at), ` ${d.event_type}: ${d.status} after ${d.attempts} attempt(s)`,
-        d.status_code ? `, HTTP ${d.status_code}` : '', d.error ? ` (${d.error})` : '')))
+      items.length ? el('ul', { class: 'deliveries' }, items.map((d) => el('li', {}, deliveryText(d))))
         : el('p', {}, 'None yet.'));
+    // The list's latest delivery too (only that cell: the row's buttons, and the focus on them, stay).
+    const cell = hookBody.querySelector(`tr[data-webhook-id="${CSS.escape(h.id)}"] [data-cell=last-delivery]`);
+    if (cell) clear(cell, items.length ? deliveryText(items[0]) : 'none yet');
   }
 
   async function unsubscribe(h) {
@@ -155,6 +172,71 @@ export function adminView(root) {
     }
   }
 
+  /** A figure the tests compare with the API: its raw value in data-value. */
+  const figure = (id, value, text) => el('strong', { id, dataset: { value: value === null || value === undefined ? '' : String(value) } }, text);
+  const cpu = (n) => `${Math.round(n * 1000) / 1000} CPU`;
+  const table = (caption, headers, rows) => el('div', { class: 'table-wrap' }, el('table', {},
+    el('caption', { class: 'visually-hidden' }, caption),
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, rows)));
+
+  async function loadCapacity() {
+    const c = await api('/capacity');
+    const p = c.ports, h = c.host;
+    const share = (used, total, format, id) => total === null || total === undefined
+      ? [figure(`${id}-used`, used, format(used)), ' in use (budget unknown)']
+      : [figure(`${id}-used`, used, format(used)), ' of ', figure(`${id}-total`, total, format(total)), ` in use (${Math.round((used / total) * 100)} %)`];
+    clear(capacity,
+      c.reported ? null : el('p', { class: 'notice bad' }, 'No worker reported its port range and budget lately: only what Redis holds is shown.'),
+      el('dl', { class: 'facts' },
+        el('dt', {}, 'Port range'),
+        el('dd', {}, p.min === null ? 'unknown' : [`${p.min}–${p.max} (`, figure('ports-size', p.size, String(p.size)), ' ports)']),
+        el('dt', {}, 'Ports reserved'), el('dd', {}, figure('ports-reserved', p.reserved, String(p.reserved)), ' (services and warm pool members)'),
+        el('dt', {}, 'Ports blocked'), el('dd', {}, figure('ports-blocked', p.blocked, String(p.blocked)), ' (refused by the engine, skipped for a while)'),
+        el('dt', {}, 'Ports free'), el('dd', {}, p.free === null ? 'unknown' : figure('ports-free', p.free, String(p.free))),
+        el('dt', {}, 'Host memory'), el('dd', {}, share(h.memory_bytes_used, h.memory_bytes, bytes, 'host-memory')),
+        el('dt', {}, 'Host CPUs'), el('dd', {}, share(h.cpus_used, h.cpus, cpu, 'host-cpus'))),
+      c.updated_at ? el('p', { class: 'hint' }, 'Range and budget as the worker reported them at ', time(c.updated_at), '.') : null);
+  }
+
+  async function loadNodes() {
+    let n;
+    try {
+      n = await api('/nodes');
+    } catch (e) {
+      // An API without GET /nodes (404), or no worker answering: say so, the rest of the page stands.
+      clear(nodes, el('p', {}, e instanceof ApiError && e.status === 404
+        ? 'This API does not list nodes (GET /api/v1/nodes).' : `Nodes unavailable: ${e.message}`));
+      return;
+    }
+    clear(nodes, el('p', { class: 'hint' }, `Scheduler: ${n.scheduler}; read at `, time(n.read_at), '.'),
+      table("The scheduler's nodes, what they have and what our services reserve of them", ['Node', 'Role', 'State', 'Availability', 'CPUs reserved', 'Memory reserved', 'Services'],
+        n.nodes.map((node) => el('tr', { dataset: { nodeId: node.id } },
+          el('th', { scope: 'row' }, node.hostname), el('td', {}, node.role), el('td', {}, node.state), el('td', {}, node.availability),
+          el('td', { class: 'num' }, `${cpu(node.reserved.cpus)} of ${cpu(node.resources.cpus)}`),
+          el('td', { class: 'num' }, `${bytes(node.reserved.memory_bytes)} of ${bytes(node.resources.memory_bytes)}`),
+          el('td', { class: 'num' }, String(node.services.length))))));
+  }
+
+  async function loadPools() {
+    const p = await api('/pools');
+    if (!p.reported) {
+      clear(pools, el('p', {}, 'No warm pools reported (pools are off, or no worker wrote a summary lately).'));
+      return;
+    }
+    clear(pools,
+      el('p', {}, 'Pool budget: ', figure('pool-members', p.budget.members, String(p.budget.members)), ' of ',
+        figure('pool-max-members', p.budget.max_members, String(p.budget.max_members)), ' members unclaimed; as of ', time(p.updated_at), '.'),
+      table('Warm pools', ['Pool', 'Image', 'Profile', 'Idle', 'Warming', 'Size', 'Hits', 'Misses'],
+        p.pools.map((pool) => el('tr', { dataset: { pool: pool.name } },
+          el('th', { scope: 'row' }, pool.name), el('td', {}, pool.image), el('td', {}, `${bytes(pool.memory_bytes)}, ${cpu(pool.cpus)}`),
+          el('td', { class: 'num', dataset: { cell: 'idle' } }, String(pool.idle)), el('td', { class: 'num' }, String(pool.warming)),
+          el('td', { class: 'num' }, String(pool.size)), el('td', { class: 'num' }, String(pool.hits)), el('td', { class: 'num' }, String(pool.misses))))));
+  }
+
+  loadCapacity().catch((e) => clear(capacity, el('p', { class: 'notice bad' }, `Capacity unavailable: ${e.message}`)));
+  loadNodes();
+  loadPools().catch((e) => clear(pools, el('p', { class: 'notice bad' }, `Pools unavailable: ${e.message}`)));
   loadTokens().catch((e) => notice(tokenOutcome, `Tokens unavailable: ${e.message}`, 'bad'));
   loadHooks().catch((e) => notice(hookOutcome, `Webhooks unavailable: ${e.message}`, 'bad'));
   return () => {};

@@ -29,14 +29,14 @@ export function buildsView(root, openId) {
   clear(root, el('section', { 'aria-labelledby': 'builds-title' },
     el('h1', { id: 'builds-title' }, 'Builds'),
     el('div', { class: 'columns' },
-      el('div', {},
-        form, outcome,
-        el('h2', { id: 'queue-title' }, 'Queue and recent builds'),
-        el('div', { class: 'table-wrap' }, el('table', { 'aria-labelledby': 'queue-title' },
-          el('thead', {}, el('tr', {}, ['Build', 'Context', 'Status', 'Queue', 'Image', 'Finished', admin ? 'Owner' : null]
-            .filter(Boolean).map((h) => el('th', { scope: 'col' }, h)))),
-          list))),
-      el('div', { class: 'build-log' }, logTitle, el('div', { class: 'log-controls' }, logState), output))));
+      el('div', {}, form, outcome),
+      el('div', { class: 'build-log' }, logTitle, el('div', { class: 'log-controls' }, logState), output)),
+    // The whole width for the list: built image names are long (namespace/instance/context:hash).
+    el('h2', { id: 'queue-title' }, 'Queue and recent builds'),
+    el('div', { class: 'table-wrap' }, el('table', { 'aria-labelledby': 'queue-title', class: 'builds' },
+      el('thead', {}, el('tr', {}, ['Build', 'Context', 'Status', 'Queue', 'Image', 'Finished', admin ? 'Owner' : null]
+        .filter(Boolean).map((h) => el('th', { scope: 'col' }, h)))),
+      list))));
 
   let builds = [];
   let following = null;   // { id, controller }

@@ -142,7 +142,7 @@ export function createView(root) {
         line('quota-memory-left', 'Memory', u.memory_bytes, q.max_memory_bytes, r.memory_bytes, bytes),
         line('quota-cpus-left', 'CPUs', u.cpus, q.max_cpus, r.cpus, cpus));
     } else {
-      clear(quota, el('dd', {}, `Quota unavailable: ${meResult.reason.message}`));
+      clear(quota, el('dt', {}, 'Quota'), el('dd', {}, `unavailable: ${meResult.reason.message}`));
     }
     if (imagesResult.status === 'fulfilled' && imagesResult.value.reported) {
       images = imagesResult.value;
@@ -150,9 +150,9 @@ export function createView(root) {
       clear(caps, images.images.map((i) => [el('dt', {}, i.image),
         el('dd', {}, `up to ${bytes(i.max_memory_bytes)} and ${cpus(i.max_cpus)} CPU; default ${bytes(i.default_memory_bytes)} and ${cpus(i.default_cpus)} CPU; port ${i.internal_port}`)]));
     } else {
-      clear(caps, el('dd', {}, imagesResult.status === 'fulfilled'
-        ? 'No worker reported its allowlist lately: the caps are unknown here (the worker still applies them).'
-        : `Caps unavailable: ${imagesResult.reason.message}`));
+      clear(caps, el('dt', {}, 'Caps'), el('dd', {}, imagesResult.status === 'fulfilled'
+        ? 'No worker reported its allowlist lately: unknown here (the worker still applies them).'
+        : `unavailable: ${imagesResult.reason.message}`));
     }
     if (templatesResult.status === 'fulfilled') {
       templates = templatesResult.value.filter((t) => (t.services || []).length <= 1);

@@ -52,17 +52,20 @@ export function stacksView(root) {
   }
 
   let timer = null;
+  let members = new Set(); // the listed stacks' member service ids
   async function load() {
     try {
       const stacks = await api('/stacks');
+      members = new Set(stacks.flatMap((st) => st.members.map((m) => m.service_id).filter(Boolean)));
       clear(list, stacks.length ? stacks.map(card) : el('p', {}, 'No stacks.'));
     } catch (e) {
       notice(outcome, `Could not load the stacks: ${e.message}`, 'bad');
     }
   }
-  // Members' events name their service and stack: read the list again, at most twice a second.
+  // A stack's own events name it; its members' events (stopped, started, health...) name only their service: read the
+  // list again on either, at most twice a second.
   const unsubscribe = onLiveEvent(({ entry }) => {
-    if (!entry || !entry.stack_id || timer) return;
+    if (!entry || !(entry.stack_id || members.has(entry.service_id)) || timer) return;
     timer = setTimeout(() => { timer = null; load(); }, 500);
   });
   load();
