@@ -37,8 +37,11 @@ public static class BuildBenchmark
             if (response.StatusCode != HttpStatusCode.Accepted)
                 throw new InvalidOperationException($"POST /api/v1/builds answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(context.Cancel)}");
             var buildId = (await response.Content.ReadFromJsonAsync<JsonElement>(context.Cancel)).GetProperty("build_id").GetGuid();
+            var deadline = DateTime.UtcNow.AddMinutes(3);
             while (true)
             {
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"Build {buildId} did not end in 3 minutes.");
                 var record = await system.Http.GetFromJsonAsync<JsonElement>($"/api/v1/builds/{buildId}", context.Cancel);
                 var status = record.GetProperty("status").GetString();
                 if (status == "succeeded")

@@ -35,6 +35,7 @@ public sealed class BuildImageConsumer(
         var publisher = identity.Resolve(context, command.RequestedBy);
         if (publisher is null)
         {
+            logger.LogWarning("Build command from an unverified publisher refused");
             await context.Publish(Failure(command, "", BuildFailureReasons.InvalidCommand, CommandIdentity.Unverified, []));
             return;
         }
@@ -45,11 +46,13 @@ public sealed class BuildImageConsumer(
         var existing = command.BuildId == Guid.Empty ? null : await builds.GetAsync(command.BuildId);
         if (existing is not null && (existing.CommandId != command.CommandId || existing.Owner != owner))
         {
+            logger.LogWarning("Build command refused: its build id belongs to another command");
             await context.Publish(Failure(command, owner, BuildFailureReasons.InvalidCommand, $"Build id {command.BuildId} already belongs to another command.", []));
             return;
         }
         if (existing is { IsFinished: true })
         {
+            logger.LogInformation("Build command delivered again after its build ended ({Status}): outcome replayed", existing.Status);
             await context.Publish(Replay(existing));
             return;
         }
@@ -71,6 +74,7 @@ public sealed class BuildImageConsumer(
         if (!await builds.TryClaimAsync(record))
         {
             // Failed as never delivered (UndeliveredBuilds) before this command arrived: that is its outcome.
+            logger.LogWarning("Build command arrived after its record was failed as never delivered");
             if (await builds.GetAsync(command.BuildId) is { IsFinished: true } expired)
                 await context.Publish(Replay(expired));
             return;
