@@ -38,7 +38,7 @@ public sealed class DashboardScreenshots(SystemFixture system, DashboardBrowser 
         // A stack of two members for the Stacks view.
         var stack = await alice.PostAsJsonAsync("/api/v1/stacks", new
         {
-            name = "shop", compose_file = "services:\n  web:\n    image: nginx:alpine\n    ports: [\"80\"]\n  api:\n    image: nginx:alpine\n",
+            name = "store", compose_file = "services:\n  web:\n    image: nginx:alpine\n    ports: [\"80\"]\n  api:\n    image: nginx:alpine\n",
         });
         stack.EnsureSuccessStatusCode();
         var stackId = (await stack.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stack_id").GetGuid();
