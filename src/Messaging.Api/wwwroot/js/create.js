@@ -125,7 +125,7 @@ export function createView(root) {
         ? [`Runs ${image}: cap `, figure(`template-memory-cap-${i}`, entry.max_memory_bytes, bytes(entry.max_memory_bytes)), ' and ',
           figure(`template-cpu-cap-${i}`, entry.max_cpus, `${cpus(entry.max_cpus)} CPU`), `, default ${bytes(entry.default_memory_bytes)} and ${cpus(entry.default_cpus)} CPU.`]
         : `Runs ${image}.`]),
-      me && me.remaining ? [' Left in your quota: services ', left(me.remaining.services, String), ', memory ', left(me.remaining.memory_bytes, bytes), ', CPUs ',
+      me && me.remaining ? [' Left in your quota: ', left(me.remaining.services, String), ' services, ', left(me.remaining.memory_bytes, bytes), ' of memory, ',
         left(me.remaining.cpus, (n) => `${cpus(n)} CPU`), '.'] : '');
   }
 
