@@ -1,3 +1,4 @@
+using Messaging.Worker.Policy;
 using MassTransit;
 using MassTransit.Testing;
 using Messaging.Contracts;
@@ -56,6 +57,10 @@ public sealed class WorkerHarness : IAsyncDisposable
         });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddWorker();
+        // The capacity report asks the engine for its resources at start, and the host budget keeps that answer (a
+        // host's memory and CPUs do not change under its engine): tests that set the fake engine's resources after
+        // start would race it. The report has tests of its own.
+        builder.Services.Remove(builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(CapacityReporter)));
         builder.Services.AddSingleton<IContainerRuntime, FakeContainerRuntime>();
         builder.Services.AddSingleton<IBrokerUserSource, TestBrokerUser>();
         builder.Services.AddMassTransitTestHarness();

@@ -92,7 +92,7 @@ export function createView(root) {
   }
 
   const entryOf = (image) => (images && images.reported ? images.images.find((i) => i.image === image) : null);
-  const left = (value, format) => (value === null || value === undefined ? 'no limit' : format(value));
+  const left = (value, format) => (value === null || value === undefined ? 'unlimited' : format(value));
 
   /** The chosen image's caps and defaults, and the quota left, beside the memory and CPU fields. */
   function showLimits() {
@@ -108,12 +108,12 @@ export function createView(root) {
     clear(memoryLimits,
       entry ? ['Cap for ', entry.image, ': ', figure('memory-cap', entry.max_memory_bytes, bytes(entry.max_memory_bytes)),
         '; default ', figure('memory-default', entry.default_memory_bytes, bytes(entry.default_memory_bytes)), '. '] : '',
-      remaining ? ['Your quota has ', figure('memory-left', remaining.memory_bytes ?? '', left(remaining.memory_bytes, bytes)), ' left.'] : '',
+      remaining ? ['Memory left in your quota: ', figure('memory-left', remaining.memory_bytes ?? '', left(remaining.memory_bytes, bytes)), '.'] : '',
       entry && memoryText && memory > entry.max_memory_bytes ? el('span', { class: 'warn' }, ' Above the cap: the worker would refuse it (limit_exceeded).') : '');
     clear(cpuLimits,
       entry ? ['Cap for ', entry.image, ': ', figure('cpu-cap', entry.max_cpus, `${cpus(entry.max_cpus)} CPU`),
         '; default ', figure('cpu-default', entry.default_cpus, `${cpus(entry.default_cpus)} CPU`), '. '] : '',
-      remaining ? ['Your quota has ', figure('cpu-left', remaining.cpus ?? '', left(remaining.cpus, (n) => `${cpus(n)} CPU`)), ' left.'] : '',
+      remaining ? ['CPUs left in your quota: ', figure('cpu-left', remaining.cpus ?? '', left(remaining.cpus, (n) => `${cpus(n)} CPU`)), '.'] : '',
       entry && cpuText && cpu > entry.max_cpus ? el('span', { class: 'warn' }, ' Above the cap: the worker would refuse it (limit_exceeded).') : '');
   }
 
@@ -125,8 +125,8 @@ export function createView(root) {
         ? [`Runs ${image}: cap `, figure(`template-memory-cap-${i}`, entry.max_memory_bytes, bytes(entry.max_memory_bytes)), ' and ',
           figure(`template-cpu-cap-${i}`, entry.max_cpus, `${cpus(entry.max_cpus)} CPU`), `, default ${bytes(entry.default_memory_bytes)} and ${cpus(entry.default_cpus)} CPU.`]
         : `Runs ${image}.`]),
-      me && me.remaining ? [' Your quota has ', left(me.remaining.services, String), ' services, ', left(me.remaining.memory_bytes, bytes), ' and ',
-        left(me.remaining.cpus, (n) => `${cpus(n)} CPU`), ' left.'] : '');
+      me && me.remaining ? [' Left in your quota: ', left(me.remaining.services, String), ' services, ', left(me.remaining.memory_bytes, bytes), ' of memory, ',
+        left(me.remaining.cpus, (n) => `${cpus(n)} CPU`), '.'] : '');
   }
 
   async function loadSide() {
