@@ -169,6 +169,12 @@ public sealed class BuildEndToEndTests(SystemFixture system)
     public async Task Two_builds_at_once_queue_on_the_one_build_slot()
     {
         using var alice = system.Api(SystemFixture.AliceToken);
+        // Positions count every waiting build: start from an idle worker, with no other test's build still under way.
+        using var admin = system.Api(SystemFixture.Token);
+        var idleBy = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < idleBy &&
+               (await admin.GetFromJsonAsync<JsonElement>("/api/v1/builds")).EnumerateArray().Any(b => !Finished(b)))
+            await Task.Delay(200);
         var first = await StartBuild(alice, "it-slow", new Dictionary<string, string> { ["NONCE"] = Guid.NewGuid().ToString("N") });
         var second = await StartBuild(alice, "it-slow", new Dictionary<string, string> { ["NONCE"] = Guid.NewGuid().ToString("N") });
         // While one builds, the other waits at the head of the queue (which of the two the worker took first is its own

@@ -51,9 +51,10 @@ public sealed class DashboardTests(SystemFixture system, DashboardBrowser browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Create service" }).ClickAsync();
         try
         {
-            await page.WaitForURLAsync(new Regex("#/services/[0-9a-f-]{36}$"));
+            // Polls the address itself (a same-document hash change is not always seen as a navigation to wait for).
+            await Expect(page).ToHaveURLAsync(new Regex("#/services/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
             // Say what the page said instead (a refusal is shown in the form's alert), not only that it did not move on.
             var alerts = await page.Locator("form#create-form ~ .notice, .notice[role=alert]").AllInnerTextsAsync();
