@@ -95,6 +95,9 @@ public static class BuildLogRelayRegistration
             endpoint.AutoDelete = true;
             endpoint.Durable = false;
             endpoint.PrefetchCount = 64;
+            // One batch at a time, in the queue's order: the relay keeps only lines past the last it has, so a later
+            // batch consumed before an earlier one (concurrent consumers) dropped the earlier one's lines from the stream.
+            endpoint.ConcurrentMessageLimit = 1;
             endpoint.ConfigureConsumer<ImageBuildLoggedConsumer>(context);
         });
 }

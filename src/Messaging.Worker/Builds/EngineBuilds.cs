@@ -115,7 +115,20 @@ public sealed class EngineBuilds(IDockerClient docker, IOptions<DockerOptions> d
             var image = await docker.Images.InspectImageAsync(lastStepImage, cancellationToken);
             if (image.RepoTags is { Count: > 0 } tags && tags.Any(t => t != "<none>:<none>"))
                 return; // a tagged image (the FROM image when the first step after it failed): someone's, not ours
-            await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = false }, cancellationToken);
+            // The engine removes the failed step's container (forcerm) after it has streamed the error, so the first
+            // attempts can meet that container still holding the image: a conflict, tried again for a few seconds.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await docker.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters { Force = false }, cancellationToken);
+                    break;
+                }
+                catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < 20)
+                {
+                    await Task.Delay(250, cancellationToken);
+                }
+            }
             logger.LogInformation("Removed the layers a failed build left, from {ImageId}", image.ID);
         }
         catch (Exception e) when (e is DockerApiException or HttpRequestException or SocketException or IOException)

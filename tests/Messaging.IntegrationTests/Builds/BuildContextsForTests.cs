@@ -32,6 +32,8 @@ public sealed class BuildContextsForTests : IDisposable
         Write("it-prune", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" > /nonce\n");
         Write("it-timeout", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" && sleep 60\n");
         Write("it-chatty", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" && yes 0123456789abcdef0123456789abcdef | head -c 400000\n");
+        // A step only this build makes (NONCE), then a failing one: the first step's image is what the failure leaves.
+        Write("it-fail-layers", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" > /nonce\nRUN exit 3\n");
         Write("it-slow", "FROM messaging-test/busybox:latest\nARG NONCE\nRUN echo \"$NONCE\" > /nonce && sleep 2\n");
     }
 
@@ -71,6 +73,7 @@ public sealed class BuildContextsForTests : IDisposable
         Context("it-net", "it-net", args: [("TARGET_HOST", @"[0-9.]{7,15}", false), ("TARGET_PORT", "[0-9]{1,5}", false)]);
         Context("it-net-open", "it-net", network: "default", args: [("TARGET_HOST", @"[0-9.]{7,15}", false), ("TARGET_PORT", "[0-9]{1,5}", false)]);
         Context("it-oom", "it-oom", memory: "32m");
+        Context("it-fail-layers", "it-fail-layers", args: ("NONCE", null, false));
         Context("it-slow", "it-slow", args: ("NONCE", null, false));
         Context("it-prune", "it-prune", keepImages: "1", args: ("NONCE", null, false));
         Context("it-timeout", "it-timeout", timeout: "00:00:03", args: ("NONCE", null, false));

@@ -101,13 +101,24 @@ public sealed class BuildEndToEndTests(SystemFixture system)
         Assert.DoesNotContain(secret, record.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(secret, JsonSerializer.Serialize(failed, Json), StringComparison.Ordinal);
         Assert.Equal(BuildStatus.Failed, record.GetProperty("status").GetString());
+    }
 
-        // The layers the failed build committed (FROM, then the ARG step) are not left on the host: the ARG step's
-        // untagged image is removed, the FROM image, tagged and someone else's, stays.
+    [Fact]
+    public async Task A_failed_build_leaves_no_layers_of_its_own_behind()
+    {
+        using var alice = system.Api(SystemFixture.AliceToken);
+        var id = await StartBuild(alice, "it-fail-layers", new Dictionary<string, string> { ["NONCE"] = Guid.NewGuid().ToString("N") });
+        var failed = await system.Events.WaitFor<ImageBuildFailed>(e => e.BuildId == id, TimeSpan.FromSeconds(90));
+        Assert.Equal(BuildFailureReasons.BuildFailed, failed.Reason);
+        // FROM, then the ARG and the NONCE step committed images of their own, untagged (our labels go on the final image
+        // only); the failure removes the last, and with it its untagged parents. The FROM image, tagged, stays.
         var steps = failed.LogTail.Select(Messaging.Worker.Builds.EngineBuilds.StepImageOf).OfType<string>().ToList();
-        Assert.True(steps.Count >= 2, "the log shows the committed steps: " + string.Join(" | ", failed.LogTail));
-        var gone = await Assert.ThrowsAnyAsync<DockerApiException>(() => system.Docker.Images.InspectImageAsync(steps[^1]));
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.True(steps.Count >= 3, "the log shows the committed steps: " + string.Join(" | ", failed.LogTail));
+        foreach (var step in steps.Skip(1))
+        {
+            var gone = await Assert.ThrowsAnyAsync<DockerApiException>(() => system.Docker.Images.InspectImageAsync(step));
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+        }
         Assert.NotNull(await system.Docker.Images.InspectImageAsync("messaging-test/busybox:latest"));
     }
 
@@ -158,6 +169,12 @@ public sealed class BuildEndToEndTests(SystemFixture system)
     public async Task Two_builds_at_once_queue_on_the_one_build_slot()
     {
         using var alice = system.Api(SystemFixture.AliceToken);
+        // Positions count every waiting build: start from an idle worker, with no other test's build still under way.
+        using var admin = system.Api(SystemFixture.Token);
+        var idleBy = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < idleBy &&
+               (await admin.GetFromJsonAsync<JsonElement>("/api/v1/builds")).EnumerateArray().Any(b => !Finished(b)))
+            await Task.Delay(200);
         var first = await StartBuild(alice, "it-slow", new Dictionary<string, string> { ["NONCE"] = Guid.NewGuid().ToString("N") });
         var second = await StartBuild(alice, "it-slow", new Dictionary<string, string> { ["NONCE"] = Guid.NewGuid().ToString("N") });
         // While one builds, the other waits at the head of the queue (which of the two the worker took first is its own
