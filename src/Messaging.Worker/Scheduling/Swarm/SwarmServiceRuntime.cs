@@ -272,7 +272,15 @@ public sealed class SwarmServiceRuntime(
                 var detail = $"{task.Status?.State}: {task.Status?.Err ?? task.Status?.Message}";
                 last = detail;
                 if (IsPortProblem(task.Status?.Err))
+                {
+                    // After a restart or start the port was this service's own, held by its previous task: Swarm's scheduler
+                    // counts it as used a moment after that task ended, and places the new one once it sees it free (seen
+                    // here under load: "host-mode port already in use on 1 node" right after the old task stopped).
+                    // Only a first creation's port conflict is someone else's, and fails at once.
+                    if (before.Count > 0 && task.Status?.State == TaskState.Pending)
+                        continue;
                     throw new HostPortUnavailableException(hostPort, detail);
+                }
                 // Pending for want of a node: constraints no node meets, or no node with the memory and CPU it reserves.
                 // Swarm would wait for one; the creation fails now, as it does for a full host on the containers path.
                 if (task.Status?.State == TaskState.Pending && task.Status.Err?.StartsWith("no suitable node", StringComparison.Ordinal) == true)
