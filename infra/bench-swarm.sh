@@ -5,7 +5,7 @@
 # leaves at the end whatever happens, so the engine ends as it was found (inactive). Each run also times the same
 # number of raw Engine API creations, interleaved, as its baseline.
 #
-# Usage: flock /work/it.lock bash infra/bench-swarm.sh [--creations N]   (default as infra/bench.sh latency)
+# Usage: bash infra/bench-swarm.sh [--creations N]   (default as infra/bench.sh latency)
 # Results: bench/results/containers-latency.{json,md} and bench/results/swarm-latency.{json,md}.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

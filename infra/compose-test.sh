@@ -5,9 +5,9 @@
 # This script prepares the machine; the checks are the xunit project tests/Messaging.ComposeTests
 # (Category=Compose, 77 tests, the default filter), which brings the stack up, checks it from outside and tears it down.
 # The same project holds the rolling upgrade (Category=Upgrade, docs/FAULTS.md scenario 12, a few minutes more):
-#   flock /work/it.lock bash infra/compose-test.sh --filter Category=Upgrade --logger "console;verbosity=detailed"
+#   bash infra/compose-test.sh --filter Category=Upgrade --logger "console;verbosity=detailed"
 # and backup + restore (Category=Backup, BackupRestoreTests, about 3 minutes more):
-#   flock /work/it.lock bash infra/compose-test.sh --filter Category=Backup
+#   bash infra/compose-test.sh --filter Category=Backup
 # What it does:
 #   1. installs the compose tool when none is there (Debian's docker-compose 1.29);
 #   2. makes sure the images exist: infra/build-test-images.sh (nginx:alpine) and

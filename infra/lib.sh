@@ -118,7 +118,7 @@ spawn_detached() { # logfile cmd...
     } >>"$logfile"
     # A daemon must not inherit any descriptor beyond stdio: 8/9 are the lock
     # fds of build-test-images.sh/services-up.sh, and a caller run under
-    # `flock FILE cmd` (the tests' /work/it.lock) passes its lock on too; an
+    # `flock FILE cmd` (as a shared machine's lock around test runs) passes its lock on too; an
     # inherited lock would be held for the daemon's whole life.
     (
         for fd in /proc/self/fd/*; do

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Messaging.Testing;
 using Microsoft.Playwright;
 
@@ -98,6 +99,29 @@ public sealed class DashboardPage : IAsyncDisposable
     {
         lock (Console)
             return [.. Console.Where(m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))];
+    }
+
+    /// <summary>
+    /// Waits for the page to move to the route <paramref name="route"/> (say <c>services</c>) with an id after a submit,
+    /// and returns the id. Polls the address itself for up to a minute (a same-document hash change is not always seen
+    /// as a navigation to wait for, and the submit waits on the broker's confirm); when it does not move on, says what the
+    /// page showed instead (a refusal is in the form's alert) and its last console lines, not only that it timed out.
+    /// </summary>
+    public async Task<Guid> WaitForRouteAsync(string route)
+    {
+        try
+        {
+            await Assertions.Expect(Page).ToHaveURLAsync(new Regex($"#/{route}/[0-9a-f-]{{36}}$"), new() { Timeout = 60_000 });
+        }
+        catch (PlaywrightException)
+        {
+            var alerts = await Page.Locator(".notice, [role=alert]").AllInnerTextsAsync();
+            string[] console;
+            lock (Console) console = [.. Console.TakeLast(5)];
+            throw new Xunit.Sdk.XunitException($"No #/{route}/<id> page after the submit (at {Page.Url}); the page shows: " +
+                $"{string.Join(" | ", alerts.Where(a => a.Length > 0))}; console: {string.Join(" | ", console)}");
+        }
+        return Guid.Parse(Page.Url[(Page.Url.LastIndexOf('/') + 1)..]);
     }
 
     public async Task ScreenshotAsync(string path) =>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Messaging.Contracts;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -108,8 +107,7 @@ public sealed class DashboardStackTemplateTests(SystemFixture system, DashboardB
 
         await workers.FillAsync("3");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create service" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("#/services/[0-9a-f-]{36}$"));
-        var id = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
+        var id = await tab.WaitForRouteAsync("services");
         try
         {
             await Expect(page.Locator(".badges [data-status=running]")).ToBeVisibleAsync(Live);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Messaging.Contracts;
 using Messaging.State;
 using Microsoft.Playwright;
@@ -49,18 +48,7 @@ public sealed class DashboardTests(SystemFixture system, DashboardBrowser browse
         await name.FillAsync(serviceName);
         await page.GetByLabel("Memory limit").FillAsync("64m");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create service" }).ClickAsync();
-        try
-        {
-            // Polls the address itself (a same-document hash change is not always seen as a navigation to wait for).
-            await Expect(page).ToHaveURLAsync(new Regex("#/services/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
-        }
-        catch (PlaywrightException)
-        {
-            // Say what the page said instead (a refusal is shown in the form's alert), not only that it did not move on.
-            var alerts = await page.Locator("form#create-form ~ .notice, .notice[role=alert]").AllInnerTextsAsync();
-            throw new Xunit.Sdk.XunitException($"No service page after Create; the page shows: {string.Join(" | ", alerts)}");
-        }
-        var id = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
+        var id = await tab.WaitForRouteAsync("services");
         await Expect(page.Locator(".badges [data-status=running]")).ToBeVisibleAsync(Live);
 
         // A line the container writes appears in the followed log: busybox httpd logs each request with its status, and
