@@ -3,12 +3,12 @@
 # images), removes containers a previous run may have left, runs every test project, and ends
 # with one line "N passed, N failed[, N skipped]" of the real totals.
 #
-# Four runs, one after the other: first the whole solution without the fault, compose and swarm tests
+# Three steps: first the whole solution without the fault, compose and swarm tests
 # (Category!=Fault&Category!=Compose&Category!=Swarm; the integration tests beside the other projects), then the swarm
 # end-to-end tests (Category=Swarm, on a one-node swarm their fixture makes and leaves), then the fast subset of
 # tests/Messaging.FaultTests (Category=Fault&Speed=Fast), which restarts RabbitMQ and so must not
-# overlap the other projects, then the compose tests (infra/compose-test.sh). The totals come from
-# the TRX files of all three. The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
+# overlap the other projects, beside the compose tests (infra/compose-test.sh; the stack has its own broker). The
+# totals come from the TRX files of all of them. The full fault set is infra/fault-tests.sh (docs/FAULTS.md).
 #
 # Usage: bash infra/test.sh [extra dotnet test arguments, e.g. --filter Requires!=Docker]
 #        (a --filter given here is combined with each run's own filter)
@@ -53,7 +53,9 @@ if dotnet build Messaging.sln --nologo -v q -clp:ErrorsOnly "${args[@]}"; then
         --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&FullyQualifiedName!~Messaging.IntegrationTests&FullyQualifiedName!~Messaging.ComposeTests')" \
         >"$others_log" 2>&1 &
     others=$!
-    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&Category!=Screenshots&Category!=DashboardMeasurements&Category!=Swarm')"
+    # Left out here, each with a command of its own (README, "Test it"): the swarm tests (below), the dashboard's
+    # screenshots and measurements, and the long scenarios marked Category=Extended.
+    run integration tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filter 'Category!=Fault&Category!=Compose&Category!=Screenshots&Category!=DashboardMeasurements&Category!=Swarm&Category!=Extended')"
     integration_status=$?
     wait "$others"
     others_status=$?
@@ -73,20 +75,31 @@ run swarm tests/Messaging.IntegrationTests --no-build --filter "$(with_user_filt
 swarm_status=$?
 docker swarm leave --force >/dev/null 2>&1 || true # only if a crashed run left one (the fixture leaves it itself)
 
-# After the main run, alone: the fast fault tests (kill -9, broker restart, FLUSHALL, engine away, SIGSTOP).
-run faults tests/Messaging.FaultTests --filter "$(with_user_filter 'Category=Fault&Speed=Fast')"
+# Last, two runs side by side (they share nothing but the engine and the CPU):
+# - the fast fault tests (kill -9, broker restart, FLUSHALL, engine away, SIGTERM), after the main run because they
+#   restart the host's RabbitMQ and so must not overlap the other projects;
+# - the container packaging end to end: images from Dockerfile.*, the compose stack on local stand-ins of the public
+#   base images with its own RabbitMQ and Redis (so the broker restart does not touch it), the README's request
+#   through it (infra/compose-test.sh runs tests/Messaging.ComposeTests). MESSAGING_SKIP_COMPOSE_TEST=1 leaves it out
+#   (it takes minutes). Its console output is printed when both are done, so the two do not interleave.
+compose_status=skipped
+if [ "${MESSAGING_SKIP_COMPOSE_TEST:-0}" != 1 ]; then
+    compose_log="$results/compose.log"
+    # --no-build: the solution is built; two builds at once would write the same obj/ folders.
+    bash infra/compose-test.sh --filter "$(with_user_filter 'Category=Compose')" --no-build \
+        --logger trx --results-directory "$results/compose" "${args[@]}" >"$compose_log" 2>&1 &
+    compose=$!
+fi
+
+run faults tests/Messaging.FaultTests --no-build --filter "$(with_user_filter 'Category=Fault&Speed=Fast')"
 fault_status=$?
 
 bash infra/cleanup-containers.sh messaging.instance=fault-tests
 
-# Last, the container packaging end to end: images from Dockerfile.*, the compose stack on local
-# stand-ins of the public base images, the README's request through it (infra/compose-test.sh runs
-# tests/Messaging.ComposeTests). MESSAGING_SKIP_COMPOSE_TEST=1 leaves it out (it takes minutes).
-compose_status=skipped
-if [ "${MESSAGING_SKIP_COMPOSE_TEST:-0}" != 1 ]; then
-    bash infra/compose-test.sh --filter "$(with_user_filter 'Category=Compose')" \
-        --logger trx --results-directory "$results/compose" "${args[@]}"
+if [ -n "${compose:-}" ]; then
+    wait "$compose"
     compose_status=$?
+    cat "$compose_log"
 fi
 
 read -r passed failed skipped files < <(bash infra/trx-totals.sh "$results")

@@ -23,7 +23,7 @@ public sealed class PausedWorkerTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Freeze = TimeSpan.FromSeconds(3.5);
 
-    [Fact, Trait("Speed", "Fast")]
+    [Fact]
     public async Task SIGSTOP_a_worker_mid_creation_while_a_second_worker_runs_then_SIGCONT()
     {
         const int count = 30;

@@ -31,7 +31,7 @@ public sealed class SupervisionFaultTests(ITestOutputHelper output)
         ["Supervisor__DueCheckInterval"] = "00:00:00.200",
     };
 
-    [Fact, Trait("Speed", "Fast")]
+    [Fact]
     public async Task Kill9_the_worker_while_a_service_is_crash_looping()
     {
         await using var s = await Scenario.StartAsync("supervisor-kill9",

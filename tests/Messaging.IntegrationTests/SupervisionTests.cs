@@ -184,7 +184,7 @@ public sealed class SupervisionTests(SystemFixture system)
         await api.DeleteAsync($"/api/v1/services/{id}");
     }
 
-    [Fact]
+    [Fact, Trait("Category", "Extended")] // long; kept out of the default run (README, "Test it")
     public async Task A_check_the_image_cannot_run_is_probed_by_the_worker_and_acted_on_alike()
     {
         using var api = system.Api(SystemFixture.AliceToken);

@@ -186,7 +186,7 @@ public sealed class WebhookDeliveryTests(SystemFixture system)
         }
     }
 
-    [Fact]
+    [Fact, Trait("Category", "Extended")] // long; kept out of the default run (README, "Test it")
     public async Task A_dead_receiver_holds_up_no_live_one_and_its_deliveries_end_failed_after_the_limit()
     {
         // Before the fix each event was delivered to all its subscriptions in one consumer slot, with the retries in

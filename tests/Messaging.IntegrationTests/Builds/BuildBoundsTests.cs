@@ -36,7 +36,7 @@ public sealed class BuildBoundsTests(SystemFixture system)
             },
         });
 
-    [Fact]
+    [Fact, Trait("Category", "Extended")] // long; kept out of the default run (README, "Test it")
     public async Task A_contexts_images_beyond_KeepImages_are_removed_after_a_build()
     {
         Assert.Null(await Build("it-prune"));

@@ -102,7 +102,7 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
         await Command(api, HttpMethod.Delete, $"/api/v1/services/{id}", c => system.Events.WaitFor<ServiceRemoved>(e => e.CommandId == c));
     }
 
-    [Fact]
+    [Fact, Trait("Category", "Extended")] // long; kept out of the default run (README, "Test it")
     public async Task Routes_come_back_after_caddy_is_killed_and_restarted_and_a_route_added_behind_our_back_is_dropped()
     {
         await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings);
@@ -136,7 +136,7 @@ public sealed class EdgeEndToEndTests(SystemFixture system)
     /// are lost (the edge drops routes without a record at its next sync; not awaited here, as the worker's own periodic
     /// pass may restore them first), one reconciler pass brings the reservation, the record's list and so the route back.
     /// </summary>
-    [Fact]
+    [Fact, Trait("Category", "Extended")] // long; kept out of the default run (README, "Test it")
     public async Task An_extra_hostname_lost_with_its_redis_keys_is_restored_from_the_labels_and_served_again()
     {
         await using var edge = await EdgeHostForTests.StartAsync(system.SystemSettings);

@@ -7,7 +7,7 @@ namespace Messaging.IntegrationTests.Pools;
 [Trait("Requires", "Redis"), Trait("Requires", "RabbitMq"), Trait("Requires", "Docker")]
 public sealed class PoolLifecycleTests
 {
-    [Fact]
+    [Fact, Trait("Category", "Extended")] // long; kept out of the default run (README, "Test it")
     public async Task Idle_members_are_replaced_after_MaxIdle_and_removed_on_shutdown()
     {
         await using var worker = await PoolWorker.StartAsync("it-pools-idle", 18600, new Dictionary<string, string?>
