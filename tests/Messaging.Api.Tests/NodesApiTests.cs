@@ -1,40 +1,23 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MassTransit;
 using Messaging.Contracts;
 
 namespace Messaging.Api.Tests;
 
 /// <summary>
-/// <c>GET /api/v1/nodes</c> (issue 18) against a stand-in worker on the harness bus that answers <see cref="_answer"/>
-/// (null: no answer, as with no worker running). Admin tokens only: the nodes' addresses and every owner's services are an
+/// <c>GET /api/v1/nodes</c> (issue 18) against a stand-in worker on the harness bus that answers what each test sets
+/// (nothing: no answer, as with no worker running). Admin tokens only: the nodes' addresses and every owner's services are an
 /// operator's view.
 /// </summary>
 [Trait("Requires", "Redis")]
 public sealed class NodesApiTests(ApiApplication app) : IClassFixture<ApiApplication>, IAsyncLifetime
 {
-    private object? _answer;
-    private int _asked;
-    private HostReceiveEndpointHandle? _worker;
+    private StandInWorker<GetNodes> _worker = null!;
 
-    public async Task InitializeAsync()
-    {
-        _worker = app.Harness.Bus.ConnectReceiveEndpoint($"nodes-responder-{Guid.NewGuid():N}", endpoint =>
-            endpoint.Handler<GetNodes>(async context =>
-            {
-                Interlocked.Increment(ref _asked);
-                if (_answer is { } answer)
-                    await context.RespondAsync(answer);
-            }));
-        await _worker.Ready;
-    }
+    public async Task InitializeAsync() => _worker = await StandInWorker<GetNodes>.StartAsync(app.Harness.Bus, "nodes-responder");
 
-    public async Task DisposeAsync()
-    {
-        if (_worker is not null)
-            await _worker.StopAsync();
-    }
+    public async Task DisposeAsync() => await _worker.DisposeAsync();
 
     private static readonly Guid Web = Guid.NewGuid();
 
@@ -56,7 +39,7 @@ public sealed class NodesApiTests(ApiApplication app) : IClassFixture<ApiApplica
     [Fact]
     public async Task Admin_reads_each_node_with_its_resources_what_our_services_reserve_and_which_run_there()
     {
-        _answer = TwoNodes();
+        _worker.Answer = _ => TwoNodes();
 
         var response = await app.ClientWith(ApiApplication.AdminToken).GetAsync("/api/v1/nodes");
 
@@ -84,7 +67,7 @@ public sealed class NodesApiTests(ApiApplication app) : IClassFixture<ApiApplica
     [Fact]
     public async Task Tokens_without_admin_get_403_problem_details_and_the_worker_is_never_asked()
     {
-        _answer = TwoNodes();
+        _worker.Answer = _ => TwoNodes();
         foreach (var token in new[] { ApiApplication.AliceToken, ApiApplication.ReaderToken })
         {
             var response = await app.ClientWith(token).GetAsync("/api/v1/nodes");
@@ -93,7 +76,7 @@ public sealed class NodesApiTests(ApiApplication app) : IClassFixture<ApiApplica
             Assert.Equal("Forbidden", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         }
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.ClientWith(null).GetAsync("/api/v1/nodes")).StatusCode);
-        Assert.Equal(0, _asked);
+        Assert.Empty(_worker.Asked);
     }
 
     [Theory]
@@ -102,7 +85,7 @@ public sealed class NodesApiTests(ApiApplication app) : IClassFixture<ApiApplica
     [InlineData(RejectionReasons.InvalidCommand, HttpStatusCode.BadGateway, "Worker refused")]
     public async Task A_worker_refusal_becomes_its_problem(string reason, HttpStatusCode status, string title)
     {
-        _answer = new NodesUnavailable { Reason = reason, Message = "as the worker said" };
+        _worker.Answer = _ => new NodesUnavailable { Reason = reason, Message = "as the worker said" };
 
         var response = await app.ClientWith(ApiApplication.AdminToken).GetAsync("/api/v1/nodes");
 
@@ -116,12 +99,12 @@ public sealed class NodesApiTests(ApiApplication app) : IClassFixture<ApiApplica
     [Fact]
     public async Task No_worker_answering_is_504()
     {
-        _answer = null;
+        _worker.Answer = _ => null;
 
         var response = await app.ClientWith(ApiApplication.AdminToken).GetAsync("/api/v1/nodes");
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("No worker answered the nodes request in time.", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
-        Assert.True(_asked > 0);
+        Assert.NotEmpty(_worker.Asked);
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MassTransit;
 using Messaging.Contracts;
 
 namespace Messaging.Api.Tests;
@@ -16,8 +15,7 @@ public sealed class StatsApiTests : IClassFixture<ApiApplication>, IAsyncLifetim
 {
     private readonly ApiApplication _app;
     private readonly ConcurrentDictionary<Guid, object> _answers = new();
-    private readonly ConcurrentBag<Guid> _asked = [];
-    private HostReceiveEndpointHandle? _worker;
+    private StandInWorker<GetServiceStats> _worker = null!;
 
     public StatsApiTests(ApiApplication app) => _app = app;
 
@@ -25,21 +23,11 @@ public sealed class StatsApiTests : IClassFixture<ApiApplication>, IAsyncLifetim
 
     public async Task InitializeAsync()
     {
-        _worker = _app.Harness.Bus.ConnectReceiveEndpoint($"stats-responder-{Guid.NewGuid():N}", endpoint =>
-            endpoint.Handler<GetServiceStats>(async context =>
-            {
-                _asked.Add(context.Message.ServiceId);
-                if (_answers.TryGetValue(context.Message.ServiceId, out var answer))
-                    await context.RespondAsync(answer);
-            }));
-        await _worker.Ready;
+        _worker = await StandInWorker<GetServiceStats>.StartAsync(_app.Harness.Bus, "stats-responder");
+        _worker.Answer = request => _answers.GetValueOrDefault(request.ServiceId);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_worker is not null)
-            await _worker.StopAsync();
-    }
+    public async Task DisposeAsync() => await _worker.DisposeAsync();
 
     private static ServiceStats Figures(Guid serviceId) => new()
     {
@@ -79,7 +67,7 @@ public sealed class StatsApiTests : IClassFixture<ApiApplication>, IAsyncLifetim
         var asAlice = await _app.ClientWith(ApiApplication.AliceToken).GetAsync($"/api/v1/services/{bobs}/stats");
         Assert.Equal(HttpStatusCode.NotFound, asAlice.StatusCode);
         Assert.Equal("Not found", (await asAlice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
-        Assert.DoesNotContain(bobs, _asked);
+        Assert.DoesNotContain(bobs, _worker.Asked.Select(r => r.ServiceId));
 
         Assert.Equal(HttpStatusCode.OK, (await _app.ClientWith(ApiApplication.AdminToken).GetAsync($"/api/v1/services/{bobs}/stats")).StatusCode);
         var readers = await _app.SeedService("reader", ServiceStatus.Running);
@@ -103,7 +91,7 @@ public sealed class StatsApiTests : IClassFixture<ApiApplication>, IAsyncLifetim
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Not running", problem.GetProperty("title").GetString());
         Assert.Contains(status, problem.GetProperty("detail").GetString());
-        Assert.DoesNotContain(id, _asked);
+        Assert.DoesNotContain(id, _worker.Asked.Select(r => r.ServiceId));
     }
 
     [Theory]
@@ -135,6 +123,6 @@ public sealed class StatsApiTests : IClassFixture<ApiApplication>, IAsyncLifetim
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("No worker answered the stats request in time.", problem.GetProperty("detail").GetString());
-        Assert.Contains(id, _asked);
+        Assert.Contains(id, _worker.Asked.Select(r => r.ServiceId));
     }
 }
