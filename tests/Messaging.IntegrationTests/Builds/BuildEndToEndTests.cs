@@ -157,7 +157,10 @@ public sealed class BuildEndToEndTests(SystemFixture system)
     {
         using var alice = system.Api(SystemFixture.AliceToken);
         var id = await StartBuild(alice, "it-oom");
-        var failed = await system.Events.WaitFor<ImageBuildFailed>(e => e.BuildId == id, TimeSpan.FromSeconds(90));
+        // The record first: it may wait in the queue behind another test's build, and if it never ends it says where it stands.
+        var record = await WaitFor(alice, id, Finished, seconds: 180);
+        Assert.True(record.GetProperty("status").GetString() == BuildStatus.Failed, record.ToString());
+        var failed = await system.Events.WaitFor<ImageBuildFailed>(e => e.BuildId == id, TimeSpan.FromSeconds(30));
         Assert.Equal(BuildFailureReasons.OutOfMemory, failed.Reason);
         // No build container is left behind, and the engine answers.
         var leftovers = await system.Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true });
