@@ -30,7 +30,7 @@ public sealed class BuildEndToEndTests(SystemFixture system)
     private static async Task<JsonElement> Record(HttpClient api, Guid id) =>
         await api.GetFromJsonAsync<JsonElement>($"/api/v1/builds/{id}");
 
-    private static async Task<JsonElement> WaitFor(HttpClient api, Guid id, Func<JsonElement, bool> done, int seconds = 90)
+    private async Task<JsonElement> WaitFor(HttpClient api, Guid id, Func<JsonElement, bool> done, int seconds = 90)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
@@ -39,7 +39,8 @@ public sealed class BuildEndToEndTests(SystemFixture system)
             if (done(record))
                 return record;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Build {id}: {record}");
+                throw new TimeoutException($"Build {id}: {record}; the hosts logged of it: " +
+                    string.Join(" | ", system.LogLines.Where(line => line.Contains(id.ToString("D"), StringComparison.OrdinalIgnoreCase)).TakeLast(20)));
             await Task.Delay(100);
         }
     }
