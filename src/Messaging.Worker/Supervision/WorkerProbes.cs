@@ -22,12 +22,6 @@ public sealed class WorkerProbes(SupervisionQueue queue, TimeProvider clock, ILo
     /// <summary>Released when a target is tracked; the probe loop sleeps on it while there is none.</summary>
     private readonly SemaphoreSlim _tracked = new(0, 1);
 
-    // No proxy, no redirects, no pooled connection kept past a probe's interval: each probe is a fresh look.
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        UseProxy = false, AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromSeconds(1), UseCookies = false,
-    }) { Timeout = Timeout.InfiniteTimeSpan };
-
     private sealed class Target(ServiceHealthCheck check, string address, int port, ProbeHealth health)
     {
         public ServiceHealthCheck Check { get; } = check;
@@ -116,9 +110,8 @@ public sealed class WorkerProbes(SupervisionQueue queue, TimeProvider clock, ILo
                 await tcp.ConnectAsync(target.Address, target.Port, timeout.Token);
                 return (true, "connected");
             }
-            var url = $"http://{target.Address}:{target.Port.ToString(CultureInfo.InvariantCulture)}{target.Check.Path}";
-            using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            var status = (int)response.StatusCode;
+            // No proxy, no redirect followed, a fresh connection each time (HttpStatusProbe): each probe is a fresh look.
+            var status = await HttpStatusProbe.GetStatusAsync(target.Address, target.Port, target.Check.Path, timeout.Token);
             var expected = target.Check.ExpectedStatus;
             // As the in-container check: an expected 2xx accepts any 2xx (what wget calls success).
             var passed = expected is >= 200 and < 300 ? status is >= 200 and < 300 : status == expected;
@@ -128,15 +121,9 @@ public sealed class WorkerProbes(SupervisionQueue queue, TimeProvider clock, ILo
         {
             return (false, $"no answer within {target.Check.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
         }
-        catch (Exception e) when (e is HttpRequestException or SocketException or IOException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             return (false, e.Message);
         }
-    }
-
-    public override void Dispose()
-    {
-        _http.Dispose();
-        base.Dispose();
     }
 }
