@@ -3,14 +3,18 @@
 # data root, exec root (its own containerd), socket and cgroup parent. For what must happen to an engine for
 # real without touching the shared one: a dockerd restart (fault scenario 10), later a second swarm node.
 #
-# Usage: infra/second-engine.sh up|restart|down|status [NAME] [INDEX]
+# Usage: infra/second-engine.sh up|restart|kill|down|status [NAME] [INDEX]
 #   NAME   namespace and state directory name (default msg-engine2); at most 12 characters
 #   INDEX  1-250 (default 1): the veth pair gets 10.231.INDEX.1/30 (host side) and 10.231.INDEX.2/30 (engine side)
 #   up       creates the namespace and starts dockerd in it, then loads the local test images into it
 #   restart  stops dockerd with SIGTERM as a system shutdown would (its containers are stopped), starts it again
+#   kill     a power loss: SIGKILL to dockerd, its containerd and shims and every process of its containers at once
+#            (`up` starts it again on the same data root; `down` cleans up after it)
 #   down     stops dockerd, removes every container, the namespace, the veth pair and the state directory
 #   status   prints the socket when the engine answers
 # The socket: $STATE_DIR/NAME/docker.sock (use DOCKER_HOST=unix://... or Docker__Endpoint). Logs in $STATE_DIR/NAME/.
+# The engine runs with no-new-privileges daemon-wide and in a UTS namespace of its own with hostname NAME (as a swarm
+# node it is told apart from the shared engine's node by name, not only by id).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,9 +53,13 @@ start_dockerd() {
     local t0; t0="$(now_ms)"
     # Its own containerd (under the exec root), its own cgroup parent, the shared engine's defaults otherwise.
     # nsenter, not `ip netns exec`: that one also remounts /sys, which hides the cgroup mounts dockerd needs.
-    spawn_detached "$dir/dockerd.log" nsenter "--net=/var/run/netns/$name" dockerd \
+    # no-new-privileges daemon-wide, as a swarm node must have it (the worker's start-up check refuses a node without it);
+    # containers the worker makes set it themselves anyway.
+    # shellcheck disable=SC2016  # $0 and $@ are the inner shell's
+    spawn_detached "$dir/dockerd.log" nsenter "--net=/var/run/netns/$name" unshare --uts \
+        sh -c 'hostname "$0" && exec dockerd "$@"' "$name" \
         --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
-        -H "unix://$sock" --cgroup-parent "/$name" --log-level warn
+        -H "unix://$sock" --cgroup-parent "/$name" --no-new-privileges --log-level warn
     local waited=0
     until answers; do
         sleep 0.25; waited=$((waited + 1))
@@ -71,6 +79,34 @@ stop_dockerd() {
         sleep 0.25; waited=$((waited + 1))
         [ "$waited" -lt 240 ] || { kill -KILL "$pid"; break; }
     done
+}
+
+descendants() { # pid -> every descendant's pid, children first
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        echo "$child"; descendants "$child"
+    done
+}
+
+kill_engine() {
+    local pid victims cg
+    pid="$(dockerd_pid)" || die "$name is not running"
+    # Every process at once, before any of them can react: dockerd, containerd, shims, and what runs in the containers
+    # (in the cgroup parent; a shim would otherwise keep a container serving after its engine is gone).
+    victims="$pid $(descendants "$pid")"
+    # Shims re-parent themselves away from containerd: they are found by the containerd socket in their command line.
+    local proc
+    for proc in /proc/[0-9]*; do
+        tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF -- "$dir/exec/" && victims="$victims ${proc#/proc/}"
+    done
+    for cg in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$name" 2>/dev/null); do
+        victims="$victims $(find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null)"
+    done
+    # shellcheck disable=SC2086
+    kill -KILL $victims 2>/dev/null || true
+    local waited=0
+    while proc_alive "$pid"; do sleep 0.1; waited=$((waited + 1)); [ "$waited" -lt 100 ] || break; done
+    log "$name: killed (dockerd $pid and $(echo "$victims" | wc -w) processes in all)"
 }
 
 load_images() {
@@ -94,6 +130,9 @@ case "$action" in
         stop_dockerd
         start_dockerd
         ;;
+    kill)
+        kill_engine
+        ;;
     down)
         if answers; then
             ids="$(engine ps -aq)"
@@ -115,5 +154,5 @@ case "$action" in
     status)
         answers && echo "unix://$sock" || { echo "$name: not running"; exit 1; }
         ;;
-    *) die "usage: $0 up|restart|down|status [NAME] [INDEX]" ;;
+    *) die "usage: $0 up|restart|kill|down|status [NAME] [INDEX]" ;;
 esac

@@ -11,7 +11,7 @@ namespace Messaging.IntegrationTests.Swarm;
 /// <c>/work/it.lock</c> or in CI, alone: <c>--filter Category=Swarm</c> (the default integration run excludes it, since
 /// xunit would run it beside the containers fixture on the same broker queues).
 /// </summary>
-public sealed class SwarmFixture : SystemFixture
+public class SwarmFixture : SystemFixture
 {
     /// <summary>The image of the worker's no-new-privileges check here (has sh and grep).</summary>
     public const string ProbeImage = "messaging-test/busybox:latest";
@@ -28,17 +28,24 @@ public sealed class SwarmFixture : SystemFixture
         await LeaveSwarmAsync(Docker); // a run that crashed may have left one
         var info = await Docker.System.GetSystemInfoAsync();
         EngineSetsNoNewPrivileges = info.SecurityOptions?.Any(o => o.Contains("no-new-privileges", StringComparison.Ordinal)) == true;
-        await Docker.Swarm.InitSwarmAsync(new SwarmInitParameters { ListenAddr = "127.0.0.1:2377", AdvertiseAddr = "127.0.0.1" });
         try
         {
+            await MakeSwarmAsync();
             await base.InitializeAsync();
         }
         catch
         {
-            await LeaveSwarmAsync(Docker);
+            await UnmakeSwarmAsync(Docker);
             throw;
         }
     }
+
+    /// <summary>The swarm of the run: this engine alone, a manager on 127.0.0.1.</summary>
+    protected virtual Task MakeSwarmAsync() =>
+        Docker.Swarm.InitSwarmAsync(new SwarmInitParameters { ListenAddr = "127.0.0.1:2377", AdvertiseAddr = "127.0.0.1" });
+
+    /// <summary>Undoes <see cref="MakeSwarmAsync"/> whatever state it got to: the engine ends inactive.</summary>
+    protected virtual Task UnmakeSwarmAsync(IDockerClient docker) => LeaveSwarmAsync(docker);
 
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings() =>
     [
@@ -62,7 +69,7 @@ public sealed class SwarmFixture : SystemFixture
         }
         finally
         {
-            await LeaveSwarmAsync(docker); // takes every service, task and overlay network of the swarm with it
+            await UnmakeSwarmAsync(docker); // leaving takes every service, task and overlay network of the swarm with it
         }
     }
 

@@ -82,7 +82,8 @@ public sealed class SwarmReadiness(IDockerClient docker, IOptions<DockerOptions>
                     return nodes.Where(n => !finished.Any(t => t.NodeID == n.ID && t.Status?.State == TaskState.Complete))
                         .Select(n =>
                         {
-                            var task = tasks.FirstOrDefault(t => t.NodeID == n.ID);
+                            // The finished task, not a newer one Swarm made since: the job runs again on a node whose task failed.
+                            var task = finished.FirstOrDefault(t => t.NodeID == n.ID) ?? tasks.FirstOrDefault(t => t.NodeID == n.ID);
                             var why = task is null ? "no probe task" : $"probe {task.Status?.State}{(string.IsNullOrEmpty(task.Status?.Err) ? "" : ": " + task.Status.Err)}";
                             return $"{n.Description?.Hostname} ({n.ID[..12]}, {why})";
                         }).ToList();

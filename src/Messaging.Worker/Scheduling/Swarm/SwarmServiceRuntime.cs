@@ -429,9 +429,12 @@ public sealed class SwarmServiceRuntime(
                 await docker.Networks.DeleteNetworkAsync(network.ID, cancellationToken);
                 return;
             }
-            catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.InternalServerError)
+            // Still in use by a task shutting down. The engine says so with 403, 409 or 500, and with 400 ("FailedPrecondition:
+            // network ... is in use by task ...") for a task of a node that was lost and has just come back.
+            catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.InternalServerError
+                || (e.StatusCode == HttpStatusCode.BadRequest && e.ResponseBody?.Contains("in use", StringComparison.Ordinal) == true))
             {
-                await Task.Delay(Poll, cancellationToken); // still in use by a task shutting down
+                await Task.Delay(Poll, cancellationToken);
             }
             catch (DockerNetworkNotFoundException)
             {
