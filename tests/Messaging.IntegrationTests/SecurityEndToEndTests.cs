@@ -263,20 +263,25 @@ public sealed class SecurityEndToEndTests(SystemFixture system, SecurityEndToEnd
         { "empty service id", """{"ServiceId":"00000000-0000-0000-0000-000000000000"}""" },
     };
 
-    [Theory]
-    [MemberData(nameof(HostileCommands))]
-    public async Task A_hostile_command_published_straight_to_the_broker_ends_as_a_failure_event_never_a_container(string description, string overrides)
+    /// <summary>A valid creation from another system with the hostile fields of <paramref name="overrides"/> laid over it.</summary>
+    public static CreateService HostileCreate(string overrides)
     {
         var command = new CreateService
         {
             CommandId = NewId.NextGuid(), ServiceId = Guid.NewGuid(), ServiceName = UniqueName("it-hostile"), Image = "nginx:alpine",
             MemoryLimit = "64m", CpuLimit = 0.25, RequestedBy = "billing-system", RequestedAt = DateTimeOffset.UtcNow,
         };
-        // Apply the hostile fields over a valid command.
         var json = JsonSerializer.SerializeToNode(command)!.AsObject();
         foreach (var (key, value) in JsonNode(overrides))
             json[key] = value?.DeepClone();
-        command = json.Deserialize<CreateService>()!;
+        return json.Deserialize<CreateService>()!;
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileCommands))]
+    public async Task A_hostile_command_published_straight_to_the_broker_ends_as_a_failure_event_never_a_container(string description, string overrides)
+    {
+        var command = HostileCreate(overrides);
 
         await system.Events.Publish(command);
         var failed = await system.Events.WaitFor<ServiceCreationFailed>(e => e.CommandId == command.CommandId);
