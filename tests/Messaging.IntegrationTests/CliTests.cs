@@ -29,7 +29,8 @@ public sealed class CliTests(SystemFixture system) : IAsyncLifetime
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exitCode = await CliApplication.RunAsync(args, stdout, stderr, environment);
+        var exitCode = await CliApplication.RunAsync(args, stdout, stderr, environment)
+            .WaitAsync(TimeSpan.FromMinutes(3)); // a wait that never ends must fail the test, not hang the run
         return new CliResult(exitCode, stdout.ToString(), stderr.ToString());
     }
 

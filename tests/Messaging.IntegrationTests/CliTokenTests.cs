@@ -24,7 +24,8 @@ public sealed partial class CliTokenTests(SystemFixture system) : IAsyncLifetime
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exitCode = await CliApplication.RunAsync([.. args, "--url", system.ApiAddress.ToString(), "--token", token], stdout, stderr);
+        var exitCode = await CliApplication.RunAsync([.. args, "--url", system.ApiAddress.ToString(), "--token", token], stdout, stderr)
+            .WaitAsync(TimeSpan.FromMinutes(3)); // a wait that never ends must fail the test, not hang the run
         return new CliResult(exitCode, stdout.ToString(), stderr.ToString());
     }
 

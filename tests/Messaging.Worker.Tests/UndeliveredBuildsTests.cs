@@ -87,4 +87,32 @@ public sealed class UndeliveredBuildsTests : IAsyncLifetime
         await _worker.DisposeAsync();
         Directory.Delete(_context, recursive: true);
     }
+
+    [Fact]
+    public async Task A_claim_racing_the_APIs_confirm_of_the_same_record_takes_the_build()
+    {
+        // The API clears "unconfirmed" as the broker's confirm comes back while a worker already takes the command: a
+        // write to the watched record that aborts the claim's transaction without its condition failing. Each round
+        // starts both at once; every claim must take its build, and only a record failed not_delivered refuses one.
+        // The API is another process: its own Redis connection (one connection would send the two in order).
+        await using var apiRedis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Messaging.Testing.TestEnvironment.Redis);
+        var api = new BuildStore(apiRedis, _worker.Keys);
+        var refused = 0;
+        for (var round = 0; round < 300; round++)
+        {
+            var pending = await Pending(TimeSpan.Zero, unconfirmed: true);
+            var claim = pending with { Status = BuildStatus.Queued, Unconfirmed = false };
+            var confirms = Enumerable.Range(0, 8).Select(_ => Task.Run(() => api.ConfirmPendingAsync(pending.BuildId))).ToArray();
+            var claimed = await Task.Run(() => Builds.TryClaimAsync(claim));
+            await Task.WhenAll(confirms);
+            if (!claimed)
+                refused++;
+            Assert.Equal(BuildStatus.Queued, (await Builds.GetAsync(pending.BuildId))!.Status);
+        }
+        Assert.Equal(0, refused);
+
+        var expired = await Pending(TimeSpan.FromMinutes(2), unconfirmed: true);
+        Assert.Equal(1, await Sweep.SweepAsync());
+        Assert.False(await Builds.TryClaimAsync(expired with { Status = BuildStatus.Queued }));
+    }
 }

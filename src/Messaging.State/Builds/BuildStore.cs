@@ -38,16 +38,31 @@ public sealed class BuildStore(IConnectionMultiplexer redis, RedisKeys keys)
     /// A worker takes the build: writes <paramref name="record"/> whole, unless the record was meanwhile failed as never
     /// delivered (false then: the caller replays that failure and builds nothing).
     /// </summary>
+    /// <remarks>
+    /// The condition watches the key, so any write by another client between the watch and the transaction aborts it,
+    /// though the condition held: above all the API clearing <c>unconfirmed</c> (<see cref="ConfirmPendingAsync"/>) as
+    /// the broker's confirm comes back, which races the worker taking the very command just confirmed. Taken for "failed
+    /// as never delivered", that abort dropped the build and left its record pending for good. Only a condition that
+    /// failed says no; an aborted transaction is tried again.
+    /// </remarks>
     public async Task<bool> TryClaimAsync(BuildRecord record)
     {
         var key = keys.Build(record.BuildId);
-        var transaction = Db.CreateTransaction();
-        transaction.AddCondition(Condition.HashNotEqual(key, "failure_code", Contracts.BuildFailureReasons.NotDelivered));
-        _ = transaction.KeyDeleteAsync(key);
-        _ = transaction.HashSetAsync(key, record.ToHashEntries());
-        _ = transaction.SortedSetAddAsync(keys.OwnerBuilds(record.Owner), record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
-        _ = transaction.SortedSetAddAsync(keys.AllBuilds, record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
-        return await transaction.ExecuteAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            var transaction = Db.CreateTransaction();
+            var notExpired = transaction.AddCondition(Condition.HashNotEqual(key, "failure_code", Contracts.BuildFailureReasons.NotDelivered));
+            _ = transaction.KeyDeleteAsync(key);
+            _ = transaction.HashSetAsync(key, record.ToHashEntries());
+            _ = transaction.SortedSetAddAsync(keys.OwnerBuilds(record.Owner), record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+            _ = transaction.SortedSetAddAsync(keys.AllBuilds, record.BuildId.ToString("D"), record.CreatedAt.ToUnixTimeMilliseconds());
+            if (await transaction.ExecuteAsync())
+                return true;
+            if (!notExpired.WasSatisfied)
+                return false;
+            if (attempt == 10)
+                throw new RedisException($"Build {record.BuildId}: the claim kept meeting concurrent writes of its record.");
+        }
     }
 
     /// <summary>The broker confirmed the command of a pending record: it is no longer a candidate for expiry.</summary>

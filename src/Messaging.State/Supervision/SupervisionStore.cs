@@ -37,16 +37,25 @@ public sealed class SupervisionStore(IConnectionMultiplexer redis, RedisKeys key
         var key = keys.Service(record.ServiceId);
         var written = record.ToHashEntries().Where(e => Fields.Contains(e.Name.ToString())).ToArray();
         var cleared = Fields.Except(written.Select(e => e.Name.ToString())).Select(f => (RedisValue)f).ToArray();
-        var transaction = Db.CreateTransaction();
-        transaction.AddCondition(Condition.KeyExists(key));
-        _ = transaction.HashDeleteAsync(key, cleared);
-        if (written.Length > 0)
-            _ = transaction.HashSetAsync(key, written);
         var id = record.ServiceId.ToString("D");
-        _ = record.Restarts.NextAt is { } due
-            ? transaction.SortedSetAddAsync(keys.DueRestarts, id, due.ToUnixTimeMilliseconds())
-            : transaction.SortedSetRemoveAsync(keys.DueRestarts, id);
-        await transaction.ExecuteAsync();
+        // The condition watches the key: a write of another field by another process (the edge's certificate state,
+        // say) between the watch and the transaction aborts it though the record exists. That abort is tried again;
+        // only a record gone ends it (BuildStore.TryClaimAsync, same race).
+        for (var attempt = 1; ; attempt++)
+        {
+            var transaction = Db.CreateTransaction();
+            var exists = transaction.AddCondition(Condition.KeyExists(key));
+            _ = transaction.HashDeleteAsync(key, cleared);
+            if (written.Length > 0)
+                _ = transaction.HashSetAsync(key, written);
+            _ = record.Restarts.NextAt is { } due
+                ? transaction.SortedSetAddAsync(keys.DueRestarts, id, due.ToUnixTimeMilliseconds())
+                : transaction.SortedSetRemoveAsync(keys.DueRestarts, id);
+            if (await transaction.ExecuteAsync() || !exists.WasSatisfied)
+                return;
+            if (attempt == 10)
+                throw new RedisException($"Service {id}: the supervisor's save kept meeting concurrent writes of its record.");
+        }
     }
 
     /// <summary>

@@ -218,7 +218,8 @@ public sealed class BuildEndToEndTests(SystemFixture system)
         {
             var (stdout, stderr) = (new StringWriter(), new StringWriter());
             var exit = await Messaging.Cli.CliApplication.RunAsync(
-                [.. args, "--url", system.ApiAddress.ToString(), "--token", SystemFixture.AliceToken], stdout, stderr, null);
+                [.. args, "--url", system.ApiAddress.ToString(), "--token", SystemFixture.AliceToken], stdout, stderr, null)
+                .WaitAsync(TimeSpan.FromMinutes(3)); // a build that never ends must fail the test, not hang the run
             return (exit, stdout.ToString(), stderr.ToString());
         }
 

@@ -69,7 +69,8 @@ public sealed class BuildLogStreamTests(SystemFixture system)
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         var exit = await Messaging.Cli.CliApplication.RunAsync(
             ["build", "it-live", "--arg", $"TOKEN={Secret}", "--arg", $"NONCE={Guid.NewGuid():N}", "--follow",
-             "--url", system.ApiAddress.ToString(), "--token", SystemFixture.AliceToken], stdout, stderr, null);
+             "--url", system.ApiAddress.ToString(), "--token", SystemFixture.AliceToken], stdout, stderr, null)
+            .WaitAsync(TimeSpan.FromMinutes(3)); // a build that never ends must fail the test, not hang the run
         var output = stdout.ToString();
         Assert.True(exit == 0, output + stderr);
         var lines = output.Split('\n', StringSplitOptions.TrimEntries);

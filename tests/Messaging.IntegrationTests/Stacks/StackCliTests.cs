@@ -11,7 +11,8 @@ public sealed class StackCliTests(SystemFixture system)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exitCode = await CliApplication.RunAsync([.. args, "--url", system.ApiAddress.ToString(), "--token", SystemFixture.Token], stdout, stderr);
+        var exitCode = await CliApplication.RunAsync([.. args, "--url", system.ApiAddress.ToString(), "--token", SystemFixture.Token], stdout, stderr)
+            .WaitAsync(TimeSpan.FromMinutes(3)); // a wait that never ends must fail the test, not hang the run
         return (exitCode, stdout.ToString(), stderr.ToString());
     }
 
