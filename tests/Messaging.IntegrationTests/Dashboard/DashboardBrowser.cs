@@ -75,7 +75,28 @@ public sealed class DashboardPage : IAsyncDisposable
 
     public async Task SignInAsync(string token)
     {
-        await Page.GetByLabel("API token").FillAsync(token);
+        // The sign-in form shows once the page's modules have run. A page that never got there (once in CI, with no
+        // trace of why) is loaded again, once; a second failure says what the console said.
+        var field = Page.GetByLabel("API token");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Assertions.Expect(field).ToBeVisibleAsync(new() { Timeout = 20_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt == 1)
+            {
+                await Page.ReloadAsync();
+            }
+            catch (PlaywrightException)
+            {
+                string[] console;
+                lock (Console) console = [.. Console.TakeLast(10)];
+                throw new Xunit.Sdk.XunitException($"The sign-in form never showed (at {Page.Url}); console: {string.Join(" | ", console)}");
+            }
+        }
+        await field.FillAsync(token);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(Page.Locator("#live-state")).ToHaveTextAsync("live", new() { Timeout = 15_000 });
     }
