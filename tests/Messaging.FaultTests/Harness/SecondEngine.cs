@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Messaging.Testing;
 
 namespace Messaging.FaultTests.Harness;
 
@@ -29,18 +29,5 @@ internal sealed class SecondEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await RunAsync("down");
 
-    private static async Task<string> RunAsync(string action)
-    {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Paths.SolutionDirectory, "infra", "second-engine.sh"), action, Name, Index])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"infra/second-engine.sh {action} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        return await stdout;
-    }
+    private static Task<string> RunAsync(string action) => SecondEngineScript.RunAsync(action, Name, Index);
 }

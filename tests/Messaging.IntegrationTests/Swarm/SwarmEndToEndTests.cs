@@ -375,15 +375,7 @@ public sealed class SwarmEndToEndTests(SwarmFixture system)
     [Fact]
     public async Task The_worker_refuses_to_start_on_a_swarm_whose_node_lacks_daemon_wide_no_new_privileges()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = TestPaths.ProjectDirectory("Messaging.Worker") });
-        builder.Configuration.AddInMemoryCollection(system.HostSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Scheduler:Swarm:RequireNoNewPrivileges"] = "true",
-            ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-swarm-{Guid.NewGuid():N}.health"),
-        });
-        builder.AddWorker();
-        using var worker = builder.Build();
+        using var worker = system.BuildWorkerRequiringNoNewPrivileges();
         if (system.EngineSetsNoNewPrivileges)
         {
             await worker.StartAsync(); // every node (this one) passes the check

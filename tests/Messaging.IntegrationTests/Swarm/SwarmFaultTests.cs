@@ -35,15 +35,7 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
     {
         // The worker's start-up check for real, on both nodes: the second engine runs with --no-new-privileges, the shared
         // one does not (infra/services-up.sh), so the refusal must name the manager's node and only it.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = TestPaths.ProjectDirectory("Messaging.Worker") });
-        builder.Configuration.AddInMemoryCollection(system.HostSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Scheduler:Swarm:RequireNoNewPrivileges"] = "true",
-            ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-swarm-{Guid.NewGuid():N}.health"),
-        });
-        builder.AddWorker();
-        using var worker = builder.Build();
+        using var worker = system.BuildWorkerRequiringNoNewPrivileges();
         if (system.EngineSetsNoNewPrivileges)
         {
             await worker.StartAsync(); // both nodes pass

@@ -1,6 +1,9 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Testing;
+using Messaging.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace Messaging.IntegrationTests.Swarm;
 
@@ -74,6 +77,23 @@ public class SwarmFixture : SystemFixture
     }
 
     /// <summary>Leaves the swarm, if the engine is in one; the engine's state afterwards is inactive.</summary>
+    /// <summary>
+    /// A worker host of this system (not started) with <c>Scheduler:Swarm:RequireNoNewPrivileges</c> on: its start runs
+    /// the start-up check against every node of the swarm for real.
+    /// </summary>
+    public IHost BuildWorkerRequiringNoNewPrivileges()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = TestPaths.ProjectDirectory("Messaging.Worker") });
+        builder.Configuration.AddInMemoryCollection(HostSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Scheduler:Swarm:RequireNoNewPrivileges"] = "true",
+            ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-swarm-{Guid.NewGuid():N}.health"),
+        });
+        builder.AddWorker();
+        return builder.Build();
+    }
+
     public static async Task LeaveSwarmAsync(IDockerClient docker)
     {
         var state = (await docker.System.GetSystemInfoAsync()).Swarm?.LocalNodeState;

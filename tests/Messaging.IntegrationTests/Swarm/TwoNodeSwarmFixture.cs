@@ -120,20 +120,7 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
         SecondEngine = TestEnvironment.DockerClient(endpoint);
     }
 
-    private static async Task<string> RunScriptAsync(string action)
-    {
-        var start = new ProcessStartInfo("bash", [Path.Combine(TestPaths.SolutionDirectory, "infra", "second-engine.sh"), action, NodeName, NodeIndex])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"infra/second-engine.sh {action} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        return await stdout;
-    }
+    private static Task<string> RunScriptAsync(string action) => SecondEngineScript.RunAsync(action, NodeName, NodeIndex);
 }
 
 [CollectionDefinition(Name)]
