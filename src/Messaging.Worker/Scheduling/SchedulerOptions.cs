@@ -31,7 +31,16 @@ public sealed class SwarmOptions
     /// </summary>
     public bool RequireNoNewPrivileges { get; set; } = true;
 
-    /// <summary>The image of that check: any image on every node with <c>sh</c> and <c>grep</c> (nginx:alpine is the shipped allowlist's first).</summary>
+    /// <summary>
+    /// A service's port is published in host mode, bound on every address of the node its task runs on (1.41 has no host
+    /// address for a service's port), so without a firewall rule a task could reach any service at a node's address. The
+    /// worker checks every node at start (a task on an overlay network must not be able to open the lowest or highest port
+    /// of <c>Ports</c> at its node's gateway or at any node's address) and refuses to run when one can.
+    /// <c>infra/port-isolation.sh install MIN:MAX</c> on every node installs the rules. Turning this off is for test swarms only.
+    /// </summary>
+    public bool RequirePortIsolation { get; set; } = true;
+
+    /// <summary>The image of those checks: any image on every node with <c>sh</c>, <c>grep</c>, <c>awk</c>, <c>ip</c> and <c>nc</c> (busybox; nginx:alpine is the shipped allowlist's first).</summary>
     [Required]
     public string ProbeImage { get; set; } = "nginx:alpine";
 

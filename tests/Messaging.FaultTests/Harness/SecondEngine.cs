@@ -29,5 +29,5 @@ internal sealed class SecondEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await RunAsync("down");
 
-    private static Task<string> RunAsync(string action) => SecondEngineScript.RunAsync(action, Name, Index);
+    private static Task<string> RunAsync(string action) => InfraScript.RunAsync("second-engine.sh", action, Name, Index);
 }

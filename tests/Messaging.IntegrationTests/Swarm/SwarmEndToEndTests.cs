@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -154,11 +156,75 @@ public sealed class SwarmEndToEndTests(SwarmFixture system)
         await Remove(api, idB);
     }
 
+    [Fact]
+    public async Task Services_on_swarm_cannot_reach_each_other_at_a_nodes_published_ports_and_could_without_the_nodes_firewall_rules()
+    {
+        using var api = system.Api(SystemFixture.AliceToken);
+        var (idA, a) = await Create(api, UniqueName("sw-port-a"));
+        var (idB, b) = await Create(api, UniqueName("sw-port-b"));
+        var containerA = (await RunningTask(a.ContainerId)).Status!.ContainerStatus!.ContainerID;
+        // Every address of this node a task could try: its own gateway (docker_gwbridge) and the host's other addresses.
+        var (_, route) = await ExecOutput(containerA, "sh", "-c", "ip route | awk '/^default/ {print $3; exit}'");
+        var gateway = route.Trim();
+        var addresses = NetworkInterface.GetAllNetworkInterfaces().Where(i => i.OperationalStatus == OperationalStatus.Up)
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(u => u.Address)
+            .Where(ip => ip.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(ip)).Select(ip => ip.ToString())
+            .Prepend(gateway).Distinct().ToList();
+        Assert.Contains(gateway, addresses);
+        try
+        {
+            // Control: B answers at its published port, for clients outside the tasks' bridge (as the edge is).
+            using (var direct = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+                Assert.Equal(HttpStatusCode.NotFound, (await direct.GetAsync($"http://127.0.0.1:{b.HostPort}/from-the-host")).StatusCode);
+
+            // From A's task, at every address of the node: dropped (nc times out), neither answered nor refused.
+            var answers = await Task.WhenAll(addresses.Select(async address => (address, got: await HttpFrom(containerA, address, "/from-a", b.HostPort))));
+            Assert.All(answers, x => Assert.True(x.got.Contains("timed out", StringComparison.Ordinal), $"A reached {x.address}:{b.HostPort}: '{x.got}'"));
+
+            // The hole the rules close is real: without them A reaches B at its node's gateway.
+            await SwarmFixture.OpenPublishedPortsToTasksAsync();
+            Assert.Contains("404", await HttpFrom(containerA, gateway, "/from-a-unguarded", b.HostPort));
+        }
+        finally
+        {
+            await SwarmFixture.ClosePublishedPortsToTasksAsync();
+        }
+        Assert.Contains("timed out", await HttpFrom(containerA, gateway, "/from-a-guarded-again", b.HostPort));
+        await Remove(api, idA);
+        await Remove(api, idB);
+    }
+
+    [Fact]
+    public async Task The_worker_refuses_to_start_on_a_swarm_whose_node_lets_a_task_open_the_published_port_range()
+    {
+        using var worker = system.BuildWorker(("Scheduler:Swarm:RequirePortIsolation", "true"));
+        await SwarmFixture.OpenPublishedPortsToTasksAsync();
+        InvalidOperationException refused;
+        try
+        {
+            refused = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.StartAsync());
+        }
+        finally
+        {
+            await SwarmFixture.ClosePublishedPortsToTasksAsync();
+        }
+        Assert.Contains($"can open the published port range {SwarmFixture.PortRange}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("exit (3)", refused.Message, StringComparison.Ordinal); // the probe ran and got through, not a probe that never ran
+        Assert.Contains("infra/port-isolation.sh install", refused.Message, StringComparison.Ordinal);
+        // The check's job is gone, and its network once the manager has let go of it (a swarm network's removal is not instant).
+        Assert.DoesNotContain(await system.Docker.Swarm.ListServicesAsync(), s => s.Spec!.Labels?.ContainsKey(SwarmReadiness.ProbeLabel) == true);
+        await Eventually(async () => !(await system.Docker.Networks.ListNetworksAsync()).Any(n => n.Labels?.ContainsKey(SwarmReadiness.ProbeLabel) == true), 30);
+
+        // With the rules back, the same check passes (run alone: a second whole worker would share the run's queues).
+        using var again = system.BuildWorker(("Scheduler:Swarm:RequirePortIsolation", "true"));
+        await again.Services.GetServices<IHostedService>().OfType<SwarmReadiness>().Single().StartAsync(CancellationToken.None);
+    }
+
     /// <summary>A GET from inside a container through nc: the first line of the answer, or nc's error.</summary>
-    private async Task<string> HttpFrom(string containerId, string address, string path)
+    private async Task<string> HttpFrom(string containerId, string address, string path, int port = 80)
     {
         var (_, output) = await ExecOutput(containerId, "sh", "-c",
-            $"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {address} 80 2>&1 | head -1");
+            $"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {address} {port} 2>&1 | head -1");
         return output.Trim();
     }
 
@@ -375,11 +441,11 @@ public sealed class SwarmEndToEndTests(SwarmFixture system)
     [Fact]
     public async Task The_worker_refuses_to_start_on_a_swarm_whose_node_lacks_daemon_wide_no_new_privileges()
     {
-        using var worker = system.BuildWorkerRequiringNoNewPrivileges();
+        using var worker = system.BuildWorker(("Scheduler:Swarm:RequireNoNewPrivileges", "true"));
         if (system.EngineSetsNoNewPrivileges)
         {
-            await worker.StartAsync(); // every node (this one) passes the check
-            await worker.StopAsync();
+            // every node (this one) passes (the check alone; a second whole worker would share the run's queues)
+            await worker.Services.GetServices<IHostedService>().OfType<SwarmReadiness>().Single().StartAsync(CancellationToken.None);
             return;
         }
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.StartAsync());

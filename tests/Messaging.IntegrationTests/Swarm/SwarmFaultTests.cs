@@ -35,11 +35,11 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
     {
         // The worker's start-up check for real, on both nodes: the second engine runs with --no-new-privileges, the shared
         // one does not (infra/services-up.sh), so the refusal must name the manager's node and only it.
-        using var worker = system.BuildWorkerRequiringNoNewPrivileges();
+        using var worker = system.BuildWorker(("Scheduler:Swarm:RequireNoNewPrivileges", "true"));
         if (system.EngineSetsNoNewPrivileges)
         {
-            await worker.StartAsync(); // both nodes pass
-            await worker.StopAsync();
+            // both nodes pass (the check alone; a second whole worker would share the run's queues)
+            await worker.Services.GetServices<IHostedService>().OfType<Messaging.Worker.Scheduling.Swarm.SwarmReadiness>().Single().StartAsync(CancellationToken.None);
             return;
         }
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.StartAsync());
@@ -50,22 +50,53 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task Each_nodes_firewall_is_checked_from_that_node_a_node_without_the_port_rules_is_refused_by_name()
+    {
+        // The fixture's worker passed the port check on both nodes (each has infra/port-isolation.sh's rules, the second in
+        // its own namespace): a task on either node timed out at its gateway and at both nodes' addresses. Now the second
+        // node's rules go: its task gets through, the manager's still does not, so the refusal names the second node only.
+        using var worker = system.BuildWorker(("Scheduler:Swarm:RequirePortIsolation", "true"));
+        await InfraScript.RunInNamespaceAsync(TwoNodeSwarmFixture.NodeName, "port-isolation.sh", "remove");
+        InvalidOperationException refused;
+        try
+        {
+            refused = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.StartAsync());
+        }
+        finally
+        {
+            await InfraScript.RunInNamespaceAsync(TwoNodeSwarmFixture.NodeName, "port-isolation.sh", "install", SwarmFixture.PortRange);
+        }
+        output.WriteLine(refused.Message);
+        Assert.Contains("can open the published port range", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(system.WorkerNodeId[..12], refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(system.ManagerNodeId[..12], refused.Message, StringComparison.Ordinal);
+
+        // Rules back on the second node: both pass again (the check alone; a second whole worker would share the run's queues).
+        using var again = system.BuildWorker(("Scheduler:Swarm:RequirePortIsolation", "true"));
+        await again.Services.GetServices<IHostedService>().OfType<Messaging.Worker.Scheduling.Swarm.SwarmReadiness>().Single().StartAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Creations_spread_over_both_nodes_by_their_reservations_and_the_nodes_endpoint_counts_them()
     {
-        // 16 services of 0.25 CPU: each node (2 CPUs) holds 8 such reservations, so Swarm must use both, 8 and 8, and a
-        // 17th finds no room (host_capacity; in the runs here Swarm's "no suitable node (insufficient resources on 2 nodes)").
-        const int count = 16;
+        // N services of 4/N CPU: each node (2 CPUs) holds N/2 such reservations, so Swarm must use both, N/2 and N/2, and
+        // one more finds no room (host_capacity; in the runs here Swarm's "no suitable node (insufficient resources on 2
+        // nodes)"). N is 16 unless SWARM_SPREAD_COUNT says otherwise (100 for issue 18's hundred creations: 40m CPU, 16m each).
+        var count = int.TryParse(Environment.GetEnvironmentVariable("SWARM_SPREAD_COUNT"), out var n) && n is >= 2 and <= 200 && n % 2 == 0 ? n : 16;
+        var perNode = count / 2;
+        var cpus = (4m / count).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var memoryMiB = count <= 16 ? 64 : 16;
         using var api = system.Api(SystemFixture.AliceToken);
         var clock = Stopwatch.StartNew();
-        var services = await CreateMany(api, "sf-spread", count, "0.25");
+        var services = await CreateMany(api, "sf-spread", count, cpus, $"{memoryMiB}m");
         var createdIn = clock.Elapsed;
         try
         {
             var records = await Records(api, services);
             Assert.All(records, r => Assert.Contains(r.Host, new[] { Manager, Worker }));
             Assert.Equal(count, records.Select(r => r.Port).Distinct().Count()); // no port shared
-            Assert.Equal(8, records.Count(r => r.Host == Manager));
-            Assert.Equal(8, records.Count(r => r.Host == Worker));
+            Assert.Equal(perNode, records.Count(r => r.Host == Manager));
+            Assert.Equal(perNode, records.Count(r => r.Host == Worker));
             await AssertEachAnswersWhereItsRecordSays(records);
 
             using var admin = system.Api();
@@ -74,17 +105,17 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
             foreach (var node in nodes)
             {
                 var ours = node.Services.Intersect(services).ToList();
-                Assert.Equal(8, ours.Count);
+                Assert.Equal(perNode, ours.Count);
                 Assert.Equal(records.Where(r => r.Host == node.Address).Select(r => r.Id).Order(), ours.Order());
                 Assert.Equal(2_000_000_000L, node.ReservedNanoCpus);
-                Assert.Equal(8 * 64L * 1024 * 1024, node.ReservedMemory);
+                Assert.Equal(perNode * memoryMiB * 1024L * 1024, node.ReservedMemory);
             }
 
-            var over = await Post(api, Name("sf-over"), "0.25");
+            var over = await Post(api, Name("sf-over"), cpus, $"{memoryMiB}m");
             var failed = await system.Events.WaitFor<ServiceCreationFailed>(e => e.ServiceId == over);
             Assert.Equal(FailureReasons.HostCapacity, failed.Reason);
-            output.WriteLine($"spread: {count} creations of 0.25 CPU in {createdIn.TotalSeconds:F1} s; manager {records.Count(r => r.Host == Manager)}, " +
-                $"second node {records.Count(r => r.Host == Worker)}; the 17th: {failed.Reason} ({failed.Message})");
+            output.WriteLine($"spread: {count} creations of {cpus} CPU, {memoryMiB}m in {createdIn.TotalSeconds:F1} s; manager {records.Count(r => r.Host == Manager)}, " +
+                $"second node {records.Count(r => r.Host == Worker)}; one more: {failed.Reason} ({failed.Message})");
         }
         finally
         {
@@ -296,22 +327,23 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
 
     private static string Name(string stem) => $"{stem}-{Guid.NewGuid():N}"[..20];
 
-    private static async Task<Guid> Post(HttpClient api, string name, string cpus)
+    private static async Task<Guid> Post(HttpClient api, string name, string cpus, string memory = "64m")
     {
         var response = await api.PostAsync("/api/v1/services", new StringContent(
-            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"64m","cpu_limit":{{cpus}}}""", Encoding.UTF8, "application/json"));
+            $$"""{"service_name":"{{name}}","image":"nginx:alpine","memory_limit":"{{memory}}","cpu_limit":{{cpus}}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service_id").GetGuid();
     }
 
     /// <summary>Posts <paramref name="count"/> creations at once and waits for every one to be created.</summary>
-    private async Task<List<Guid>> CreateMany(HttpClient api, string stem, int count, string cpus)
+    private async Task<List<Guid>> CreateMany(HttpClient api, string stem, int count, string cpus, string memory = "64m")
     {
-        var ids = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Post(api, Name(stem), cpus)));
+        var ids = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Post(api, Name(stem), cpus, memory)));
         try
         {
-            // 16 at once took 57-65 s here (a creation on Swarm takes about 13 s alone): up to 3 minutes for them all.
-            var deadline = DateTime.UtcNow.AddMinutes(3);
+            // 16 at once took 57-65 s here (a creation on Swarm takes about 13 s alone): 3 minutes for 16, and as much per 16 more.
+            var minutes = 3 * Math.Max(1, (count + 15) / 16);
+            var deadline = DateTime.UtcNow.AddMinutes(minutes);
             foreach (var id in ids)
             {
                 while (system.Events.All<ServiceCreated>(e => e.ServiceId == id).Count == 0)
@@ -319,7 +351,7 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
                     if (system.Events.All<ServiceCreationFailed>(e => e.ServiceId == id).FirstOrDefault() is { } failed)
                         throw new Xunit.Sdk.XunitException($"creation of {id} failed: {failed.Reason} {failed.Message}");
                     if (DateTime.UtcNow > deadline)
-                        throw new Xunit.Sdk.XunitException($"no outcome for the creation of {id} within 3 minutes");
+                        throw new Xunit.Sdk.XunitException($"no outcome for the creation of {id} within {minutes} minutes");
                     await Task.Delay(100);
                 }
             }

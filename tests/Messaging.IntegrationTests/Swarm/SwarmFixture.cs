@@ -26,6 +26,9 @@ public class SwarmFixture : SystemFixture
     /// </summary>
     public bool EngineSetsNoNewPrivileges { get; private set; }
 
+    /// <summary>The published port range as <c>infra/port-isolation.sh</c> takes it (the run's <c>Ports:Min:Max</c>).</summary>
+    public static string PortRange => $"{PortMin}:{PortMax}";
+
     public override async Task InitializeAsync()
     {
         await LeaveSwarmAsync(Docker); // a run that crashed may have left one
@@ -33,12 +36,15 @@ public class SwarmFixture : SystemFixture
         EngineSetsNoNewPrivileges = info.SecurityOptions?.Any(o => o.Contains("no-new-privileges", StringComparison.Ordinal)) == true;
         try
         {
+            // This node's firewall as every node of a production swarm has it (the worker's start-up check requires it).
+            await ClosePublishedPortsToTasksAsync();
             await MakeSwarmAsync();
             await base.InitializeAsync();
         }
         catch
         {
             await UnmakeSwarmAsync(Docker);
+            await OpenPublishedPortsToTasksAsync();
             throw;
         }
     }
@@ -54,6 +60,7 @@ public class SwarmFixture : SystemFixture
     [
         new("Scheduler:Mode", "swarm"),
         new("Scheduler:Swarm:RequireNoNewPrivileges", EngineSetsNoNewPrivileges ? "true" : "false"),
+        new("Scheduler:Swarm:RequirePortIsolation", "true"),
         new("Scheduler:Swarm:ProbeImage", ProbeImage),
         new("Scheduler:Swarm:TaskStartTimeout", "00:00:45"),
         // Short grace periods keep each stop, restart and removal short (a PID 1 without a SIGTERM handler waits them out).
@@ -73,27 +80,31 @@ public class SwarmFixture : SystemFixture
         finally
         {
             await UnmakeSwarmAsync(docker); // leaving takes every service, task and overlay network of the swarm with it
+            await OpenPublishedPortsToTasksAsync(); // the shared engine's host as it was found
         }
     }
 
-    /// <summary>Leaves the swarm, if the engine is in one; the engine's state afterwards is inactive.</summary>
+    /// <summary><c>infra/port-isolation.sh install</c> on this host: tasks cannot open the run's port range.</summary>
+    public static Task ClosePublishedPortsToTasksAsync() => InfraScript.RunAsync("port-isolation.sh", "install", PortRange);
+
+    /// <summary><c>infra/port-isolation.sh remove</c> on this host: the rules gone, as on a node nobody has set up.</summary>
+    public static Task OpenPublishedPortsToTasksAsync() => InfraScript.RunAsync("port-isolation.sh", "remove", PortRange);
+
     /// <summary>
-    /// A worker host of this system (not started) with <c>Scheduler:Swarm:RequireNoNewPrivileges</c> on: its start runs
-    /// the start-up check against every node of the swarm for real.
+    /// A worker host of this system (not started) with <paramref name="settings"/> over the run's: its start runs the
+    /// swarm's start-up checks against every node for real.
     /// </summary>
-    public IHost BuildWorkerRequiringNoNewPrivileges()
+    public IHost BuildWorker(params (string Key, string Value)[] settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = TestPaths.ProjectDirectory("Messaging.Worker") });
         builder.Configuration.AddInMemoryCollection(HostSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Scheduler:Swarm:RequireNoNewPrivileges"] = "true",
-            ["Health:File"] = Path.Combine(Path.GetTempPath(), $"messaging-swarm-{Guid.NewGuid():N}.health"),
-        });
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))
+            .Append(new("Health:File", Path.Combine(Path.GetTempPath(), $"messaging-swarm-{Guid.NewGuid():N}.health"))));
         builder.AddWorker();
         return builder.Build();
     }
 
+    /// <summary>Leaves the swarm, if the engine is in one; the engine's state afterwards is inactive.</summary>
     public static async Task LeaveSwarmAsync(IDockerClient docker)
     {
         var state = (await docker.System.GetSystemInfoAsync()).Swarm?.LocalNodeState;

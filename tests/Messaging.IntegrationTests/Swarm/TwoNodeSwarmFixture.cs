@@ -35,6 +35,8 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
         await RunScriptAsync("down"); // a run that crashed may have left one
         var endpoint = (await RunScriptAsync("up")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
         SecondEngine = TestEnvironment.DockerClient(endpoint);
+        // The second node's firewall, in its own namespace (the manager's is installed by the base fixture).
+        await InfraScript.RunInNamespaceAsync(NodeName, "port-isolation.sh", "install", PortRange);
 
         ManagerNodeId = await Docker.Swarm.InitSwarmAsync(new SwarmInitParameters
         {
@@ -120,7 +122,7 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
         SecondEngine = TestEnvironment.DockerClient(endpoint);
     }
 
-    private static Task<string> RunScriptAsync(string action) => SecondEngineScript.RunAsync(action, NodeName, NodeIndex);
+    private static Task<string> RunScriptAsync(string action) => InfraScript.RunAsync("second-engine.sh", action, NodeName, NodeIndex);
 }
 
 [CollectionDefinition(Name)]

@@ -1,23 +1,52 @@
+using System.Globalization;
+using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Messaging.Worker.Containers;
+using Messaging.State.Reservations;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Scheduling.Swarm;
 
 /// <summary>
 /// Runs before the worker takes any command in swarm mode, and stops it from starting when the swarm cannot give a
-/// service the guard rails a container gets: the engine must be a manager of an active swarm, and every node must set
-/// no-new-privileges daemon-wide (Engine API 1.41 has no per-service field for it). The second is checked for real, on
-/// every node: a one-off global job whose task passes only when its own process has <c>NoNewPrivs: 1</c>.
+/// service the guard rails a container gets. The engine must be a manager of an active swarm, and on every node, checked
+/// for real by a task there (<see cref="SwarmNodeProbe"/>):
+/// <list type="bullet">
+/// <item>no-new-privileges is set daemon-wide (Engine API 1.41 has no per-service field for it): the task's own process
+/// has <c>NoNewPrivs: 1</c>;</item>
+/// <item>a task cannot open the published port range (a service's port is bound on every address of its node, so
+/// services could reach each other there): from an overlay network, as a service's task, a connection to the lowest and
+/// highest port of the range at its node's gateway and at every node's address times out (dropped) rather than being
+/// answered or refused. <c>infra/port-isolation.sh</c> installs the rules that make it so.</item>
+/// </list>
 /// </summary>
-public sealed class SwarmReadiness(IDockerClient docker, IOptions<DockerOptions> dockerOptions, IOptions<SchedulerOptions> scheduler, ILogger<SwarmReadiness> logger)
+public sealed class SwarmReadiness(
+    IDockerClient docker, IOptions<DockerOptions> dockerOptions, IOptions<SchedulerOptions> scheduler, IOptions<PortRangeOptions> ports,
+    ILogger<SwarmReadiness> logger)
     : IHostedService
 {
-    /// <summary>Label of the check's job, so a job left by a crashed worker is recognised (and removed) by the next one.</summary>
+    /// <summary>Label of the checks' jobs and network, so what a crashed worker left is recognised (and removed) by the next one.</summary>
     public const string ProbeLabel = "messaging.swarm-probe";
 
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(90);
+    /// <summary>
+    /// Exits 3 when any target answers or refuses (the connection got through the node's firewall); only a timeout (the
+    /// SYN dropped) or no route passes. All targets at once: each that passes costs the 2 s of its timeout.
+    /// </summary>
+    private const string PortIsolationScript = """
+        gw=$(ip route | awk '/^default/ {print $3; exit}')
+        [ -n "$gw" ] || { echo "no default route"; exit 4; }
+        open=$(for a in $gw $NODE_ADDRESSES; do
+                 case $a in 127.*) continue;; esac
+                 for p in $PORT_MIN $PORT_MAX; do
+                   ( out=$(nc -w 2 "$a" "$p" </dev/null 2>&1); rc=$?
+                     if [ $rc -eq 0 ] || echo "$out" | grep -q refused; then echo "$a:$p"; fi ) &
+                 done
+               done; wait)
+        [ -z "$open" ] || { echo "open:" $open; exit 3; }
+        """;
+
+    private SwarmNodeProbe Probe => new(docker, dockerOptions.Value.Instance, scheduler.Value.Swarm.ProbeImage);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,12 +55,21 @@ public sealed class SwarmReadiness(IDockerClient docker, IOptions<DockerOptions>
             throw new InvalidOperationException(
                 $"Scheduler:Mode is swarm, but the engine at {dockerOptions.Value.Endpoint} is not a manager of an active swarm " +
                 $"(state '{info.Swarm?.LocalNodeState}', manager: {info.Swarm?.ControlAvailable}). Run `docker swarm init` there, or set Scheduler:Mode=containers.");
+        await RemoveLeftoverProbesAsync(cancellationToken);
+        await CheckNoNewPrivilegesAsync(cancellationToken);
+        await CheckPortIsolationAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task CheckNoNewPrivilegesAsync(CancellationToken cancellationToken)
+    {
         if (!scheduler.Value.Swarm.RequireNoNewPrivileges)
         {
             logger.LogWarning("Scheduler:Swarm:RequireNoNewPrivileges is off: services on Swarm may gain privileges through set-id binaries");
             return;
         }
-        var lacking = await NodesWithoutNoNewPrivilegesAsync(cancellationToken);
+        var lacking = await Probe.NodesFailingAsync("nnp", "grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status", [], network: null, cancellationToken);
         if (lacking.Count > 0)
             throw new InvalidOperationException(
                 $"Swarm node(s) {string.Join(", ", lacking)} do not set no-new-privileges daemon-wide. Engine API 1.41 cannot set it per " +
@@ -40,73 +78,84 @@ public sealed class SwarmReadiness(IDockerClient docker, IOptions<DockerOptions>
         logger.LogInformation("Every swarm node sets no-new-privileges daemon-wide");
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>The hostnames (and ids) of the ready nodes whose probe task did not find NoNewPrivs set, or did not finish.</summary>
-    private async Task<IReadOnlyList<string>> NodesWithoutNoNewPrivilegesAsync(CancellationToken cancellationToken)
+    private async Task CheckPortIsolationAsync(CancellationToken cancellationToken)
     {
-        await RemoveLeftoverProbesAsync(cancellationToken);
-        var nodes = (await docker.Swarm.ListNodesAsync(cancellationToken)).Where(n => n.Status?.State == "ready").ToList();
-        var probe = await docker.Swarm.CreateServiceAsync(new ServiceCreateParameters
+        if (!scheduler.Value.Swarm.RequirePortIsolation)
         {
-            Service = new ServiceSpec
-            {
-                Name = $"{dockerOptions.Value.Instance}-nnp-probe-{Guid.NewGuid():N}"[..48],
-                Labels = new Dictionary<string, string> { [ProbeLabel] = dockerOptions.Value.Instance },
-                Mode = new ServiceMode { GlobalJob = new GlobalJob() },
-                TaskTemplate = new TaskSpec
-                {
-                    ContainerSpec = new Docker.DotNet.Models.ContainerSpec
-                    {
-                        Image = scheduler.Value.Swarm.ProbeImage,
-                        Command = ["sh", "-c", "grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status"],
-                        CapabilityDrop = ["ALL"],
-                        ReadOnly = true,
-                    },
-                    RestartPolicy = new SwarmRestartPolicy { Condition = "none" },
-                },
-            },
+            logger.LogWarning("Scheduler:Swarm:RequirePortIsolation is off: services on Swarm may reach each other at a node's published ports");
+            return;
+        }
+        var range = $"{ports.Value.Min}:{ports.Value.Max}";
+        var addresses = (await docker.Swarm.ListNodesAsync(cancellationToken)).Select(n => n.Status?.Addr)
+            .Where(a => IPAddress.TryParse(a, out var ip) && !IPAddress.IsLoopback(ip)).Distinct();
+        var network = await docker.Networks.CreateNetworkAsync(new NetworksCreateParameters
+        {
+            Name = $"{dockerOptions.Value.Instance}-ports-probe-{Guid.NewGuid():N}"[..48],
+            Driver = "overlay",
+            Labels = new Dictionary<string, string> { [ProbeLabel] = dockerOptions.Value.Instance },
         }, cancellationToken);
+        IReadOnlyList<string> open;
         try
         {
-            var deadline = DateTime.UtcNow + ProbeTimeout;
-            while (true)
-            {
-                var tasks = await docker.Tasks.ListAsync(new TasksListParameters
-                {
-                    Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [probe.ID!] = true } },
-                }, cancellationToken);
-                var finished = tasks.Where(t => t.Status?.State is TaskState.Complete or TaskState.Failed or TaskState.Rejected).ToList();
-                if (nodes.All(n => finished.Any(t => t.NodeID == n.ID)) || DateTime.UtcNow > deadline)
-                {
-                    return nodes.Where(n => !finished.Any(t => t.NodeID == n.ID && t.Status?.State == TaskState.Complete))
-                        .Select(n =>
-                        {
-                            // The finished task, not a newer one Swarm made since: the job runs again on a node whose task failed.
-                            var task = finished.FirstOrDefault(t => t.NodeID == n.ID) ?? tasks.FirstOrDefault(t => t.NodeID == n.ID);
-                            var why = task is null ? "no probe task" : $"probe {task.Status?.State}{(string.IsNullOrEmpty(task.Status?.Err) ? "" : ": " + task.Status.Err)}";
-                            return $"{n.Description?.Hostname} ({n.ID[..12]}, {why})";
-                        }).ToList();
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
-            }
+            open = await Probe.NodesFailingAsync("ports", PortIsolationScript,
+            [
+                $"NODE_ADDRESSES={string.Join(' ', addresses)}",
+                $"PORT_MIN={ports.Value.Min.ToString(CultureInfo.InvariantCulture)}",
+                $"PORT_MAX={ports.Value.Max.ToString(CultureInfo.InvariantCulture)}",
+            ], network.ID, cancellationToken);
         }
         finally
         {
-            await docker.Swarm.RemoveServiceAsync(probe.ID!, CancellationToken.None);
+            await RemoveNetworkAsync(network.ID!);
+        }
+        if (open.Count > 0)
+            throw new InvalidOperationException(
+                $"On swarm node(s) {string.Join(", ", open)} a task can open the published port range {range} (exit 3: at its node's " +
+                "or another node's address; exit 4: no route). Services' ports are bound on every address of their node, so services " +
+                $"could reach each other there: run `infra/port-isolation.sh install {range}` as root on every node (after dockerd " +
+                "has started), or turn Scheduler:Swarm:RequirePortIsolation off for a test swarm.");
+        logger.LogInformation("No task on any swarm node can open the published port range {Range}", range);
+    }
+
+    /// <summary>
+    /// Removes the check's network once the job's tasks have let go of it (Swarm detaches them a moment after the job is
+    /// removed); one still in use after 30 s is left, and the next start removes it.
+    /// </summary>
+    private async Task RemoveNetworkAsync(string id)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await docker.Networks.DeleteNetworkAsync(id);
+                return;
+            }
+            catch (DockerNetworkNotFoundException)
+            {
+                return;
+            }
+            catch (DockerApiException e) when (DateTime.UtcNow < deadline && e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.InternalServerError or HttpStatusCode.BadRequest)
+            {
+                await Task.Delay(500);
+            }
+            catch (DockerApiException e)
+            {
+                logger.LogWarning("The port check's network {Network} is still in use; the next start removes it: {Error}", id, e.Message);
+                return;
+            }
         }
     }
 
     private async Task RemoveLeftoverProbesAsync(CancellationToken cancellationToken)
     {
-        var leftovers = await docker.Swarm.ListServicesAsync(new ServiceListParameters
+        var ours = new Dictionary<string, IDictionary<string, bool>>
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [$"{ProbeLabel}={dockerOptions.Value.Instance}"] = true },
-            },
-        }, cancellationToken);
-        foreach (var service in leftovers)
+            ["label"] = new Dictionary<string, bool> { [$"{ProbeLabel}={dockerOptions.Value.Instance}"] = true },
+        };
+        foreach (var service in await docker.Swarm.ListServicesAsync(new ServiceListParameters { Filters = ours }, cancellationToken))
             await docker.Swarm.RemoveServiceAsync(service.ID!, cancellationToken);
+        foreach (var network in await docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = ours }, cancellationToken))
+            await RemoveNetworkAsync(network.ID!);
     }
 }
