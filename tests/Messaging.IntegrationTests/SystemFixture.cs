@@ -111,7 +111,15 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>Every host's settings, as the fixture gives them (for a test that starts one more host of its own).</summary>
     public Dictionary<string, string?> HostSettings() => Settings();
 
-    private Dictionary<string, string?> Settings() => new(SystemSettings.ToConfiguration().Concat(BuildContexts.Settings()).Concat(ExtraSettings()))
+    private Dictionary<string, string?> Settings()
+    {
+        var settings = DefaultSettings();
+        foreach (var (key, value) in ExtraSettings()) // a derived fixture's settings win (the manager-restart swarm's engine)
+            settings[key] = value;
+        return settings;
+    }
+
+    private Dictionary<string, string?> DefaultSettings() => new(SystemSettings.ToConfiguration().Concat(BuildContexts.Settings()))
     {
         ["Auth:BootstrapToken"] = Token,
         ["Webhooks:AllowPrivateAddresses"] = "true", // the webhook tests' receivers listen on 127.0.0.1

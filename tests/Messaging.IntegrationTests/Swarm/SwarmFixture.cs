@@ -29,7 +29,37 @@ public class SwarmFixture : SystemFixture
     /// <summary>The published port range as <c>infra/port-isolation.sh</c> takes it (the run's <c>Ports:Min:Max</c>).</summary>
     public static string PortRange => $"{PortMin}:{PortMax}";
 
+    /// <summary>
+    /// One swarm fixture at a time in this process: xunit runs collections side by side, and every swarm fixture uses the
+    /// run's queues and instance label (and most of them the shared engine's swarm state). Taken at the start, released
+    /// at the end.
+    /// </summary>
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+    private int _holding;
+
     public override async Task InitializeAsync()
+    {
+        await OneAtATime.WaitAsync();
+        _holding = 1;
+        try
+        {
+            await MakeSystemAsync();
+        }
+        catch
+        {
+            LetTheNextOneIn();
+            throw;
+        }
+    }
+
+    /// <summary>Releases <see cref="OneAtATime"/> once, whether the start failed or the end came (or both).</summary>
+    private void LetTheNextOneIn()
+    {
+        if (Interlocked.Exchange(ref _holding, 0) == 1)
+            OneAtATime.Release();
+    }
+
+    private async Task MakeSystemAsync()
     {
         await LeaveSwarmAsync(Docker); // a run that crashed may have left one
         var info = await Docker.System.GetSystemInfoAsync();
@@ -79,8 +109,15 @@ public class SwarmFixture : SystemFixture
         }
         finally
         {
-            await UnmakeSwarmAsync(docker); // leaving takes every service, task and overlay network of the swarm with it
-            await OpenPublishedPortsToTasksAsync(); // the shared engine's host as it was found
+            try
+            {
+                await UnmakeSwarmAsync(docker); // leaving takes every service, task and overlay network of the swarm with it
+                await OpenPublishedPortsToTasksAsync(); // the shared engine's host as it was found
+            }
+            finally
+            {
+                LetTheNextOneIn();
+            }
         }
     }
 
