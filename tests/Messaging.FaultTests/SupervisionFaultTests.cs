@@ -2,6 +2,7 @@ using Docker.DotNet.Models;
 using Messaging.Contracts;
 using Messaging.FaultTests.Harness;
 using Messaging.State;
+using Messaging.Testing;
 using ServiceStatus = Messaging.Contracts.ServiceStatus;
 
 namespace Messaging.FaultTests;
@@ -104,7 +105,7 @@ public sealed class SupervisionFaultTests(ITestOutputHelper output)
     [InlineData(true)]
     public async Task Dockerd_restarts_for_real_while_6_services_run(bool workerKilledToo)
     {
-        await using var engine = await SecondEngine.StartAsync();
+        await using var engine = await SecondEngine.StartAsync("msg-faults", "2");
         await using var s = await Scenario.StartAsync(workerKilledToo ? "supervisor-dockerd-restart-kill9" : "supervisor-dockerd-restart",
             "a real dockerd restart (SIGTERM stops its containers, a fresh dockerd starts without its event log) while 6 services run (N=6)"
             + (workerKilledToo ? ", the worker killed with -9 before it and started again after" : ""),

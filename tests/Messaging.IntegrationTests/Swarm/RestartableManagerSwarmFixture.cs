@@ -20,17 +20,16 @@ public sealed class RestartableManagerSwarmFixture : SwarmFixture
     /// <summary>The manager's address, in its own namespace: the host of every record.</summary>
     public const string ManagerAddress = "10.231.19.2";
 
-    private string _endpoint = "";
+    private SecondEngine? _engine;
 
     /// <summary>The manager's engine (its own socket; the same client across its restarts).</summary>
     public IDockerClient Manager { get; private set; } = null!;
 
     protected override async Task MakeSwarmAsync()
     {
-        await RunScriptAsync("down"); // a run that crashed may have left one
-        _endpoint = (await RunScriptAsync("up")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
-        Manager = TestEnvironment.DockerClient(_endpoint);
-        await InfraScript.RunInNamespaceAsync(NodeName, "port-isolation.sh", "install", PortRange);
+        _engine = await SecondEngine.StartAsync(NodeName, NodeIndex);
+        Manager = TestEnvironment.DockerClient(_engine.Endpoint);
+        await _engine.RunInNamespaceAsync("port-isolation.sh", "install", PortRange);
         await Manager.Swarm.InitSwarmAsync(new SwarmInitParameters { ListenAddr = $"{ManagerAddress}:2377", AdvertiseAddr = ManagerAddress });
     }
 
@@ -48,21 +47,20 @@ public sealed class RestartableManagerSwarmFixture : SwarmFixture
         finally
         {
             Manager?.Dispose();
-            await RunScriptAsync("down");
+            if (_engine is not null)
+                await _engine.DisposeAsync();
         }
     }
 
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings() =>
     [
         .. base.ExtraSettings(),
-        new("Docker:Endpoint", _endpoint),
+        new("Docker:Endpoint", _engine?.Endpoint ?? ""),
         new("Scheduler:Swarm:RequireNoNewPrivileges", "true"),
     ];
 
     /// <summary>The manager's dockerd stopped with SIGTERM, as a system shutdown stops it (its containers stop), and started again.</summary>
-    public Task RestartManagerAsync() => RunScriptAsync("restart");
-
-    private static Task<string> RunScriptAsync(string action) => InfraScript.RunAsync("second-engine.sh", action, NodeName, NodeIndex);
+    public Task RestartManagerAsync() => _engine!.RestartAsync();
 }
 
 [CollectionDefinition(Name)]

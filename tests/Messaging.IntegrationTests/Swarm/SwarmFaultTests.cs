@@ -189,7 +189,7 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
                 await reconciler.ReconcileAsync(default);
                 passes++;
                 down ??= (await system.Docker.Swarm.InspectNodeAsync(system.WorkerNodeId)).Status?.State == "down" ? clock.Elapsed : null;
-                running ??= await AllRunningOn(onSecond, system.ManagerNodeId) ? clock.Elapsed : null;
+                running ??= await scenario.AllRunning(onSecond, system.ManagerNodeId) ? clock.Elapsed : null;
                 if ((await Records(api, services)).All(r => r.Host == Manager))
                     break;
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), "the records did not follow the rescheduled tasks within 120 s of the kill");
@@ -264,7 +264,7 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
     private async Task<TimeSpan> WaitUntilRunningOn(IReadOnlyList<ServiceRecord> records, string nodeId, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        while (!await AllRunningOn(records, nodeId))
+        while (!await scenario.AllRunning(records, nodeId))
         {
             Assert.True(clock.Elapsed < timeout, $"not every service runs on node {nodeId} after {timeout.TotalSeconds} s");
             await Task.Delay(250);
@@ -272,12 +272,6 @@ public sealed class SwarmFaultTests(TwoNodeSwarmFixture system, ITestOutputHelpe
         return clock.Elapsed;
     }
 
-    private async Task<bool> AllRunningOn(IReadOnlyList<ServiceRecord> records, string nodeId)
-    {
-        var tasks = await system.Docker.Tasks.ListAsync(new TasksListParameters());
-        return records.All(r => tasks.Any(t => t.ServiceID == r.SwarmServiceId && t.NodeID == nodeId
-            && t.Status?.State == TaskState.Running && t.DesiredState == TaskState.Running));
-    }
 
     private sealed record Node(string Id, string Availability, string State, string Address, long ReservedNanoCpus, long ReservedMemory, List<Guid> Services);
 

@@ -54,7 +54,7 @@ public sealed class SwarmManagerRestartTests(RestartableManagerSwarmFixture syst
             {
                 await reconciler.ReconcileAsync(default);
                 passes++;
-                tasksRunning ??= await AllTasksRunning(before) ? clock.Elapsed : null;
+                tasksRunning ??= await scenario.AllRunning(before) ? clock.Elapsed : null;
                 var now = await Records(api, services);
                 if (tasksRunning is not null && now.All(r => r.Status == "running" && r.Host == Manager))
                     break;
@@ -125,11 +125,5 @@ public sealed class SwarmManagerRestartTests(RestartableManagerSwarmFixture syst
             await Task.Delay(50);
         }
         return false;
-    }
-
-    private async Task<bool> AllTasksRunning(IReadOnlyList<SwarmScenarioServices.ServiceRecord> records)
-    {
-        var tasks = await system.Manager.Tasks.ListAsync(new TasksListParameters());
-        return records.All(r => tasks.Any(t => t.ServiceID == r.SwarmServiceId && t.Status?.State == TaskState.Running && t.DesiredState == TaskState.Running));
     }
 }

@@ -109,6 +109,14 @@ public sealed class SwarmScenarioServices(SystemFixture system, IDockerClient ma
         return ids;
     }
 
+    /// <summary>Whether each service has a task running, and meant to run (on <paramref name="nodeId"/> when given).</summary>
+    public async Task<bool> AllRunning(IReadOnlyList<ServiceRecord> records, string? nodeId = null)
+    {
+        var tasks = await manager.Tasks.ListAsync(new TasksListParameters());
+        return records.All(r => tasks.Any(t => t.ServiceID == r.SwarmServiceId && (nodeId is null || t.NodeID == nodeId)
+            && t.Status?.State == TaskState.Running && t.DesiredState == TaskState.Running));
+    }
+
     public async Task RemoveMany(HttpClient api, IReadOnlyList<Guid> services)
     {
         var swarmIds = (await Records(api, services)).Select(r => r.SwarmServiceId).ToHashSet();

@@ -24,6 +24,8 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
     /// <summary>The second node's address, in its own namespace.</summary>
     public const string WorkerAddress = "10.231.18.2";
 
+    private Messaging.Testing.SecondEngine? _node;
+
     /// <summary>The second engine's client (its own socket).</summary>
     public IDockerClient SecondEngine { get; private set; } = null!;
 
@@ -32,11 +34,10 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
 
     protected override async Task MakeSwarmAsync()
     {
-        await RunScriptAsync("down"); // a run that crashed may have left one
-        var endpoint = (await RunScriptAsync("up")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
-        SecondEngine = TestEnvironment.DockerClient(endpoint);
+        _node = await Messaging.Testing.SecondEngine.StartAsync(NodeName, NodeIndex);
+        SecondEngine = TestEnvironment.DockerClient(_node.Endpoint);
         // The second node's firewall, in its own namespace (the manager's is installed by the base fixture).
-        await InfraScript.RunInNamespaceAsync(NodeName, "port-isolation.sh", "install", PortRange);
+        await _node.RunInNamespaceAsync("port-isolation.sh", "install", PortRange);
 
         ManagerNodeId = await Docker.Swarm.InitSwarmAsync(new SwarmInitParameters
         {
@@ -71,7 +72,8 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
         finally
         {
             SecondEngine?.Dispose();
-            await RunScriptAsync("down");
+            if (_node is not null)
+                await _node.DisposeAsync();
         }
     }
 
@@ -112,17 +114,15 @@ public sealed class TwoNodeSwarmFixture : SwarmFixture
     }
 
     /// <summary>The second node lost as a power loss would lose it: its engine and all it ran, SIGKILLed at once.</summary>
-    public Task KillSecondEngineAsync() => RunScriptAsync("kill");
+    public Task KillSecondEngineAsync() => _node!.KillAsync();
 
     /// <summary>The second engine started again on its data root (it rejoins the swarm as the same node).</summary>
     public async Task RestartSecondEngineAsync()
     {
         SecondEngine.Dispose();
-        var endpoint = (await RunScriptAsync("up")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
-        SecondEngine = TestEnvironment.DockerClient(endpoint);
+        await _node!.UpAsync();
+        SecondEngine = TestEnvironment.DockerClient(_node.Endpoint);
     }
-
-    private static Task<string> RunScriptAsync(string action) => InfraScript.RunAsync("second-engine.sh", action, NodeName, NodeIndex);
 }
 
 [CollectionDefinition(Name)]

@@ -46,7 +46,7 @@ public sealed class SwarmReadiness(
         [ -z "$open" ] || { echo "open:" $open; exit 3; }
         """;
 
-    private SwarmNodeProbe Probe => new(docker, dockerOptions.Value.Instance, scheduler.Value.Swarm.ProbeImage);
+    private readonly SwarmNodeProbe _probe = new(docker, dockerOptions.Value.Instance, scheduler.Value.Swarm.ProbeImage);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -69,7 +69,7 @@ public sealed class SwarmReadiness(
             logger.LogWarning("Scheduler:Swarm:RequireNoNewPrivileges is off: services on Swarm may gain privileges through set-id binaries");
             return;
         }
-        var lacking = await Probe.NodesFailingAsync("nnp", "grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status", [], network: null, cancellationToken);
+        var lacking = await _probe.NodesFailingAsync("nnp", "grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status", [], network: null, cancellationToken);
         if (lacking.Count > 0)
             throw new InvalidOperationException(
                 $"Swarm node(s) {string.Join(", ", lacking)} do not set no-new-privileges daemon-wide. Engine API 1.41 cannot set it per " +
@@ -97,7 +97,7 @@ public sealed class SwarmReadiness(
         IReadOnlyList<string> open;
         try
         {
-            open = await Probe.NodesFailingAsync("ports", PortIsolationScript,
+            open = await _probe.NodesFailingAsync("ports", PortIsolationScript,
             [
                 $"NODE_ADDRESSES={string.Join(' ', addresses)}",
                 $"PORT_MIN={ports.Value.Min.ToString(CultureInfo.InvariantCulture)}",
