@@ -13,7 +13,8 @@ public sealed record WarmService(string ContainerId, int HostPort);
 /// The claim path (issue 20): a creation that qualifies (<see cref="PoolDefinitions"/>) takes a warm member instead of
 /// creating a container. In order: the atomic Redis claim (member out of the pool; its port, the name and the quota
 /// share moved to the service), the claim volume on the engine (the binding that survives Redis, and the fence
-/// against a second claimer), the rename to the service's container name, and the service's limits applied by update.
+/// against a second claimer), the rename to the service's container name, and the service's limits applied by update (none
+/// when it asks for the pool's own profile).
 /// Each step can be repeated by a redelivery of the command (the claim script hands the same member back). Anything
 /// that goes wrong after the Redis claim gives the member up (removed with its claim) and the reservation back, and the
 /// creation goes the cold way: a claim never fails a creation that a cold start would have served.
@@ -47,7 +48,7 @@ public sealed class WarmClaims(
         }
         var command = service.Command;
         if (redelivered && await EarlierClaimAsync(service, allocation, cancellationToken) is { } earlier)
-            return await TakeAsync(service, earlier, cancellationToken);
+            return await TakeAsync(service, pool, earlier, cancellationToken);
         // Two tries: a member the engine already gives to another service (a claim that Redis forgot) is skipped once.
         for (var attempt = 1; attempt <= 2; attempt++)
         {
@@ -60,7 +61,7 @@ public sealed class WarmClaims(
             }
             if (outcome != PoolClaimOutcome.Claimed)
                 return null; // refusals (name, quota, host budget) are the cold reservation's to report, with its messages
-            if (await TakeAsync(service, member!, cancellationToken) is { } served)
+            if (await TakeAsync(service, pool, member!, cancellationToken) is { } served)
             {
                 telemetry.Hits.Add(1, new KeyValuePair<string, object?>("pool", pool.Name));
                 await state.CountAsync(pool.Name, hit: true);
@@ -71,10 +72,10 @@ public sealed class WarmClaims(
         return null;
     }
 
-    private async Task<WarmService?> TakeAsync(ApprovedService service, ClaimedMember member, CancellationToken cancellationToken)
+    private async Task<WarmService?> TakeAsync(ApprovedService service, PoolDefinition pool, ClaimedMember member, CancellationToken cancellationToken)
     {
         var command = service.Command;
-        var nanoCpus = (long)Math.Round(service.CpuLimit * 1_000_000_000d);
+        var nanoCpus = NanoCpus(service.CpuLimit);
         try
         {
             var binding = await claims.WriteAsync(new ClaimBinding(member.MemberId, command.ServiceId, command.RequestedBy, command.ServiceName,
@@ -88,10 +89,14 @@ public sealed class WarmClaims(
             }
             if (string.IsNullOrEmpty(member.ContainerId))
                 throw new ContainerRuntimeException(Messaging.Contracts.FailureReasons.DockerError, "The member's container id is unknown.");
-            // Independent of each other: side by side.
-            await Task.WhenAll(
-                RenameAsync(member.ContainerId, $"{docker.Value.Instance}-{command.ServiceName}", cancellationToken),
-                engine.UpdateLimitsAsync(member.ContainerId, service.MemoryBytes, nanoCpus, docker.Value.PidsLimit, cancellationToken));
+            var rename = RenameAsync(member.ContainerId, $"{docker.Value.Instance}-{command.ServiceName}", cancellationToken);
+            // A member runs with its pool's profile and the worker's pids limit already: a request for exactly that
+            // profile needs no update, which is the claim's costliest engine call (a runc process, ~25 ms here).
+            // Otherwise the two are independent of each other: side by side.
+            if (service.MemoryBytes == pool.MemoryBytes && nanoCpus == NanoCpus(pool.Cpus))
+                await rename;
+            else
+                await Task.WhenAll(rename, engine.UpdateLimitsAsync(member.ContainerId, service.MemoryBytes, nanoCpus, docker.Value.PidsLimit, cancellationToken));
             logger.LogInformation("Service {ServiceName} claimed warm member {MemberId} ({ContainerId}) on port {HostPort}",
                 command.ServiceName, member.MemberId, member.ContainerId, member.HostPort);
             return new WarmService(member.ContainerId, member.HostPort);
@@ -137,6 +142,8 @@ public sealed class WarmClaims(
         await claims.RemoveAsync(claim.MemberId, CancellationToken.None);
         return null;
     }
+
+    private static long NanoCpus(double cpus) => (long)Math.Round(cpus * 1_000_000_000d);
 
     /// <summary>Renames, unless a redelivery finds the member already renamed.</summary>
     private async Task RenameAsync(string containerId, string name, CancellationToken cancellationToken)

@@ -77,6 +77,44 @@ public sealed class WarmPoolTests(WarmPoolFixture fixture) : IClassFixture<WarmP
     }
 
     [Fact]
+    public async Task A_creation_asking_for_the_pools_own_profile_keeps_the_members_limits_without_an_update()
+    {
+        await W.WaitForIdleAsync(2);
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
+        var command = Command("warm-same", memory: "256m", cpus: 0.5); // the pool's profile (PoolWorker)
+        await W.Events.Publish(command);
+
+        var created = await W.Events.WaitFor<ServiceCreated>(e => e.ServiceId == command.ServiceId);
+        Assert.True(created.Warm);
+        var inspect = await W.Docker.Containers.InspectContainerAsync(created.ContainerId);
+        Assert.Equal($"/{W.Instance}-{command.ServiceName}", inspect.Name);
+        Assert.Equal(256L * 1024 * 1024, inspect.HostConfig!.Memory);
+        Assert.Equal(inspect.HostConfig.Memory, inspect.HostConfig.MemorySwap);
+        Assert.Equal(500_000_000L, inspect.HostConfig.NanoCPUs);
+        Assert.Equal(256L, inspect.HostConfig.PidsLimit);
+        // The engine's own event log: renamed, never updated (the update is a runc process, the claim's costliest call).
+        var actions = new List<string>();
+        using var until = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await W.Docker.System.MonitorEventsAsync(new Docker.DotNet.Models.ContainerEventsParameters
+        {
+            Since = since.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Until = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["container"] = new Dictionary<string, bool> { [created.ContainerId] = true } },
+        }, new Collect(actions), until.Token);
+        Assert.Contains("rename", actions);
+        Assert.DoesNotContain("update", actions);
+    }
+
+    private sealed class Collect(List<string> actions) : IProgress<Docker.DotNet.Models.Message>
+    {
+        public void Report(Docker.DotNet.Models.Message value)
+        {
+            lock (actions)
+                actions.Add(value.Action);
+        }
+    }
+
+    [Fact]
     public async Task A_claimed_service_is_an_ordinary_service_stopped_started_and_removed_with_its_claim()
     {
         await W.WaitForIdleAsync(2);
