@@ -7,7 +7,8 @@
 #   NAME   namespace and state directory name (default msg-engine2); at most 12 characters
 #   INDEX  1-250 (default 1): the veth pair gets 10.231.INDEX.1/30 (host side) and 10.231.INDEX.2/30 (engine side)
 #   up       creates the namespace and starts dockerd in it, then loads the local test images into it
-#   restart  stops dockerd with SIGTERM as a system shutdown would (its containers are stopped), starts it again
+#   restart  stops dockerd with SIGTERM as a system shutdown would (its containers are stopped), removes the overlay
+#            namespaces Docker 20.10 can leave behind (clear_overlay_leftovers), starts it again
 #   kill     a power loss: SIGKILL to dockerd, its containerd and shims and every process of its containers at once
 #            (`up` starts it again on the same data root; `down` cleans up after it)
 #   down     stops dockerd, removes every container, the namespace, the veth pair and the state directory
@@ -81,6 +82,24 @@ stop_dockerd() {
     done
 }
 
+# Docker 20.10's overlay driver can leave a sandbox network namespace (a file bind-mounted under the exec root's netns/)
+# holding its vxlan device when dockerd stops; started again, dockerd then fails every task that joins that overlay
+# with "error creating vxlan interface: file exists" (moby/libnetwork#1765, still open; #751: remove the netns files
+# with dockerd down). With dockerd stopped nothing uses them: each is unmounted and removed, and any vxlan device left
+# in the engine's namespace deleted. Says how many there were, so a run shows whether the leftovers were there.
+clear_overlay_leftovers() {
+    local files=0 devices=0 f vx
+    for f in "$dir/exec/netns/"*; do
+        [ -e "$f" ] || continue
+        umount "$f" 2>/dev/null || umount -l "$f" 2>/dev/null || true
+        rm -f "$f" && files=$((files + 1))
+    done
+    for vx in $(ip -n "$name" -o link show type vxlan 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+        ip -n "$name" link del "$vx" 2>/dev/null && devices=$((devices + 1))
+    done
+    log "$name: after the stop, removed $files network namespace files and $devices vxlan devices dockerd left"
+}
+
 descendants() { # pid -> every descendant's pid, children first
     local child
     for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
@@ -128,6 +147,7 @@ case "$action" in
     restart)
         answers || die "$name is not running (infra/second-engine.sh up $name)"
         stop_dockerd
+        clear_overlay_leftovers
         start_dockerd
         ;;
     kill)

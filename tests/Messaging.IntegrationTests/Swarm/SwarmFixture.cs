@@ -92,7 +92,10 @@ public class SwarmFixture : SystemFixture
         new("Scheduler:Swarm:RequireNoNewPrivileges", EngineSetsNoNewPrivileges ? "true" : "false"),
         new("Scheduler:Swarm:RequirePortIsolation", "true"),
         new("Scheduler:Swarm:ProbeImage", ProbeImage),
-        new("Scheduler:Swarm:TaskStartTimeout", "00:00:45"),
+        // SWARM_TASK_START_TIMEOUT (seconds) for long scenarios on a loaded machine (the hundred creations of the spread).
+        new("Scheduler:Swarm:TaskStartTimeout",
+            int.TryParse(Environment.GetEnvironmentVariable("SWARM_TASK_START_TIMEOUT"), out var seconds) && seconds is >= 10 and <= 600
+                ? TimeSpan.FromSeconds(seconds).ToString("c") : "00:00:45"),
         // Short grace periods keep each stop, restart and removal short (a PID 1 without a SIGTERM handler waits them out).
         new("Docker:StopGracePeriod", "00:00:02"),
         // The tests run reconcile passes themselves, at the moments they mean (a pass of the worker's own timer in between
