@@ -86,7 +86,7 @@ stop_dockerd() {
 # holding its vxlan device when dockerd stops; started again, dockerd then fails every task that joins that overlay
 # with "error creating vxlan interface: file exists" (moby/libnetwork#1765, still open; #751: remove the netns files
 # with dockerd down). With dockerd stopped nothing uses them: each is unmounted and removed, and any vxlan device left
-# in the engine's namespace deleted. Says how many there were, so a run shows whether the leftovers were there.
+# in the engine's namespace (Docker names them vx-<vni>-...) deleted. Says how many there were, so a run shows whether the leftovers were there.
 clear_overlay_leftovers() {
     local files=0 devices=0 f vx
     for f in "$dir/exec/netns/"*; do
@@ -94,7 +94,7 @@ clear_overlay_leftovers() {
         umount "$f" 2>/dev/null || umount -l "$f" 2>/dev/null || true
         rm -f "$f" && files=$((files + 1))
     done
-    for vx in $(ip -n "$name" -o link show type vxlan 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+    for vx in $(ip -n "$name" -o link show type vxlan 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vx-'); do
         ip -n "$name" link del "$vx" 2>/dev/null && devices=$((devices + 1))
     done
     log "$name: after the stop, removed $files network namespace files and $devices vxlan devices dockerd left"

@@ -29,8 +29,11 @@ public sealed class SecondEngine : IAsyncDisposable
     /// <summary>Starts it (again, after <see cref="KillAsync"/>: on the same data root) and loads the test images.</summary>
     public async Task UpAsync() => Endpoint = (await RunAsync("up")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
 
-    /// <summary>A real dockerd restart: SIGTERM (it stops every container, as on a host shutdown), then a fresh start.</summary>
-    public Task RestartAsync() => RunAsync("restart");
+    /// <summary>
+    /// A real dockerd restart: SIGTERM (it stops every container, as on a host shutdown), the overlay leftovers of Docker
+    /// 20.10 removed, then a fresh start. Returns what the script said (how many leftovers it found).
+    /// </summary>
+    public Task<string> RestartAsync() => RunAsync("restart");
 
     /// <summary>A power loss: SIGKILL to dockerd, its containerd, shims and every container process at once.</summary>
     public Task KillAsync() => RunAsync("kill");

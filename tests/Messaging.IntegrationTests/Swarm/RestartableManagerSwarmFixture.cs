@@ -60,7 +60,7 @@ public sealed class RestartableManagerSwarmFixture : SwarmFixture
     ];
 
     /// <summary>The manager's dockerd stopped with SIGTERM, as a system shutdown stops it (its containers stop), and started again.</summary>
-    public Task RestartManagerAsync() => _engine!.RestartAsync();
+    public Task<string> RestartManagerAsync() => _engine!.RestartAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -42,8 +42,9 @@ public sealed class SwarmManagerRestartTests(RestartableManagerSwarmFixture syst
             var restart = system.RestartManagerAsync();
             var sawItAway = await AwayWithin(TimeSpan.FromSeconds(30), restart);
             during = await Post(api, Name("sm-during"), "0.1");
-            await restart;
+            var said = await restart;
             var restarted = clock.Elapsed;
+            var leftovers = said.Split('\n').FirstOrDefault(l => l.Contains("after the stop", StringComparison.Ordinal))?.Trim() ?? "";
 
             // A reconcile pass every second, as a worker with Reconciler:Interval 1 s would run them, until every record is
             // running on the manager with a running task.
@@ -94,7 +95,7 @@ public sealed class SwarmManagerRestartTests(RestartableManagerSwarmFixture syst
             Assert.Empty(system.Events.All<ServiceMoved>(e => services.Contains(e.ServiceId)));
             var degraded = system.Events.All<ServiceDegraded>(e => services.Contains(e.ServiceId));
             Assert.All(degraded, d => Assert.NotEmpty(system.Events.All<ServiceRecovered>(e => e.ServiceId == d.ServiceId)));
-            output.WriteLine($"manager restarted: restart (SIGTERM, containers stopped, dockerd up again) took {restarted.TotalSeconds:F1} s; " +
+            output.WriteLine($"manager restarted: restart (SIGTERM, containers stopped, dockerd up again) took {restarted.TotalSeconds:F1} s ({leftovers}); " +
                 $"every task running {tasksRunning?.TotalSeconds:F1} s and every record running and answering {answering.TotalSeconds:F1} s after it began " +
                 $"({passes} passes); ServiceDegraded {degraded.Count} ({string.Join(", ", degraded.Select(d => d.Reason).Distinct())}), " +
                 $"ServiceRecovered {system.Events.All<ServiceRecovered>(e => services.Contains(e.ServiceId)).Count}; the creation posted " +
