@@ -74,6 +74,42 @@ public static class SystemCleanup
         return removed;
     }
 
+    /// <summary>
+    /// Removes the Swarm services labelled with <paramref name="instance"/> (what a worker in swarm mode makes instead of
+    /// containers); how many. None on an engine that is no swarm manager.
+    /// </summary>
+    public static async Task<int> RemoveSwarmServicesAsync(IDockerClient docker, string instance)
+    {
+        IList<SwarmService> services;
+        try
+        {
+            services = await docker.Swarm.ListServicesAsync(new ServiceListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [$"{InstanceLabel}={instance}"] = true },
+                },
+            });
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            return 0; // not a swarm manager
+        }
+        var removed = 0;
+        foreach (var service in services)
+        {
+            try
+            {
+                await docker.Swarm.RemoveServiceAsync(service.ID!);
+                removed++;
+            }
+            catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+            }
+        }
+        return removed;
+    }
+
     /// <summary>Deletes every key that starts with <paramref name="prefix"/> (SCAN, then DEL in batches); how many.</summary>
     public static async Task<long> DeleteKeysAsync(IConnectionMultiplexer redis, string prefix)
     {

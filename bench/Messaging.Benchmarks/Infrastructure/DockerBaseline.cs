@@ -165,6 +165,10 @@ public sealed class DockerBaseline(IDockerClient docker)
     public async Task<int> RemoveAllAsync(string instance, int parallel = 4)
     {
         var sw = Stopwatch.StartNew();
+        // A worker in swarm mode (infra/bench-swarm.sh) made services, whose tasks Swarm would start again.
+        var services = await SystemCleanup.RemoveSwarmServicesAsync(docker, instance);
+        if (services > 0)
+            BenchContext.Log($"removed {services} swarm service(s) labelled {InstanceLabel}={instance}");
         var removed = await SystemCleanup.RemoveContainersAsync(docker, instance, parallel);
         if (removed > 0)
             BenchContext.Log($"removed {removed} container(s) labelled {InstanceLabel}={instance} in {sw.Elapsed.TotalSeconds:F1} s");
