@@ -31,6 +31,8 @@ status=$?
 took=$(( $(date +%s) - start ))
 
 bash infra/cleanup-containers.sh messaging.instance=fault-tests
+# The harness's own services network (its workers make it); refused, and left, while a container uses it.
+docker network rm messaging-faults-net >/dev/null 2>&1 || true
 
 # The console logger shows a passed test's output only at "detailed": print the tables from the file.
 if [ -f "$results/fault-tables.md" ]; then

@@ -96,6 +96,8 @@ run faults tests/Messaging.FaultTests --no-build --filter "$(with_user_filter 'C
 fault_status=$?
 
 bash infra/cleanup-containers.sh messaging.instance=fault-tests
+# The fault harness's own services network (its workers make it); refused, and left, while a container uses it.
+docker network rm messaging-faults-net >/dev/null 2>&1 || true
 
 if [ -n "${compose:-}" ]; then
     wait "$compose"
